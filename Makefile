@@ -1,0 +1,54 @@
+# The two commands: `make run` (embedded demo) and `make test` (the whole suite).
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PORT ?= 8000
+HOST ?= 127.0.0.1
+
+# `make test` runs in the services mode against real PostgreSQL and Redis.
+TEST_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/storefront)
+TEST_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run run-services test lint typecheck pytest e2e venv clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## run: the embedded demo (SQLite, in-memory channel layer, eager Celery, console email/SMS)
+run: $(STAMP)
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py migrate --noinput
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py seed_demo
+	@echo "Storefront: http://$(HOST):$(PORT)/  (shopper@example.com / shopper-pass-123)"
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/daphne -b $(HOST) -p $(PORT) project.asgi:application
+
+## run-services: the same store against PostgreSQL and Redis from DATABASE_URL / REDIS_URL
+run-services: $(STAMP)
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python manage.py migrate --noinput
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python manage.py seed_demo
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/daphne -b $(HOST) -p $(PORT) project.asgi:application
+
+lint: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy commerce realtime project
+
+## test: ruff, mypy, then pytest (unit, integration and browser tests) on PostgreSQL and Redis
+test: $(STAMP)
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python tests/check_services.py
+	$(MAKE) --no-print-directory lint typecheck
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CHROMIUM=$(CHROMIUM) $(BIN)/pytest $(PYTEST_ARGS)
+
+e2e: PYTEST_ARGS = tests/e2e
+e2e: test
+
+clean:
+	rm -rf $(VENV) var staticfiles .mypy_cache .ruff_cache

@@ -1,0 +1,64 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from commerce.cart.selectors import cart_summary_for_request
+from commerce.cart.services import cart_adopt_on_login
+
+from .forms import SignupForm
+from .models import User
+
+
+def _adopt_cart(request: HttpRequest, user: User, guest_cart_pk: int | None) -> None:
+    result = cart_adopt_on_login(user=user, guest_cart_pk=guest_cart_pk, session=request.session)
+    if result is not None and result.capped:
+        messages.warning(
+            request,
+            "Your carts were combined. Some quantities were lowered to what is in stock: " + ", ".join(result.capped),
+        )
+
+
+class LoginView(auth_views.LoginView):
+    """Sign in, then fold the guest cart into the account's cart."""
+
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        guest_cart_pk = self.request.session.get("cart_pk")
+        response = super().form_valid(form)
+        _adopt_cart(self.request, form.get_user(), guest_cart_pk)
+        return response
+
+
+def signup(request: HttpRequest) -> HttpResponseBase:
+    """Create an account and sign in, keeping the guest cart."""
+    if request.user.is_authenticated:
+        return redirect("accounts:account")
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if request.method == "POST":
+        form = SignupForm(request.POST)
+        if form.is_valid():
+            guest_cart_pk = request.session.get("cart_pk")
+            user = form.save()
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            _adopt_cart(request, user, guest_cart_pk)
+            if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+                return redirect(next_url)
+            return redirect("accounts:account")
+        status = 422
+    else:
+        form = SignupForm()
+        status = 200
+    return render(request, "accounts/signup.html", {"form": form, "next": next_url}, status=status)
+
+
+@login_required
+def account(request: HttpRequest) -> HttpResponse:
+    """Show the signed-in person's details and cart at a glance."""
+    return render(request, "accounts/account.html", {"summary": cart_summary_for_request(request)})

@@ -1,0 +1,28 @@
+class CartError(Exception):
+    """A cart change that cannot be made; `message` is written for the shopper."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    @classmethod
+    def bad_quantity(cls, maximum: int) -> "CartError":
+        return cls("bad_quantity", f"Choose a quantity between 1 and {maximum}.")
+
+    @classmethod
+    def unavailable(cls) -> "CartError":
+        return cls("unavailable", "That item is no longer available.")
+
+    @classmethod
+    def not_in_cart(cls) -> "CartError":
+        return cls("not_in_cart", "That item is not in your cart.")
+
+    @classmethod
+    def insufficient_stock(cls, *, name: str, available: int, in_cart: int) -> "CartError":
+        if available <= 0:
+            return cls("sold_out", f"{name} is sold out.")
+        left = f"Only {available} of {name} left"
+        if in_cart:
+            return cls("insufficient_stock", f"{left}, and you already have {in_cart} in your cart.")
+        return cls("insufficient_stock", f"{left}.")

@@ -1,0 +1,114 @@
+"""Reads of carts: which cart a request owns, and what it holds."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Prefetch, Sum
+from django.http import HttpRequest
+
+from commerce.catalog.models import ProductImage
+
+from .models import Cart, CartLine
+from .services import SESSION_KEY
+
+
+def cart_for_request(request: HttpRequest) -> Cart | None:
+    """The cart this request may see: the user's, or the one this guest session created."""
+    if request.user.is_authenticated:
+        return Cart.objects.filter(user=request.user).first()
+    pk = request.session.get(SESSION_KEY)
+    if not pk:
+        return None
+    return Cart.objects.filter(pk=pk, user__isnull=True).first()
+
+
+def cart_count(cart: Cart | None) -> int:
+    """Total quantity in the cart (the header badge)."""
+    if cart is None:
+        return 0
+    return int(CartLine.objects.filter(cart=cart).aggregate(n=Sum("quantity", default=0))["n"])
+
+
+def cart_count_for_request(request: HttpRequest) -> int:
+    if request.user.is_authenticated:
+        lines = CartLine.objects.filter(cart__user=request.user)
+    else:
+        pk = request.session.get(SESSION_KEY)
+        if not pk:
+            return 0
+        lines = CartLine.objects.filter(cart_id=pk, cart__user__isnull=True)
+    return int(lines.aggregate(n=Sum("quantity", default=0))["n"])
+
+
+@dataclass(frozen=True)
+class LineView:
+    line: CartLine
+    unit_price: Decimal
+    total: Decimal
+    available: int
+    unavailable: bool  # variant or product withdrawn since it was added
+    exceeds_stock: bool
+
+    @property
+    def variant(self):  # type: ignore[no-untyped-def]
+        return self.line.variant
+
+    @property
+    def image(self) -> ProductImage | None:
+        images = list(self.line.variant.product.images.all())
+        return images[0] if images else None
+
+
+@dataclass(frozen=True)
+class CartSummary:
+    cart: Cart | None
+    lines: list[LineView]
+    count: int
+    subtotal: Decimal
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.lines
+
+    @property
+    def has_problems(self) -> bool:
+        return any(lv.exceeds_stock or lv.unavailable for lv in self.lines)
+
+
+def cart_summary(cart: Cart | None) -> CartSummary:
+    """Lines with prices from the database, totals, and a flag on lines that exceed stock."""
+    if cart is None:
+        return CartSummary(cart=None, lines=[], count=0, subtotal=Decimal("0.00"))
+    lines = (
+        CartLine.objects.filter(cart=cart)
+        .select_related("variant__product__category")
+        .prefetch_related(
+            Prefetch("variant__product__images", queryset=ProductImage.objects.order_by("position", "pk"))
+        )
+        .order_by("added_at", "pk")
+    )
+    views = []
+    for line in lines:
+        variant = line.variant
+        product = variant.product
+        unavailable = not variant.is_active or product.deleted_at is not None or not product.is_published
+        views.append(
+            LineView(
+                line=line,
+                unit_price=variant.price,
+                total=variant.price * line.quantity,
+                available=variant.stock,
+                unavailable=unavailable,
+                exceeds_stock=line.quantity > variant.stock,
+            )
+        )
+    return CartSummary(
+        cart=cart,
+        lines=views,
+        count=sum(lv.line.quantity for lv in views),
+        subtotal=sum((lv.total for lv in views), Decimal("0.00")),
+    )
+
+
+def cart_summary_for_request(request: HttpRequest) -> CartSummary:
+    return cart_summary(cart_for_request(request))

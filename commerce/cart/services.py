@@ -1,0 +1,150 @@
+"""Writes to carts. Each service is one transaction that locks the cart row first,
+so two tabs changing one cart at once apply one after the other."""
+
+from collections.abc import MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from commerce.accounts.models import User
+from commerce.catalog.models import Variant
+from commerce.catalog.selectors import variant_for_sale
+
+from .errors import CartError
+from .models import Cart, CartLine
+
+SESSION_KEY = "cart_pk"
+
+
+def _locked(cart: Cart) -> Cart:
+    return Cart.objects.select_for_update().get(pk=cart.pk)
+
+
+def _check_quantity(quantity: int) -> None:
+    if not 1 <= quantity <= settings.CART_MAX_LINE_QUANTITY:
+        raise CartError.bad_quantity(settings.CART_MAX_LINE_QUANTITY)
+
+
+def _variant(pk: int) -> Variant:
+    variant = variant_for_sale(pk=pk)
+    if variant is None:
+        raise CartError.unavailable()
+    return variant
+
+
+def cart_get_or_create(*, user: User | None, session: MutableMapping[str, Any]) -> Cart:
+    """Return the cart of this user, or of this guest session, creating it when missing."""
+    if user is not None:
+        cart, _ = Cart.objects.get_or_create(user=user)
+        return cart
+    pk = session.get(SESSION_KEY)
+    existing = Cart.objects.filter(pk=pk, user__isnull=True).first() if pk else None
+    if existing is not None:
+        return existing
+    cart = Cart.objects.create()
+    session[SESSION_KEY] = cart.pk
+    return cart
+
+
+@transaction.atomic
+def cart_line_add(*, cart: Cart, variant_pk: int, quantity: int) -> CartLine:
+    """Add `quantity` of a variant, refusing to go past what is in stock."""
+    _check_quantity(quantity)
+    cart = _locked(cart)
+    variant = _variant(variant_pk)
+    line = CartLine.objects.filter(cart=cart, variant=variant).first()
+    in_cart = line.quantity if line else 0
+    total = in_cart + quantity
+    if total > variant.stock:
+        raise CartError.insufficient_stock(name=str(variant), available=variant.stock, in_cart=in_cart)
+    if total > settings.CART_MAX_LINE_QUANTITY:
+        raise CartError.bad_quantity(settings.CART_MAX_LINE_QUANTITY)
+    if line is None:
+        line = CartLine.objects.create(cart=cart, variant=variant, quantity=total)
+    else:
+        line.quantity = total
+        line.save(update_fields=["quantity"])
+    cart.save(update_fields=["updated_at"])
+    return line
+
+
+@transaction.atomic
+def cart_line_set_quantity(*, cart: Cart, variant_pk: int, quantity: int) -> CartLine:
+    """Set the quantity of a line already in the cart, within what is in stock."""
+    _check_quantity(quantity)
+    cart = _locked(cart)
+    line = CartLine.objects.select_related("variant__product").filter(cart=cart, variant_id=variant_pk).first()
+    if line is None:
+        raise CartError.not_in_cart()
+    variant = _variant(variant_pk)
+    # Lowering a quantity is always allowed, even when stock dropped below it.
+    if quantity > line.quantity and quantity > variant.stock:
+        raise CartError.insufficient_stock(name=str(variant), available=variant.stock, in_cart=0)
+    line.quantity = quantity
+    line.save(update_fields=["quantity"])
+    cart.save(update_fields=["updated_at"])
+    return line
+
+
+@transaction.atomic
+def cart_line_remove(*, cart: Cart, variant_pk: int) -> None:
+    """Remove a line; removing one that is already gone is not an error (double submit)."""
+    cart = _locked(cart)
+    CartLine.objects.filter(cart=cart, variant_id=variant_pk).delete()
+    cart.save(update_fields=["updated_at"])
+
+
+@dataclass
+class MergeResult:
+    cart: Cart
+    capped: list[str] = field(default_factory=list)  # names of lines cut down to what is in stock
+
+
+@transaction.atomic
+def cart_merge(*, source: Cart, target: Cart) -> MergeResult:
+    """Move every line of `source` into `target` (quantities add up, capped by stock) and delete `source`."""
+    first, second = sorted([source.pk, target.pk])
+    locked = {c.pk: c for c in Cart.objects.select_for_update().filter(pk__in=[first, second]).order_by("pk")}
+    source, target = locked[source.pk], locked[target.pk]
+    result = MergeResult(cart=target)
+    existing = {line.variant_id: line for line in target.lines.select_for_update()}
+    for line in source.lines.select_related("variant__product").order_by("variant_id"):
+        variant = line.variant
+        current = existing.get(variant.pk)
+        wanted = line.quantity + (current.quantity if current else 0)
+        allowed = min(wanted, variant.stock, settings.CART_MAX_LINE_QUANTITY)
+        if allowed < wanted:
+            result.capped.append(str(variant))
+        if current is not None:
+            if allowed > 0:
+                current.quantity = allowed
+                current.save(update_fields=["quantity"])
+            else:
+                current.delete()
+        elif allowed > 0:
+            CartLine.objects.create(cart=target, variant=variant, quantity=allowed)
+    source.delete()
+    target.save(update_fields=["updated_at"])
+    return result
+
+
+def cart_adopt_on_login(
+    *, user: User, guest_cart_pk: int | None, session: MutableMapping[str, Any]
+) -> MergeResult | None:
+    """After sign-in, fold the guest cart of this session into the user's cart."""
+    session.pop(SESSION_KEY, None)
+    if not guest_cart_pk:
+        return None
+    with transaction.atomic():
+        guest = Cart.objects.select_for_update().filter(pk=guest_cart_pk, user__isnull=True).first()
+        if guest is None:
+            return None
+        target = Cart.objects.filter(user=user).first()
+        if target is None:
+            # No cart yet: the guest cart simply becomes the user's.
+            guest.user = user
+            guest.save(update_fields=["user", "updated_at"])
+            return MergeResult(cart=guest)
+        return cart_merge(source=guest, target=target)

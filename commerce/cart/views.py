@@ -1,0 +1,126 @@
+"""Cart pages and actions. Every action is an htmx POST answered with the partials
+that changed (plus the header badge out of band); without JavaScript they redirect."""
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from commerce.accounts.models import User
+from commerce.catalog.selectors import variant_for_sale
+from project.http import HtmxHttpRequest
+
+from . import selectors, services
+from .errors import CartError
+from .forms import AddToCartForm, QuantityForm, first_error
+from .models import Cart
+
+UNPROCESSABLE = 422
+
+
+def _safe_next(request: HtmxHttpRequest) -> str:
+    """The `next` field if it points back into this site, else an empty string."""
+    url = request.POST.get("next", "")
+    allowed = url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return url if allowed else ""
+
+
+def _user(request: HtmxHttpRequest) -> User | None:
+    return request.user if isinstance(request.user, User) else None
+
+
+def _render_body(
+    request: HtmxHttpRequest, *, error: str = "", error_variant: int | None = None, status: int = 200
+) -> HttpResponse:
+    summary = selectors.cart_summary_for_request(request)
+    return render(
+        request,
+        "cart/detail.html#cart-body",
+        {
+            "summary": summary,
+            "cart_count": summary.count,
+            "error": error,
+            "error_variant": error_variant,
+            "oob_badge": True,
+        },
+        status=status,
+    )
+
+
+def _after_change(request: HtmxHttpRequest, *, error: str = "", error_variant: int | None = None) -> HttpResponseBase:
+    if request.htmx:
+        return _render_body(request, error=error, error_variant=error_variant, status=UNPROCESSABLE if error else 200)
+    if error:
+        messages.error(request, error)
+    return redirect("cart:detail")
+
+
+@require_GET
+def cart_detail(request: HtmxHttpRequest) -> HttpResponse:
+    summary = selectors.cart_summary_for_request(request)
+    return render(request, "cart/detail.html", {"summary": summary, "cart_count": summary.count})
+
+
+@require_POST
+def cart_add(request: HtmxHttpRequest) -> HttpResponseBase:
+    """Add a variant to the cart; answers with a status message and the new badge."""
+    form = AddToCartForm(request.POST)
+    error = ""
+    line = None
+    if not form.is_valid():
+        error = first_error(form)
+    else:
+        variant_pk = form.cleaned_data["variant"]
+        if variant_for_sale(pk=variant_pk) is None:
+            raise Http404("No such product option.")
+        cart = services.cart_get_or_create(user=_user(request), session=request.session)
+        try:
+            line = services.cart_line_add(cart=cart, variant_pk=variant_pk, quantity=form.cleaned_data["quantity"])
+        except CartError as exc:
+            error = exc.message
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+            return redirect(_safe_next(request) or "cart:detail")
+        messages.success(request, "Added to your cart.")
+        return redirect("cart:detail")
+    context = {
+        "error": error,
+        "line": line,
+        "added": form.cleaned_data.get("quantity") if line else None,
+        "cart_count": selectors.cart_count_for_request(request),
+        "oob_badge": True,
+    }
+    return render(request, "cart/_add_result.html", context, status=UNPROCESSABLE if error else 200)
+
+
+def _own_cart(request: HtmxHttpRequest) -> Cart:
+    cart = selectors.cart_for_request(request)
+    if cart is None:
+        raise Http404("You have no cart yet.")
+    return cart
+
+
+@require_POST
+def cart_line_update(request: HtmxHttpRequest, variant_pk: int) -> HttpResponseBase:
+    cart = _own_cart(request)
+    if not cart.lines.filter(variant_id=variant_pk).exists():
+        raise Http404("That item is not in your cart.")
+    form = QuantityForm(request.POST)
+    if not form.is_valid():
+        return _after_change(request, error=first_error(form), error_variant=variant_pk)
+    try:
+        services.cart_line_set_quantity(cart=cart, variant_pk=variant_pk, quantity=form.cleaned_data["quantity"])
+    except CartError as exc:
+        return _after_change(request, error=exc.message, error_variant=variant_pk)
+    return _after_change(request)
+
+
+@require_POST
+def cart_line_remove(request: HtmxHttpRequest, variant_pk: int) -> HttpResponseBase:
+    cart = _own_cart(request)
+    services.cart_line_remove(cart=cart, variant_pk=variant_pk)
+    return _after_change(request)

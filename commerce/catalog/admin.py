@@ -1,0 +1,77 @@
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+
+from .models import Category, Product, ProductImage, Variant
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin[Category]):
+    list_display = ("name", "slug", "position")
+    list_editable = ("position",)
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+class VariantInline(admin.TabularInline[Variant, Product]):
+    model = Variant
+    extra = 1
+    fields = ("sku", "name", "options", "price", "stock", "position", "is_active")
+
+
+class ProductImageInline(admin.TabularInline[ProductImage, Product]):
+    model = ProductImage
+    extra = 1
+    fields = ("image", "alt", "position")
+
+
+class DeletedFilter(admin.SimpleListFilter):
+    title = "deleted"
+    parameter_name = "deleted"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin[Product]) -> list[tuple[str, str]]:
+        return [("no", "Live"), ("yes", "Deleted")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Product]) -> QuerySet[Product]:
+        if self.value() == "no":
+            return queryset.filter(deleted_at__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(deleted_at__isnull=False)
+        return queryset
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin[Product]):
+    list_display = ("name", "category", "is_published", "deleted_at", "created_at")
+    list_filter = ("category", "is_published", DeletedFilter)
+    search_fields = ("name", "slug", "description", "variants__sku")
+    prepopulated_fields = {"slug": ("name",)}
+    list_select_related = ("category",)
+    inlines = (VariantInline, ProductImageInline)
+    actions = ("soft_delete", "restore")
+    fieldsets = (
+        (None, {"fields": ("category", "name", "slug", "description", "is_published")}),
+        ("SEO", {"fields": ("seo_title", "seo_description"), "classes": ("collapse",)}),
+        ("Lifecycle", {"fields": ("created_at", "deleted_at")}),
+    )
+
+    @admin.action(description="Delete (hide from the store, keep history)")
+    def soft_delete(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
+        count = queryset.filter(deleted_at__isnull=True).update(deleted_at=timezone.now())
+        self.message_user(request, f"{count} product(s) hidden from the store.")
+
+    @admin.action(description="Restore deleted products")
+    def restore(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
+        count = queryset.filter(deleted_at__isnull=False).update(deleted_at=None)
+        self.message_user(request, f"{count} product(s) restored.")
+
+
+@admin.register(Variant)
+class VariantAdmin(admin.ModelAdmin[Variant]):
+    list_display = ("sku", "product", "name", "price", "stock", "is_active")
+    list_filter = ("is_active", "product__category")
+    list_editable = ("stock", "is_active")
+    search_fields = ("sku", "name", "product__name")
+    list_select_related = ("product",)
+    autocomplete_fields = ("product",)

@@ -1,0 +1,86 @@
+"""Fill an empty store with the demo catalog and accounts; safe to run again."""
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from commerce.accounts.models import User
+from commerce.catalog import demo
+from commerce.catalog.models import Category, Product, ProductImage, Variant
+
+ACCOUNTS = [
+    ("shopper@example.com", "shopper-pass-123", "Sam", False, None),
+    ("support@example.com", "support-pass-123", "Sky", True, "support"),
+    ("ops@example.com", "ops-pass-123", "Oli", True, "ops"),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo catalog (categories, products, variants, pictures, stock) and the demo accounts."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        created = self._catalog()
+        self._accounts()
+        self.stdout.write(self.style.SUCCESS(f"Demo store ready ({created} new products)."))
+
+    @transaction.atomic
+    def _catalog(self) -> int:
+        created_count = 0
+        now = timezone.now()
+        for position, spec in enumerate(demo.CATEGORIES):
+            category, _ = Category.objects.get_or_create(
+                slug=spec.slug,
+                defaults={"name": spec.name, "position": position, "description": f"Our {spec.name.lower()}."},
+            )
+            for index, (name, colour) in enumerate(spec.products):
+                # Spread creation times so "newest" is a meaningful order.
+                product, created = Product.objects.get_or_create(
+                    slug=slugify(name),
+                    defaults={
+                        "category": category,
+                        "name": name,
+                        "description": demo.description_for(name, spec, colour),
+                        "seo_title": f"{name} · {colour}",
+                        "seo_description": f"{name} in {colour.lower()}, from the {spec.name.lower()} range.",
+                        "created_at": now - timedelta(days=position * 7 + index),
+                    },
+                )
+                created_count += created
+                prefix = "".join(word[0] for word in name.split()).upper()
+                for opt_index, (label, extra) in enumerate(spec.options):
+                    sku = f"{spec.slug[:3].upper()}-{prefix}{index}-{slugify(label).upper()}"
+                    Variant.objects.get_or_create(
+                        sku=sku,
+                        defaults={
+                            "product": product,
+                            "name": f"{label} / {colour}",
+                            "options": {"size": label, "colour": colour},
+                            "price": spec.base_price + extra,
+                            "stock": demo.stock_for(sku, name),
+                            "position": opt_index,
+                        },
+                    )
+                if not product.images.exists():
+                    for view in (False, True):
+                        picture = demo.product_picture(name, spec.kind, colour, alt_view=view)
+                        image = ProductImage(product=product, alt=f"{name} in {colour.lower()}", position=int(view))
+                        image.image.save(f"{product.slug}-{int(view) + 1}.jpg", ContentFile(picture), save=True)
+        return created_count
+
+    def _accounts(self) -> None:
+        for email, password, first_name, staff, role in ACCOUNTS:
+            user, created = User.objects.get_or_create(
+                email=email, defaults={"first_name": first_name, "is_staff": staff}
+            )
+            if created:
+                user.set_password(password)
+                user.save(update_fields=["password"])
+            if role:
+                group, _ = Group.objects.get_or_create(name=role)
+                user.groups.add(group)

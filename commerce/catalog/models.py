@@ -1,0 +1,108 @@
+from decimal import Decimal
+from typing import ClassVar
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Category(models.Model):
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return f"{reverse('catalog:list')}?category={self.slug}"
+
+
+class ProductQuerySet(models.QuerySet["Product"]):
+    def live(self) -> "ProductQuerySet":
+        """Products a shopper may see: not deleted, and published."""
+        return self.filter(deleted_at__isnull=True, is_published=True)
+
+
+class Product(models.Model):
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    description = models.TextField(blank=True)
+    seo_title = models.CharField("SEO title", max_length=70, blank=True)
+    seo_description = models.CharField("SEO description", max_length=160, blank=True)
+    is_published = models.BooleanField(default=True)
+    deleted_at = models.DateTimeField(null=True, blank=True, help_text="Set to hide the product everywhere.")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects: ClassVar[ProductQuerySet] = ProductQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+        indexes = [models.Index(fields=["category", "-created_at"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:product", kwargs={"slug": self.slug})
+
+    @property
+    def page_title(self) -> str:
+        return self.seo_title or self.name
+
+    @property
+    def page_description(self) -> str:
+        return self.seo_description or self.description[:160]
+
+
+class Variant(models.Model):
+    """One buyable version of a product; `stock` is what is still available to sell."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    sku = models.CharField("SKU", max_length=64, unique=True)
+    name = models.CharField(max_length=100, help_text='Shown to shoppers, e.g. "M / Navy".')
+    options = models.JSONField(default=dict, blank=True, help_text='e.g. {"size": "M", "colour": "Navy"}')
+    price = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.00"))])
+    stock = models.PositiveIntegerField(default=0)
+    position = models.PositiveIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(stock__gte=0), name="variant_stock_non_negative"),
+            models.CheckConstraint(condition=models.Q(price__gte=0), name="variant_price_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product.name} — {self.name}"
+
+    @property
+    def is_sold_out(self) -> bool:
+        return self.stock <= 0
+
+    @property
+    def is_low(self) -> bool:
+        return bool(0 < self.stock <= settings.LOW_STOCK_THRESHOLD)
+
+
+class ProductImage(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(upload_to="products/")
+    alt = models.CharField(max_length=200, blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return self.alt or self.image.name

@@ -1,0 +1,85 @@
+"""Liveness and readiness probes.
+
+/healthz says the process answers; /readyz checks what a request needs
+(database, cache, channel layer, broker) and answers 503 naming what failed.
+"""
+
+import logging
+import uuid
+from collections.abc import Callable
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
+
+
+def _check_database() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
+def _check_cache() -> None:
+    key = f"readyz:{uuid.uuid4().hex}"
+    cache.set(key, "1", timeout=5)
+    if cache.get(key) != "1":
+        raise RuntimeError("cache did not return what was stored")
+    cache.delete(key)
+
+
+def _check_channel_layer() -> None:
+    layer = get_channel_layer()
+    if layer is None:
+        raise RuntimeError("no channel layer configured")
+    # A group send to a group nobody joined is one PUBLISH (or a no-op in memory).
+    async_to_sync(layer.group_send)("readyz", {"type": "readyz.ping"})
+
+
+def _check_broker() -> None:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return  # embedded mode: tasks run in process, there is no broker
+    from project.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
+
+
+CHECKS: dict[str, Callable[[], None]] = {
+    "database": _check_database,
+    "cache": _check_cache,
+    "channel_layer": _check_channel_layer,
+    "broker": _check_broker,
+}
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Answer while the process can serve a request."""
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Check each dependency; 503 with the names and errors of those that failed."""
+    checks: dict[str, str] = {}
+    failed: list[str] = []
+    for name, check in CHECKS.items():
+        try:
+            check()
+        except Exception as exc:  # any failure of a dependency is "not ready"
+            logger.warning("readiness check failed", extra={"check": name, "error": repr(exc)})
+            checks[name] = f"error: {exc.__class__.__name__}: {exc}"
+            failed.append(name)
+        else:
+            checks[name] = "ok"
+    status = 503 if failed else 200
+    return JsonResponse({"status": "fail" if failed else "ok", "failed": failed, "checks": checks}, status=status)

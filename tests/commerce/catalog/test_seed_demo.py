@@ -1,0 +1,51 @@
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from commerce.accounts.models import User
+from commerce.catalog.models import Category, Product, ProductImage, Variant
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_is_complete_and_idempotent(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+    call_command("seed_demo")
+    counts = (Category.objects.count(), Product.objects.count(), Variant.objects.count(), ProductImage.objects.count())
+    call_command("seed_demo")
+
+    assert (Category.objects.count(), Product.objects.count(), Variant.objects.count()) == counts[:3]
+    assert ProductImage.objects.count() == counts[3]
+    assert counts[0] >= 3
+    assert counts[1] >= 24
+    assert Variant.objects.filter(stock=0).exists()
+    assert Variant.objects.filter(stock__gte=1, stock__lte=4).exists()
+    assert all(p.variants.exists() and p.images.exists() for p in Product.objects.all())
+    image = ProductImage.objects.first()
+    assert image is not None
+    assert image.image.width == 600
+    assert (tmp_path / image.image.name).stat().st_size > 5000
+
+
+@pytest.mark.parametrize(
+    ("email", "password", "staff", "group"),
+    [
+        ("shopper@example.com", "shopper-pass-123", False, None),
+        ("support@example.com", "support-pass-123", True, "support"),
+        ("ops@example.com", "ops-pass-123", True, "ops"),
+    ],
+)
+def test_demo_accounts_can_sign_in(settings, tmp_path, email, password, staff, group):
+    settings.MEDIA_ROOT = tmp_path
+    call_command("seed_demo")
+    client = Client()
+
+    response = client.post("/accounts/login/", {"username": email, "password": password})
+
+    assert response.status_code == 302
+    user = User.objects.get(email=email)
+    assert user.is_staff is staff
+    if group:
+        assert user.in_role(group)
+        assert not user.in_role("ops" if group == "support" else "support")
