@@ -21,12 +21,13 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-## run: the embedded demo (SQLite, in-memory channel layer, eager Celery, console email/SMS)
+## run: the embedded demo (SQLite, in-memory channel layer, eager Celery, console email/SMS,
+##      localstripe on :8420 and the hold-release loop beside Daphne; see deploy/run-embedded.sh)
 run: $(STAMP)
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py migrate --noinput
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py seed_demo
 	@echo "Storefront: http://$(HOST):$(PORT)/  (shopper@example.com / shopper-pass-123)"
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/daphne -b $(HOST) -p $(PORT) project.asgi:application
+	env -u DATABASE_URL -u REDIS_URL BIN=$(BIN) HOST=$(HOST) PORT=$(PORT) sh deploy/run-embedded.sh
 
 ## run-services: the same store against PostgreSQL and Redis from DATABASE_URL / REDIS_URL
 run-services: $(STAMP)

@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "commerce.accounts",
     "commerce.catalog",
     "commerce.cart",
+    "commerce.inventory",
+    "commerce.orders",
+    "commerce.payments",
 ]
 
 MIDDLEWARE = [
@@ -74,6 +77,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "project.context_processors.store",
                 "commerce.cart.context_processors.cart",
+                "realtime.context_processors.live",
             ],
             "builtins": ["template_partials.templatetags.partials", "commerce.catalog.templatetags.money"],
         },
@@ -129,7 +133,8 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sessions live in the database alone: a Redis outage must not sign shoppers out or lose carts.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
@@ -201,6 +206,39 @@ STORE_CURRENCY = env.str("STORE_CURRENCY", default="USD")
 CATALOG_PAGE_SIZE = env.int("CATALOG_PAGE_SIZE", default=12)
 LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=5)
 CART_MAX_LINE_QUANTITY = env.int("CART_MAX_LINE_QUANTITY", default=99)
+STOCK_HOLD_SECONDS = env.int("STOCK_HOLD_SECONDS", default=600)
+HOLD_RELEASE_INTERVAL_SECONDS = env.int("HOLD_RELEASE_INTERVAL_SECONDS", default=15)
+
+CELERY_BEAT_SCHEDULE = {
+    "release-expired-holds": {
+        "task": "commerce.orders.tasks.release_expired_holds",
+        "schedule": float(HOLD_RELEASE_INTERVAL_SECONDS),
+    },
+}
+
+# --- Payments -------------------------------------------------------------------
+# With no keys the store talks to localstripe on loopback (`make run` starts it);
+# real keys switch the defaults to Stripe itself (STRIPE_API_BASE="" means Stripe).
+LOCALSTRIPE_SECRET_KEY = "sk_test_localstripe"  # noqa: S105 - the fake server accepts any sk_ key
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default=LOCALSTRIPE_SECRET_KEY)
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="pk_test_localstripe")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="whsec_localstripe")
+_LOCALSTRIPE = STRIPE_SECRET_KEY == LOCALSTRIPE_SECRET_KEY
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="http://127.0.0.1:8420" if _LOCALSTRIPE else "")
+STRIPE_JS_URL = env.str(
+    "STRIPE_JS_URL",
+    default=f"{STRIPE_API_BASE.rstrip('/')}/js.stripe.com/v3/" if STRIPE_API_BASE else "https://js.stripe.com/v3/",
+)
+STRIPE_TIMEOUT = env.float("STRIPE_TIMEOUT", default=10.0)
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=1)
+
+# --- Real time ---------------------------------------------------------------
+# A page's signed topic list must be used within this many seconds of rendering
+# (the socket reconnects with the same URL, so this bounds a page's live life too).
+REALTIME_TOKEN_MAX_AGE = env.int("REALTIME_TOKEN_MAX_AGE", default=6 * 3600)
+REALTIME_MAX_INBOUND_BYTES = env.int("REALTIME_MAX_INBOUND_BYTES", default=2048)
+REALTIME_INBOUND_RATE = env.float("REALTIME_INBOUND_RATE", default=5.0)
+REALTIME_INBOUND_BURST = env.int("REALTIME_INBOUND_BURST", default=20)
 
 # --- Logging: JSON lines on stdout ----------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

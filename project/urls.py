@@ -11,6 +11,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("commerce.accounts.urls")),
     path("cart/", include("commerce.cart.urls")),
+    path("", include("commerce.payments.urls")),  # /payments/stripe/webhook/, /checkout/pay/<number>/
+    path("", include("commerce.orders.urls")),
     path("", include("commerce.catalog.urls")),
 ]
 

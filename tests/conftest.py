@@ -19,3 +19,54 @@ def shopper(db):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def variant(db):  # type: ignore[no-untyped-def]
     return VariantFactory(stock=5, price="12.50", name="M / Navy", product__name="Harbour Tee")
+
+
+@pytest.fixture(scope="session")
+def localstripe_url(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """A real localstripe server for the whole session (see tests/fake_stripe.py)."""
+    from tests.fake_stripe import localstripe
+
+    with localstripe(tmp_path_factory.mktemp("localstripe") / "localstripe.log") as url:
+        yield url
+
+
+@pytest.fixture
+def stripe_settings(settings, localstripe_url):  # type: ignore[no-untyped-def]
+    """Point the Stripe client (and Stripe.js) at the session's localstripe."""
+    settings.STRIPE_API_BASE = localstripe_url
+    settings.STRIPE_JS_URL = f"{localstripe_url}/js.stripe.com/v3/"
+    settings.STRIPE_SECRET_KEY = "sk_test_localstripe"
+    settings.STRIPE_PUBLISHABLE_KEY = "pk_test_localstripe"
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_test_secret"
+    settings.STRIPE_MAX_NETWORK_RETRIES = 0
+    return settings
+
+
+@pytest.fixture
+def capture_broadcasts(monkeypatch, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    """Run on-commit callbacks and record what was published, as (topic, html) pairs, instead of sending."""
+    from contextlib import contextmanager
+
+    from realtime import broadcast
+
+    sent: list[tuple[str, str]] = []
+
+    def record(topic: str, html: str) -> bool:
+        sent.append((topic, html))
+        return True
+
+    monkeypatch.setattr(broadcast, "publish", record)
+
+    @contextmanager
+    def capture():  # type: ignore[no-untyped-def]
+        sent.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            yield sent
+
+    return capture
+
+
+def pytest_collection_modifyitems(items):  # type: ignore[no-untyped-def]
+    """Browser tests last: Playwright's session-wide browser keeps an event loop running in the main
+    thread, which async tests collected after it would trip over."""
+    items.sort(key=lambda item: "/e2e/" in str(item.path))

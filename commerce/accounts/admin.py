@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 
-from .models import User
+from .models import Address, User
 
 
 class AdminUserCreationForm(UserCreationForm[User]):
@@ -32,3 +32,10 @@ class UserAdmin(DjangoUserAdmin[User]):
         ("Important dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+
+@admin.register(Address)
+class AddressAdmin(admin.ModelAdmin[Address]):
+    list_display = ("full_name", "user", "city", "country")
+    search_fields = ("full_name", "user__email", "city", "postal_code")
+    raw_id_fields = ("user",)

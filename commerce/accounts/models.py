@@ -59,3 +59,35 @@ class User(AbstractUser):
         if not self.is_active or not self.is_staff:
             return False
         return self.is_superuser or self.groups.filter(name=role).exists()
+
+
+class Address(models.Model):
+    """A saved shipping address of a signed-in shopper."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="addresses")
+    full_name = models.CharField(max_length=120)
+    line1 = models.CharField("address", max_length=200)
+    line2 = models.CharField("apartment, suite (optional)", max_length=200, blank=True)
+    city = models.CharField(max_length=100)
+    postal_code = models.CharField(max_length=20)
+    country = models.CharField(max_length=2, help_text="ISO 3166 two-letter code")
+    phone = models.CharField(max_length=20, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name_plural = "addresses"
+
+    def __str__(self) -> str:
+        return f"{self.full_name}, {self.line1}, {self.city}"
+
+    def as_snapshot(self) -> dict[str, str]:
+        return {
+            "full_name": self.full_name,
+            "line1": self.line1,
+            "line2": self.line2,
+            "city": self.city,
+            "postal_code": self.postal_code,
+            "country": self.country,
+            "phone": self.phone,
+        }

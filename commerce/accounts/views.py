@@ -9,6 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 
 from commerce.cart.selectors import cart_summary_for_request
 from commerce.cart.services import cart_adopt_on_login
+from commerce.orders.selectors import orders_of
 
 from .forms import SignupForm
 from .models import User
@@ -61,4 +62,6 @@ def signup(request: HttpRequest) -> HttpResponseBase:
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
     """Show the signed-in person's details and cart at a glance."""
-    return render(request, "accounts/account.html", {"summary": cart_summary_for_request(request)})
+    assert isinstance(request.user, User)  # noqa: S101 - login_required guarantees it
+    context = {"summary": cart_summary_for_request(request), "orders": orders_of(request.user)[:20]}
+    return render(request, "accounts/account.html", context)

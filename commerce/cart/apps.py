@@ -5,3 +5,8 @@ class CartConfig(AppConfig):
     name = "commerce.cart"
     label = "cart"
     verbose_name = "Carts"
+
+    def ready(self) -> None:
+        from . import live
+
+        live.register()

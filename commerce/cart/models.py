@@ -1,6 +1,9 @@
 from django.conf import settings
 from django.db import models
 
+# Where a guest's cart pk lives in the session.
+SESSION_KEY = "cart_pk"
+
 
 class Cart(models.Model):
     """A shopper's cart: a guest's (its pk kept in the session) or a user's (one per user)."""

@@ -8,8 +8,7 @@ from django.http import HttpRequest
 
 from commerce.catalog.models import ProductImage
 
-from .models import Cart, CartLine
-from .services import SESSION_KEY
+from .models import SESSION_KEY, Cart, CartLine
 
 
 def cart_for_request(request: HttpRequest) -> Cart | None:

@@ -13,9 +13,8 @@ from commerce.catalog.models import Variant
 from commerce.catalog.selectors import variant_for_sale
 
 from .errors import CartError
-from .models import Cart, CartLine
-
-SESSION_KEY = "cart_pk"
+from .live import cart_publish
+from .models import SESSION_KEY, Cart, CartLine
 
 
 def _locked(cart: Cart) -> Cart:
@@ -67,6 +66,7 @@ def cart_line_add(*, cart: Cart, variant_pk: int, quantity: int) -> CartLine:
         line.quantity = total
         line.save(update_fields=["quantity"])
     cart.save(update_fields=["updated_at"])
+    cart_publish(cart)
     return line
 
 
@@ -85,6 +85,7 @@ def cart_line_set_quantity(*, cart: Cart, variant_pk: int, quantity: int) -> Car
     line.quantity = quantity
     line.save(update_fields=["quantity"])
     cart.save(update_fields=["updated_at"])
+    cart_publish(cart)
     return line
 
 
@@ -92,8 +93,10 @@ def cart_line_set_quantity(*, cart: Cart, variant_pk: int, quantity: int) -> Car
 def cart_line_remove(*, cart: Cart, variant_pk: int) -> None:
     """Remove a line; removing one that is already gone is not an error (double submit)."""
     cart = _locked(cart)
-    CartLine.objects.filter(cart=cart, variant_id=variant_pk).delete()
+    deleted, _ = CartLine.objects.filter(cart=cart, variant_id=variant_pk).delete()
     cart.save(update_fields=["updated_at"])
+    if deleted:
+        cart_publish(cart)
 
 
 @dataclass
@@ -127,6 +130,7 @@ def cart_merge(*, source: Cart, target: Cart) -> MergeResult:
             CartLine.objects.create(cart=target, variant=variant, quantity=allowed)
     source.delete()
     target.save(update_fields=["updated_at"])
+    cart_publish(target)
     return result
 
 
@@ -146,5 +150,6 @@ def cart_adopt_on_login(
             # No cart yet: the guest cart simply becomes the user's.
             guest.user = user
             guest.save(update_fields=["user", "updated_at"])
+            cart_publish(guest)
             return MergeResult(cart=guest)
         return cart_merge(source=guest, target=target)

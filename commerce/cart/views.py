@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from commerce.accounts.models import User
 from commerce.catalog.selectors import variant_for_sale
 from project.http import HtmxHttpRequest
+from realtime.pages import follow
 
 from . import selectors, services
 from .errors import CartError
@@ -61,6 +62,7 @@ def _after_change(request: HtmxHttpRequest, *, error: str = "", error_variant: i
 @require_GET
 def cart_detail(request: HtmxHttpRequest) -> HttpResponse:
     summary = selectors.cart_summary_for_request(request)
+    follow(request, *(f"stock.{lv.variant.pk}" for lv in summary.lines))
     return render(request, "cart/detail.html", {"summary": summary, "cart_count": summary.count})
 
 

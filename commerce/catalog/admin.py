@@ -1,8 +1,11 @@
+from typing import Any
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from .live import stock_publish
 from .models import Category, Product, ProductImage, Variant
 
 
@@ -43,6 +46,11 @@ class DeletedFilter(admin.SimpleListFilter):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin[Product]):
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        super().save_formset(request, form, formset, change)
+        if formset.model is Variant:
+            stock_publish([v.pk for v in formset.queryset if v.pk])
+
     list_display = ("name", "category", "is_published", "deleted_at", "created_at")
     list_filter = ("category", "is_published", DeletedFilter)
     search_fields = ("name", "slug", "description", "variants__sku")
@@ -69,6 +77,10 @@ class ProductAdmin(admin.ModelAdmin[Product]):
 
 @admin.register(Variant)
 class VariantAdmin(admin.ModelAdmin[Variant]):
+    def save_model(self, request: HttpRequest, obj: Variant, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        stock_publish([obj.pk])  # an edited stock figure reaches open pages
+
     list_display = ("sku", "product", "name", "price", "stock", "is_active")
     list_filter = ("is_active", "product__category")
     list_editable = ("stock", "is_active")

@@ -5,3 +5,8 @@ class CatalogConfig(AppConfig):
     name = "commerce.catalog"
     label = "catalog"
     verbose_name = "Catalog"
+
+    def ready(self) -> None:
+        from . import live
+
+        live.register()

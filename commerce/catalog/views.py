@@ -6,6 +6,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from project.http import HtmxHttpRequest
+from realtime.pages import follow
 
 from . import selectors
 
@@ -35,6 +36,7 @@ def product_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """One product with its variants, prices and stock, and the add-to-cart form."""
     product = selectors.product_detail(slug=slug)
     variants = list(product.variants.all())
+    follow(request, *(f"stock.{v.pk}" for v in variants))
     selected = next((v for v in variants if not v.is_sold_out), variants[0] if variants else None)
     return render(
         request,

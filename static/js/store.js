@@ -19,4 +19,34 @@
   document.addEventListener("htmx:sendError", function () {
     toast("Can't reach the store. Check your connection and try again.");
   });
+
+  // The live socket's state, for people (the header dot) and for tests (body[data-live]).
+  document.addEventListener("htmx:wsOpen", function () { document.body.setAttribute("data-live", "open"); });
+  document.addEventListener("htmx:wsClose", function () { document.body.setAttribute("data-live", "closed"); });
+
+  // Live stock: a pushed #stock-<pk> also enables or disables that option and "Add to cart".
+  function syncAddForm() {
+    var form = document.getElementById("add-to-cart");
+    if (!form) return;
+    var checked = form.querySelector('input[name="variant"]:checked');
+    if (!checked) {
+      checked = form.querySelector('input[name="variant"]:not(:disabled)');
+      if (checked) checked.checked = true;
+    }
+    var button = form.querySelector('button[type="submit"]');
+    if (button) button.disabled = !checked;
+  }
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    var el = event.target;
+    if (!el || !el.id || el.id.indexOf("stock-") !== 0) return;
+    var soldOut = parseInt(el.getAttribute("data-stock"), 10) <= 0;
+    var radio = document.querySelector('input[name="variant"][value="' + el.id.slice(6) + '"]');
+    if (radio) {
+      radio.disabled = soldOut;
+      if (soldOut) radio.checked = false;
+      var label = radio.closest(".variant");
+      if (label) label.classList.toggle("variant--out", soldOut);
+    }
+    syncAddForm();
+  });
 })();

@@ -5,6 +5,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,9 +50,20 @@ def _wait_for(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -
     raise TimeoutError(f"{url} did not answer within {timeout}s")
 
 
+E2E_WEBHOOK_SECRET = "whsec_e2e"
+
+
+def _register_webhook(stripe_base: str, url: str) -> None:
+    """Have localstripe sign and send its webhooks to the live server, as Stripe would."""
+    body = urllib.parse.urlencode({"url": url, "secret": E2E_WEBHOOK_SECRET}).encode()
+    request = urllib.request.Request(f"{stripe_base}/_config/webhooks/e2e", data=body, method="POST")  # noqa: S310
+    with urllib.request.urlopen(request, timeout=5):  # noqa: S310 - loopback URL we built
+        pass
+
+
 @pytest.fixture(scope="session")
-def live_url(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """Start Daphne on a free port against the test database; yield its base URL."""
+def live_url(django_db_setup, django_db_blocker, tmp_path_factory, localstripe_url) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """Start Daphne on a free port against the test database (and the session's localstripe); yield its base URL."""
     db = connection.settings_dict
     port = _free_port()
     env = {
@@ -62,6 +74,10 @@ def live_url(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[s
         "MEDIA_ROOT": str(tmp_path_factory.mktemp("media")),
         "DJANGO_SETTINGS_MODULE": "project.settings",
         "LOG_LEVEL": "WARNING",
+        "STRIPE_API_BASE": localstripe_url,
+        "STRIPE_JS_URL": f"{localstripe_url}/js.stripe.com/v3/",
+        "STRIPE_WEBHOOK_SECRET": E2E_WEBHOOK_SECRET,
+        "STRIPE_MAX_NETWORK_RETRIES": "0",
     }
     log = (tmp_path_factory.mktemp("daphne") / "daphne.log").open("wb")
     process = subprocess.Popen(
@@ -73,6 +89,7 @@ def live_url(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[s
     )
     try:
         _wait_for(f"http://127.0.0.1:{port}/healthz", process)
+        _register_webhook(localstripe_url, f"http://127.0.0.1:{port}/payments/stripe/webhook/")
         yield f"http://127.0.0.1:{port}"
     finally:
         process.terminate()

@@ -1,0 +1,21 @@
+class OrderError(Exception):
+    """An order change that cannot be made; `message` is written for the person asking."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+    @classmethod
+    def empty_cart(cls) -> "OrderError":
+        return cls("empty_cart", "Your cart is empty.")
+
+    @classmethod
+    def unavailable_lines(cls, names: list[str]) -> "OrderError":
+        return cls("unavailable", "These items are no longer sold, remove them first: " + ", ".join(names) + ".")
+
+    @classmethod
+    def bad_transition(cls, current: str, wanted: str) -> "OrderError":
+        return cls(
+            "bad_transition", f"An order that is {current.replace('_', ' ')} cannot become {wanted.replace('_', ' ')}."
+        )

@@ -1,0 +1,61 @@
+from django import forms
+from django.db.models import QuerySet
+
+from commerce.accounts.models import Address
+
+COUNTRIES = [
+    ("US", "United States"),
+    ("CA", "Canada"),
+    ("GB", "United Kingdom"),
+    ("IE", "Ireland"),
+    ("FR", "France"),
+    ("DE", "Germany"),
+    ("NL", "Netherlands"),
+    ("ES", "Spain"),
+    ("IT", "Italy"),
+    ("AU", "Australia"),
+]
+
+
+class AddressForm(forms.ModelForm[Address]):
+    country = forms.ChoiceField(choices=COUNTRIES)
+
+    class Meta:
+        model = Address
+        fields = ["full_name", "line1", "line2", "city", "postal_code", "country", "phone"]
+        widgets = {
+            "full_name": forms.TextInput(attrs={"autocomplete": "name"}),
+            "line1": forms.TextInput(attrs={"autocomplete": "address-line1"}),
+            "line2": forms.TextInput(attrs={"autocomplete": "address-line2"}),
+            "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
+            "postal_code": forms.TextInput(attrs={"autocomplete": "postal-code"}),
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+        }
+        labels = {"phone": "Phone (optional)"}
+
+
+class CheckoutForm(AddressForm):
+    """Where to ship, and where to send the receipt; signed-in shoppers may pick a saved address."""
+
+    email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    saved_address = forms.ModelChoiceField(queryset=Address.objects.none(), required=False, empty_label="A new address")
+    save_address = forms.BooleanField(required=False, initial=True, label="Save this address for next time")
+
+    field_order = ["email", "saved_address", *AddressForm.Meta.fields, "save_address"]
+
+    def __init__(self, *args: object, addresses: "QuerySet[Address] | None" = None, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        if addresses is not None and addresses.exists():
+            self.fields["saved_address"].queryset = addresses  # type: ignore[attr-defined]
+            # A chosen saved address makes the new-address fields optional.
+            if self.data.get(self.add_prefix("saved_address")):
+                for name in AddressForm.Meta.fields:
+                    self.fields[name].required = False
+        else:
+            del self.fields["saved_address"]
+
+    def address_snapshot(self) -> dict[str, str]:
+        saved = self.cleaned_data.get("saved_address")
+        if isinstance(saved, Address):
+            return saved.as_snapshot()
+        return {name: str(self.cleaned_data.get(name) or "") for name in AddressForm.Meta.fields}

@@ -1,0 +1,135 @@
+import secrets
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+# Crockford base32 without look-alikes: easy to read out on the phone.
+NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_order_number() -> str:
+    """A human-friendly, non-enumerable order number such as "LS-7K3F-9QX2" (40 random bits)."""
+    raw = "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(8))
+    return f"LS-{raw[:4]}-{raw[4:]}"
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        PENDING_PAYMENT = "pending_payment", "Awaiting payment"
+        PAID = "paid", "Paid"
+        PACKED = "packed", "Packed"
+        SHIPPED = "shipped", "Shipped"
+        DELIVERED = "delivered", "Delivered"
+        CANCELLED = "cancelled", "Cancelled"
+        REFUNDED = "refunded", "Refunded"
+
+    number = models.CharField(max_length=16, unique=True, default=new_order_number, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    email = models.EmailField()
+    cart = models.ForeignKey("cart.Cart", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING_PAYMENT, db_index=True)
+    shipping_address = models.JSONField(help_text="Snapshot of the address at checkout.")
+    currency = models.CharField(max_length=3, default="USD")
+    subtotal = models.DecimalField(max_digits=12, decimal_places=2)
+    shipping_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    total = models.DecimalField(max_digits=12, decimal_places=2)
+    tracking_number = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(total__gte=0), name="order_total_non_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    def get_absolute_url(self) -> str:
+        return reverse("orders:detail", kwargs={"number": self.number})
+
+    @property
+    def total_minor(self) -> int:
+        """The total in the currency's minor unit (cents), as Stripe wants it."""
+        return int((self.total * 100).to_integral_value())
+
+    def can_transition(self, to: str) -> bool:
+        return to in TRANSITIONS.get(self.status, set())
+
+
+S = Order.Status
+# The status machine: every allowed edge. Anything else is refused.
+TRANSITIONS: dict[str, set[str]] = {
+    S.PENDING_PAYMENT: {S.PAID, S.CANCELLED},
+    S.PAID: {S.PACKED, S.REFUNDED},
+    S.PACKED: {S.SHIPPED, S.REFUNDED},
+    S.SHIPPED: {S.DELIVERED, S.REFUNDED},
+    S.DELIVERED: {S.REFUNDED},
+    S.CANCELLED: set(),
+    S.REFUNDED: set(),
+}
+
+
+class OrderLine(models.Model):
+    """What was bought, as it was at checkout (the catalog may change later)."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    variant = models.ForeignKey("catalog.Variant", null=True, on_delete=models.SET_NULL, related_name="+")
+    product_name = models.CharField(max_length=200)
+    variant_name = models.CharField(max_length=100)
+    sku = models.CharField(max_length=64)
+    unit_price = models.DecimalField(max_digits=10, decimal_places=2)
+    quantity = models.PositiveIntegerField()
+    line_total = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [models.CheckConstraint(condition=models.Q(quantity__gt=0), name="orderline_quantity_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product_name} — {self.variant_name}"
+
+
+class OrderEvent(models.Model):
+    """One entry of the order's timeline: a status change, a payment, a note."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=40)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.order} {self.kind}"
+
+    @property
+    def label(self) -> str:
+        return EVENT_LABELS.get(self.kind, self.kind.replace("_", " ").capitalize())
+
+
+EVENT_LABELS = {
+    "placed": "Order placed",
+    "paid": "Payment received",
+    "payment_failed": "Payment declined",
+    "payment_mismatch": "Payment amount did not match",
+    "payment_after_cancel": "Payment arrived after cancellation",
+    "packed": "Packed",
+    "shipped": "Shipped",
+    "delivered": "Delivered",
+    "cancelled": "Cancelled",
+    "expired": "Cancelled: payment time ran out",
+    "refunded": "Refunded",
+    "refund_partial": "Partial refund",
+    "restocked": "Items returned to stock",
+}

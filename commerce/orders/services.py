@@ -1,0 +1,233 @@
+"""Writes to orders: checkout, payment outcomes, the status machine, hold release.
+
+Every service locks the order row before reading its status, so a payment and a hold
+expiry (or two copies of one webhook) for the same order apply one after the other.
+"""
+
+import logging
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from commerce.accounts.models import User
+from commerce.cart.live import cart_publish
+from commerce.cart.models import Cart, CartLine
+from commerce.inventory.models import StockHold
+from commerce.inventory.services import stock_return, stock_take
+
+from .errors import OrderError
+from .live import order_publish
+from .models import Order, OrderEvent, OrderLine
+
+logger = logging.getLogger(__name__)
+S = Order.Status
+
+
+def _event(order: Order, kind: str, *, actor: User | None = None, note: str = "", from_status: str = "") -> None:
+    OrderEvent.objects.create(
+        order=order, kind=kind, actor=actor, note=note, from_status=from_status, to_status=order.status
+    )
+    order_publish(order)
+
+
+def _set_status(order: Order, to: str, *, actor: User | None, note: str = "", kind: str | None = None) -> None:
+    if not order.can_transition(to):
+        raise OrderError.bad_transition(order.status, to)
+    previous = order.status
+    order.status = to
+    fields = ["status", "updated_at"]
+    if to == S.PAID:
+        order.paid_at = timezone.now()
+        fields.append("paid_at")
+    order.save(update_fields=fields)
+    _event(order, kind or to, actor=actor, note=note, from_status=previous)
+
+
+def _release_hold(order: Order, *, now: datetime) -> bool:
+    """Give the held stock back once; False if it was already released or sold."""
+    released = StockHold.objects.filter(order=order, released_at__isnull=True, converted_at__isnull=True).update(
+        released_at=now
+    )
+    if released:
+        stock_return(quantities=_quantities(order))
+    return bool(released)
+
+
+def _quantities(order: Order) -> list[tuple[int, int]]:
+    return [(line.variant_id, line.quantity) for line in order.lines.all() if line.variant_id is not None]
+
+
+def _locked(order: Order | int) -> Order:
+    pk = order if isinstance(order, int) else order.pk
+    return Order.objects.select_for_update().get(pk=pk)
+
+
+@transaction.atomic
+def checkout_start(*, cart: Cart, user: User | None, email: str, address: dict[str, Any]) -> Order:
+    """Create the order awaiting payment and take its stock, or raise and change nothing.
+
+    An earlier unpaid order from the same cart is cancelled first (its stock returned),
+    so going back and paying again never holds the stock twice.
+    """
+    cart = Cart.objects.select_for_update().get(pk=cart.pk)
+    for stale in Order.objects.select_for_update().filter(cart=cart, status=S.PENDING_PAYMENT).order_by("pk"):
+        _release_hold(stale, now=timezone.now())
+        _set_status(stale, S.CANCELLED, actor=None, note="Replaced by a new checkout.")
+    lines = list(CartLine.objects.filter(cart=cart).select_related("variant__product").order_by("variant_id"))
+    if not lines:
+        raise OrderError.empty_cart()
+    gone = [
+        str(line.variant)
+        for line in lines
+        if not line.variant.is_active or line.variant.product.deleted_at or not line.variant.product.is_published
+    ]
+    if gone:
+        raise OrderError.unavailable_lines(gone)
+    # Raises OutOfStock naming the line; the atomic block rolls back every earlier take.
+    stock_take(quantities=[(line.variant_id, line.quantity) for line in lines])
+    subtotal = sum((line.variant.price * line.quantity for line in lines), Decimal("0.00"))
+    order = Order.objects.create(
+        user=user,
+        email=email,
+        cart=cart,
+        shipping_address=address,
+        currency=settings.STORE_CURRENCY,
+        subtotal=subtotal,
+        total=subtotal,
+    )
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            variant=line.variant,
+            product_name=line.variant.product.name,
+            variant_name=line.variant.name,
+            sku=line.variant.sku,
+            unit_price=line.variant.price,
+            quantity=line.quantity,
+            line_total=line.variant.price * line.quantity,
+        )
+        for line in lines
+    )
+    StockHold.objects.create(order=order, expires_at=timezone.now() + timedelta(seconds=settings.STOCK_HOLD_SECONDS))
+    _event(order, "placed", actor=user, note=f"Stock held for {settings.STOCK_HOLD_SECONDS // 60} minutes.")
+    return order
+
+
+@transaction.atomic
+def order_mark_paid(*, order: Order, amount_minor: int, currency: str, reference: str) -> Order:
+    """Record a successful payment. Safe to call twice (webhook and return page both do)."""
+    order = _locked(order)
+    if order.status != S.PENDING_PAYMENT:
+        if order.status == S.CANCELLED:
+            # Paid after the hold expired: the stock is gone back to the shelf. Say so loudly;
+            # the payments layer refunds it.
+            _event(order, "payment_after_cancel", note=f"Payment {reference} arrived after cancellation.")
+            logger.warning("payment for a cancelled order", extra={"order": order.number, "reference": reference})
+        return order
+    if amount_minor != order.total_minor or currency.upper() != order.currency.upper():
+        _event(
+            order,
+            "payment_mismatch",
+            note=f"Payment {reference} was {amount_minor} {currency.upper()}, "
+            f"expected {order.total_minor} {order.currency}.",
+        )
+        logger.error("payment amount mismatch", extra={"order": order.number, "reference": reference})
+        return order
+    StockHold.objects.filter(order=order, released_at__isnull=True).update(converted_at=timezone.now())
+    _set_status(order, S.PAID, actor=None, note=f"Payment {reference}.")
+    _remove_bought_from_cart(order)
+    return order
+
+
+def _remove_bought_from_cart(order: Order) -> None:
+    if order.cart_id is None:
+        return
+    for variant_pk, quantity in _quantities(order):
+        line = CartLine.objects.filter(cart_id=order.cart_id, variant_id=variant_pk).first()
+        if line is None:
+            continue
+        if line.quantity <= quantity:
+            line.delete()
+        else:
+            CartLine.objects.filter(pk=line.pk).update(quantity=F("quantity") - quantity)
+    if order.cart is not None:
+        cart_publish(order.cart)
+
+
+@transaction.atomic
+def order_note_payment_failed(*, order: Order, message: str, reference: str) -> Order:
+    """Note a declined payment on the timeline; the shopper may try again until the hold expires."""
+    order = _locked(order)
+    if order.status == S.PENDING_PAYMENT:
+        _event(order, "payment_failed", note=f"{message} ({reference})")
+    return order
+
+
+@transaction.atomic
+def order_transition(*, order: Order, to: str, actor: User | None, note: str = "", tracking_number: str = "") -> Order:
+    """Move a paid order along: packed, shipped (with a tracking number), delivered."""
+    if to not in {S.PACKED, S.SHIPPED, S.DELIVERED}:
+        raise OrderError("bad_transition", "Use cancel or refund for that.")
+    order = _locked(order)
+    if to == S.SHIPPED and tracking_number:
+        order.tracking_number = tracking_number
+        order.save(update_fields=["tracking_number", "updated_at"])
+    _set_status(order, to, actor=actor, note=note)
+    return order
+
+
+@transaction.atomic
+def order_cancel(*, order: Order, actor: User | None, note: str = "") -> Order:
+    """Cancel an unpaid order and give its stock back."""
+    order = _locked(order)
+    if order.status == S.CANCELLED:
+        return order
+    _set_status(order, S.CANCELLED, actor=actor, note=note)
+    _release_hold(order, now=timezone.now())
+    return order
+
+
+@transaction.atomic
+def order_mark_refunded(*, order: Order, actor: User | None, note: str = "") -> Order:
+    """Mark an order fully refunded; stock comes back when it had not shipped yet."""
+    order = _locked(order)
+    if order.status == S.REFUNDED:
+        return order
+    restock = order.status in {S.PAID, S.PACKED}
+    _set_status(order, S.REFUNDED, actor=actor, note=note)
+    if restock:
+        stock_return(quantities=_quantities(order))
+        _event(order, "restocked", actor=actor, note="Items returned to stock.")
+    return order
+
+
+def hold_release(*, order_pk: int, now: datetime | None = None) -> bool:
+    """Release one expired hold: cancel its order and give the stock back. True if this call did it."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        order = _locked(order_pk)
+        hold = StockHold.objects.filter(order=order).first()
+        if order.status != S.PENDING_PAYMENT or hold is None or not hold.is_active or hold.expires_at > now:
+            return False
+        _set_status(
+            order,
+            S.CANCELLED,
+            actor=None,
+            note="Payment was not completed in time; the items went back on sale.",
+            kind="expired",
+        )
+        return _release_hold(order, now=now)
+
+
+def holds_release_expired(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Release every expired hold (each in its own transaction); return how many were released."""
+    now = now or timezone.now()
+    due = StockHold.objects.filter(
+        expires_at__lte=now, released_at__isnull=True, converted_at__isnull=True
+    ).values_list("order_id", flat=True)[:limit]
+    return sum(hold_release(order_pk=pk, now=now) for pk in list(due))

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "orders"
+
+urlpatterns = [
+    path("checkout/", views.checkout, name="checkout"),
+    path("checkout/review/", views.review, name="review"),
+    path("checkout/place/", views.place, name="place"),
+    path("orders/<str:number>/", views.order_detail, name="detail"),
+]

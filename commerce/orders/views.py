@@ -1,0 +1,106 @@
+"""Checkout (address, review, place) and the order page."""
+
+from django.contrib import messages
+from django.http import HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from commerce.accounts.models import Address, User
+from commerce.cart.selectors import cart_for_request, cart_summary
+from commerce.inventory.errors import OutOfStock
+from project.http import HtmxHttpRequest
+from realtime.pages import follow
+
+from . import selectors, services
+from .errors import OrderError
+from .forms import CheckoutForm
+
+CHECKOUT_KEY = "checkout"
+
+
+def _user(request: HtmxHttpRequest) -> User | None:
+    return request.user if isinstance(request.user, User) else None
+
+
+@require_http_methods(["GET", "POST"])
+def checkout(request: HtmxHttpRequest) -> HttpResponseBase:
+    """Step 1: shipping address and email."""
+    summary = cart_summary(cart_for_request(request))
+    if summary.is_empty:
+        messages.info(request, "Your cart is empty: add something before checking out.")
+        return redirect("cart:detail")
+    user = _user(request)
+    addresses = user.addresses.all() if user else None
+    saved = request.session.get(CHECKOUT_KEY, {})
+    if request.method == "POST":
+        form = CheckoutForm(request.POST, addresses=addresses)
+        if form.is_valid():
+            address = form.address_snapshot()
+            if user and form.cleaned_data.get("saved_address") is None and form.cleaned_data.get("save_address"):
+                Address.objects.get_or_create(user=user, defaults=None, **address)
+            request.session[CHECKOUT_KEY] = {"email": form.cleaned_data["email"], "address": address}
+            return redirect("orders:review")
+        status = 422
+    else:
+        initial = {"email": saved.get("email") or (user.email if user else ""), **saved.get("address", {})}
+        if user and not saved.get("address"):
+            initial["full_name"] = user.get_full_name()
+        form = CheckoutForm(initial=initial, addresses=addresses)
+        status = 200
+    return render(request, "orders/checkout.html", {"form": form, "summary": summary, "step": 1}, status=status)
+
+
+@require_GET
+def review(request: HtmxHttpRequest) -> HttpResponseBase:
+    """Step 2: check lines, totals and address before paying."""
+    details = request.session.get(CHECKOUT_KEY)
+    summary = cart_summary(cart_for_request(request))
+    if summary.is_empty:
+        return redirect("cart:detail")
+    if not details:
+        return redirect("orders:checkout")
+    return render(request, "orders/review.html", {"summary": summary, "details": details, "step": 2})
+
+
+@require_POST
+def place(request: HtmxHttpRequest) -> HttpResponseBase:
+    """Step 3: create the order, take the stock, and go to payment."""
+    details = request.session.get(CHECKOUT_KEY)
+    cart = cart_for_request(request)
+    if not details:
+        return redirect("orders:checkout")
+    try:
+        if cart is None:
+            raise OrderError.empty_cart()
+        order = services.checkout_start(
+            cart=cart, user=_user(request), email=details["email"], address=details["address"]
+        )
+    except OutOfStock as exc:
+        summary = cart_summary(cart)
+        return render(
+            request,
+            "orders/review.html",
+            {"summary": summary, "details": details, "step": 2, "error": exc.message, "error_variant": exc.variant_pk},
+            status=409,
+        )
+    except OrderError as exc:
+        messages.error(request, exc.message)
+        return redirect("cart:detail")
+    selectors.session_remember_order(request, order)
+    return redirect("payments:pay", number=order.number)
+
+
+@require_GET
+def order_detail(request: HtmxHttpRequest, number: str) -> HttpResponse:
+    """The order, its status (`#order-status`) and its timeline."""
+    order = selectors.order_for_viewer(request, number, token=request.GET.get("k"))
+    follow(request, f"order.{order.pk}")
+    context = {
+        "order": order,
+        "events": list(order.events.all()),
+        "lines": list(order.lines.all()),
+        "guest_link": request.build_absolute_uri(selectors.order_access_url(order)) if order.user_id is None else "",
+        "pay_url": reverse("payments:pay", kwargs={"number": order.number}),
+    }
+    return render(request, "orders/detail.html", context)

@@ -1,0 +1,55 @@
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from .models import Payment, Refund, StripeEvent
+
+
+class ReadOnlyMixin:
+    """Payments are written by Stripe's news and our services only, never edited by hand."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class RefundInline(ReadOnlyMixin, admin.TabularInline[Refund, Payment]):
+    model = Refund
+    extra = 0
+    fields = ("stripe_refund_id", "amount_minor", "status", "reason", "created_by", "created_at")
+    readonly_fields = fields
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyMixin, admin.ModelAdmin[Payment]):
+    list_display = ("intent_id", "order", "amount_minor", "currency", "status", "created_at")
+    list_filter = ("status", "provider")
+    search_fields = ("intent_id", "order__number", "order__email")
+    list_select_related = ("order",)
+    readonly_fields = (
+        "order",
+        "provider",
+        "intent_id",
+        "amount_minor",
+        "currency",
+        "status",
+        "last_error",
+        "created_at",
+        "updated_at",
+    )
+    exclude = ("client_secret",)
+    inlines = [RefundInline]
+
+
+@admin.register(StripeEvent)
+class StripeEventAdmin(ReadOnlyMixin, admin.ModelAdmin[StripeEvent]):
+    list_display = ("event_id", "type", "created_at", "received_at", "processed_at")
+    list_filter = ("type",)
+    search_fields = ("event_id",)
+    readonly_fields = ("event_id", "type", "created_at", "received_at", "processed_at", "payload")

@@ -1,0 +1,74 @@
+from django.conf import settings
+from django.db import models
+
+
+class Payment(models.Model):
+    """One Stripe PaymentIntent for an order. An order may need several (a cancelled intent, a new attempt)."""
+
+    class Status(models.TextChoices):
+        REQUIRES_PAYMENT = "requires_payment", "Awaiting payment"
+        PROCESSING = "processing", "Processing"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+        CANCELED = "canceled", "Canceled"
+
+    order = models.ForeignKey("orders.Order", on_delete=models.PROTECT, related_name="payments")
+    provider = models.CharField(max_length=20, default="stripe")
+    intent_id = models.CharField(max_length=255, unique=True)
+    client_secret = models.CharField(max_length=255)
+    amount_minor = models.PositiveIntegerField(help_text="In the currency's minor unit (cents).")
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.REQUIRES_PAYMENT, db_index=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.intent_id} ({self.status})"
+
+
+class Refund(models.Model):
+    """Money sent back for a payment, in full or in part. Pending until Stripe confirms it."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SUCCEEDED = "succeeded", "Succeeded"
+        FAILED = "failed", "Failed"
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    # Empty until Stripe answers; the row exists first so its pk can key the request.
+    stripe_refund_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
+    amount_minor = models.PositiveIntegerField()
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    reason = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [models.CheckConstraint(condition=models.Q(amount_minor__gt=0), name="refund_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"Refund {self.stripe_refund_id or self.pk} ({self.status})"
+
+
+class StripeEvent(models.Model):
+    """A webhook event, recorded (unique id) before it is acted on, so each is applied once."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100, db_index=True)
+    created_at = models.DateTimeField(help_text="When Stripe created the event.")
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    payload = models.JSONField()
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"

@@ -1,0 +1,42 @@
+#!/bin/sh
+# The embedded demo (`make run`): localstripe, the hold-release loop and Daphne; when
+# Daphne exits, or on Ctrl-C / TERM, the others are stopped too.
+set -eu
+
+BIN=${BIN:-.venv/bin}
+HOST=${HOST:-127.0.0.1}
+PORT=${PORT:-8000}
+HOLD_RELEASE_EVERY=${HOLD_RELEASE_EVERY:-15}
+# Where settings point the Stripe client: localstripe on loopback unless real keys are set.
+STRIPE_API_BASE=$(DJANGO_SETTINGS_MODULE=project.settings "$BIN/python" -c \
+    "import django; django.setup(); from django.conf import settings; print(settings.STRIPE_API_BASE)")
+STRIPE_PORT=$(echo "$STRIPE_API_BASE" | sed -n 's#^http://[^/]*:\([0-9][0-9]*\).*#\1#p')
+
+mkdir -p var
+pids=""
+cleanup() {
+    trap - EXIT INT TERM
+    for pid in $pids; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+case "$STRIPE_API_BASE" in
+    http://127.0.0.1:*|http://localhost:*)
+        "$BIN/python" -m commerce.payments.fake_stripe --port "${STRIPE_PORT:-80}" >var/localstripe.log 2>&1 &
+        pids="$pids $!"
+        "$BIN/python" manage.py localstripe_webhook --url "http://$HOST:$PORT/payments/stripe/webhook/"
+        echo "localstripe: $STRIPE_API_BASE (log in var/localstripe.log); test card 4242424242424242"
+        ;;
+esac
+
+"$BIN/python" manage.py release_holds --every "$HOLD_RELEASE_EVERY" >var/release_holds.log 2>&1 &
+pids="$pids $!"
+
+# In the background too, so that this shell handles Ctrl-C / TERM at once (cleanup stops all).
+"$BIN/daphne" -b "$HOST" -p "$PORT" project.asgi:application &
+daphne=$!
+pids="$pids $daphne"
+wait "$daphne"

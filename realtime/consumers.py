@@ -1,0 +1,97 @@
+"""The one WebSocket endpoint: /ws/live/?t=<signed topics>."""
+
+import json
+import logging
+import time
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
+
+from . import topics
+from .broadcast import group_name
+
+logger = logging.getLogger(__name__)
+
+CLOSE_FORBIDDEN = 4403
+CLOSE_TOO_BIG = 1009
+CLOSE_POLICY = 1008
+
+
+@database_sync_to_async
+def _snapshots(names: list[str]) -> list[str]:
+    fragments = []
+    for name in names:
+        html = topics.snapshot(name)
+        if html:
+            fragments.append(html)
+    return fragments
+
+
+class LiveConsumer(AsyncWebsocketConsumer):
+    """Join the groups a signed token names, send their current state, then forward pushes."""
+
+    groups_joined: list[str]
+
+    async def connect(self) -> None:
+        self.groups_joined = []
+        self.allowance = float(settings.REALTIME_INBOUND_BURST)
+        self.last_check = time.monotonic()
+        query = parse_qs(self.scope.get("query_string", b"").decode())
+        token = (query.get("t") or [""])[0]
+        user = self.scope.get("user")
+        session = self.scope.get("session")
+        binding = topics.binding_for(
+            user_pk=user.pk if user is not None and user.is_authenticated else None,
+            session_key=session.session_key if session is not None else None,
+        )
+        try:
+            names = topics.verify_topics(token, binding=binding)
+        except topics.TopicTokenError as exc:
+            logger.info("live socket refused", extra={"reason": str(exc)})
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        for name in names:
+            group = group_name(name)
+            await self.channel_layer.group_add(group, self.channel_name)
+            self.groups_joined.append(group)
+        await self.accept()
+        # The snapshot heals whatever this page missed while it was disconnected.
+        for html in await _snapshots(names):
+            await self.send(text_data=html)
+
+    async def disconnect(self, code: int) -> None:
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """Only small ephemeral signals come this way; writes go over HTTP."""
+        size = len(text_data.encode()) if text_data is not None else len(bytes_data or b"")
+        if size > settings.REALTIME_MAX_INBOUND_BYTES:
+            await self.close(code=CLOSE_TOO_BIG)
+            return
+        if not self._allow():
+            await self.close(code=CLOSE_POLICY)
+            return
+        try:
+            message = json.loads(text_data or "")
+        except ValueError:
+            return
+        if isinstance(message, dict) and message.get("type") == "ping":
+            await self.send(text_data=json.dumps({"type": "pong"}))
+
+    def _allow(self) -> bool:
+        """A token bucket: REALTIME_INBOUND_RATE messages a second, bursts up to REALTIME_INBOUND_BURST."""
+        now = time.monotonic()
+        rate = float(settings.REALTIME_INBOUND_RATE)
+        self.allowance = min(float(settings.REALTIME_INBOUND_BURST), self.allowance + (now - self.last_check) * rate)
+        self.last_check = now
+        if self.allowance < 1:
+            return False
+        self.allowance -= 1
+        return True
+
+    async def live_fragment(self, event: dict[str, Any]) -> None:
+        await self.send(text_data=event["html"])

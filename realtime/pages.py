@@ -1,0 +1,28 @@
+"""What a page follows: views add topics, the base template connects with their signed list."""
+
+from collections.abc import Callable
+
+from django.http import HttpRequest
+
+from .topics import sign_topics
+
+ATTR = "_live_topics"
+# Topics every page follows (the cart badge is on every page); set by the commerce apps.
+_page_topics: list[Callable[[HttpRequest], list[str]]] = []
+
+
+def add_page_topics(provider: Callable[[HttpRequest], list[str]]) -> None:
+    _page_topics.append(provider)
+
+
+def follow(request: HttpRequest, *topics: str) -> None:
+    """Let the page rendered for this request follow these topics (the view checked permissions)."""
+    current: list[str] = getattr(request, ATTR, [])
+    setattr(request, ATTR, [*current, *topics])
+
+
+def live_token(request: HttpRequest) -> str:
+    topics: list[str] = list(getattr(request, ATTR, []))
+    for provider in _page_topics:
+        topics.extend(provider(request))
+    return sign_topics(request, topics) if topics else ""

@@ -1,0 +1,244 @@
+"""Payment services against a real localstripe (tests/conftest.py starts it once per session)."""
+
+import socket
+
+import pytest
+import stripe
+from django.conf import settings
+
+from commerce.orders.models import Order, OrderEvent
+from commerce.orders.services import order_cancel
+from commerce.payments import services, stripe_client
+from commerce.payments.errors import PaymentError
+from commerce.payments.models import Payment, Refund
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stripe_settings")]
+S = Order.Status
+
+
+def client() -> stripe.StripeClient:
+    return stripe.StripeClient("sk_test_localstripe", base_addresses={"api": settings.STRIPE_API_BASE})
+
+
+def pay_at_stripe(payment: Payment, card: str = "pm_card_visa") -> None:
+    """What Stripe.js does in the browser: attach a card and confirm."""
+    client().v1.payment_intents.update(payment.intent_id, {"payment_method": card})
+    client().v1.payment_intents.confirm(payment.intent_id)
+
+
+def dead_base() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"  # nothing listens there once the socket is closed
+
+
+def paid(order: Order) -> Payment:
+    payment = services.payment_start(order=order)
+    pay_at_stripe(payment)
+    services.payment_sync(order=order)
+    order.refresh_from_db()
+    assert order.status == S.PAID
+    return payment
+
+
+class TestStart:
+    def test_creates_an_intent_for_the_order_total(self, order):
+        payment = services.payment_start(order=order)
+
+        intent = client().v1.payment_intents.retrieve(payment.intent_id)
+        assert (intent.amount, intent.currency) == (4800, "usd")
+        assert intent.metadata["order"] == order.number
+        assert payment.client_secret == intent.client_secret
+        assert (payment.amount_minor, payment.currency, payment.status) == (4800, "USD", "requires_payment")
+
+    def test_starting_twice_gives_the_same_intent(self, order):
+        first = services.payment_start(order=order)
+        second = services.payment_start(order=order)
+
+        assert second.pk == first.pk
+        assert second.intent_id == first.intent_id
+        assert Payment.objects.filter(order=order).count() == 1
+
+    def test_a_cancelled_intent_gets_a_new_attempt_with_a_new_key(self, order, monkeypatch):
+        first = services.payment_start(order=order)
+        client().v1.payment_intents.cancel(first.intent_id)
+        keys: list[str] = []
+        real = stripe_client.intent_create
+
+        def spy(**kwargs):  # type: ignore[no-untyped-def]
+            keys.append(
+                stripe_client.intent_idempotency_key(order_number=kwargs["order_number"], attempt=kwargs["attempt"])
+            )
+            return real(**kwargs)
+
+        monkeypatch.setattr(stripe_client, "intent_create", spy)
+
+        second = services.payment_start(order=order)
+
+        assert second.intent_id != first.intent_id
+        assert keys == [f"order-{order.number}-pi-v2"]
+        first.refresh_from_db()
+        assert first.status == Payment.Status.CANCELED
+
+    def test_the_idempotency_key_is_derived_from_the_order(self, order, monkeypatch):
+        sent: list[tuple[str, str | None]] = []
+        real = stripe.RequestsClient.request_with_retries
+
+        def spy(self, method, url, headers=None, post_data=None, *args, **kwargs):  # type: ignore[no-untyped-def]
+            sent.append((method, (headers or {}).get("Idempotency-Key")))
+            return real(self, method, url, headers, post_data, *args, **kwargs)
+
+        monkeypatch.setattr(stripe.RequestsClient, "request_with_retries", spy)
+
+        services.payment_start(order=order)
+
+        assert ("post", f"order-{order.number}-pi-v1") in sent
+
+    def test_unreachable_stripe_is_a_retryable_error_and_the_hold_stays(self, order, settings, tee):
+        settings.STRIPE_API_BASE = dead_base()
+
+        with pytest.raises(PaymentError) as err:
+            services.payment_start(order=order)
+
+        assert err.value.retryable is True
+        assert err.value.code == "provider_unavailable"
+        assert Payment.objects.count() == 0
+        order.refresh_from_db()
+        tee.refresh_from_db()
+        assert order.status == S.PENDING_PAYMENT
+        assert tee.stock == 3
+        assert order.hold.is_active
+
+    def test_an_order_not_awaiting_payment_is_refused(self, order):
+        order_cancel(order=order, actor=None)
+
+        with pytest.raises(PaymentError) as err:
+            services.payment_start(order=order)
+
+        assert err.value.code == "not_payable"
+        assert err.value.message == "This order cannot be paid: it is cancelled."
+        assert err.value.retryable is False
+
+
+class TestSync:
+    def test_sync_after_paying_marks_the_order_paid_once(self, order):
+        payment = services.payment_start(order=order)
+        pay_at_stripe(payment)
+
+        services.payment_sync(order=order)
+        services.payment_sync(order=order)
+
+        order.refresh_from_db()
+        payment.refresh_from_db()
+        assert order.status == S.PAID
+        assert payment.status == Payment.Status.SUCCEEDED
+        assert list(order.events.values_list("kind", flat=True)) == ["placed", "paid"]
+
+    def test_sync_before_paying_changes_nothing(self, order):
+        services.payment_start(order=order)
+
+        services.payment_sync(order=order)
+
+        order.refresh_from_db()
+        assert order.status == S.PENDING_PAYMENT
+
+    def test_declined_card_is_noted_and_the_same_intent_can_be_retried(self, order):
+        payment = services.payment_start(order=order)
+        with pytest.raises(stripe.CardError):
+            pay_at_stripe(payment, card="pm_card_chargeCustomerFail")
+
+        services.payment_sync(order=order)
+
+        payment.refresh_from_db()
+        order.refresh_from_db()
+        assert payment.status == Payment.Status.FAILED
+        assert payment.last_error == "Your card was declined."
+        assert order.status == S.PENDING_PAYMENT
+        assert list(order.events.values_list("kind", flat=True)) == ["placed", "payment_failed"]
+        assert services.payment_start(order=order).pk == payment.pk
+
+    def test_test_token_flow_pays(self, order):
+        token = client().v1.tokens.create(
+            {"card": {"number": "4242424242424242", "exp_month": "12", "exp_year": "2030", "cvc": "123"}}
+        )
+
+        intent = services.payment_confirm_with_test_token(order=order, token_id=token.id)
+
+        assert intent.status == "succeeded"
+        order.refresh_from_db()
+        assert order.status == S.PAID
+
+
+class TestRefund:
+    def test_full_refund_refunds_the_order_and_restocks(self, order, tee):
+        payment = paid(order)
+        staff = UserFactory(is_staff=True)
+
+        refund = services.refund_create(order=order, amount_minor=None, actor=staff, reason="Changed mind")
+
+        assert (refund.amount_minor, refund.status, refund.created_by) == (4800, Refund.Status.SUCCEEDED, staff)
+        assert refund.stripe_refund_id is not None
+        assert refund.stripe_refund_id.startswith("re_")
+        at_stripe = client().v1.refunds.retrieve(refund.stripe_refund_id)
+        assert (at_stripe.amount, at_stripe.payment_intent) == (4800, payment.intent_id)
+        order.refresh_from_db()
+        tee.refresh_from_db()
+        assert order.status == S.REFUNDED
+        assert tee.stock == 5
+        assert OrderEvent.objects.filter(order=order, kind="refunded", actor=staff).exists()
+
+    def test_partial_refunds_add_up_to_a_full_one(self, order):
+        payment = paid(order)
+
+        first = services.refund_create(order=order, amount_minor=1000, actor=None)
+        order.refresh_from_db()
+        assert order.status == S.PAID
+        assert services.refundable_minor(payment=payment) == 3800
+
+        with pytest.raises(PaymentError) as err:
+            services.refund_create(order=order, amount_minor=3801, actor=None)
+        assert err.value.code == "bad_refund_amount"
+
+        second = services.refund_create(order=order, amount_minor=3800, actor=None)
+
+        assert [first.status, second.status] == [Refund.Status.SUCCEEDED, Refund.Status.SUCCEEDED]
+        order.refresh_from_db()
+        assert order.status == S.REFUNDED
+        assert services.refundable_minor(payment=payment) == 0
+
+    def test_an_unpaid_order_cannot_be_refunded(self, order):
+        with pytest.raises(PaymentError) as err:
+            services.refund_create(order=order, amount_minor=None, actor=None)
+
+        assert err.value.code == "not_refundable"
+
+    def test_unreachable_stripe_leaves_the_refund_pending_then_it_can_be_sent_again(self, order, settings):
+        paid(order)
+        base = settings.STRIPE_API_BASE
+        settings.STRIPE_API_BASE = dead_base()
+
+        with pytest.raises(PaymentError) as err:
+            services.refund_create(order=order, amount_minor=500, actor=None)
+
+        assert err.value.retryable is True
+        refund = Refund.objects.get()
+        assert (refund.status, refund.stripe_refund_id) == (Refund.Status.PENDING, None)
+        settings.STRIPE_API_BASE = base
+        refund = services.refund_send(refund=refund)
+        assert refund.status == Refund.Status.SUCCEEDED
+
+    def test_a_payment_after_cancellation_is_refunded_in_full(self, order):
+        payment = services.payment_start(order=order)
+        order_cancel(order=order, actor=None, note="Hold expired.")
+        pay_at_stripe(payment)
+        services.payment_sync(order=order)  # schedules the refund after commit (a Celery task)
+
+        refund = services.refund_unowed(payment_pk=payment.pk)
+
+        assert refund is not None
+        assert (refund.amount_minor, refund.status) == (4800, Refund.Status.SUCCEEDED)
+        order.refresh_from_db()
+        assert order.status == S.CANCELLED
+        assert services.refund_unowed(payment_pk=payment.pk) is None  # twice: nothing more

@@ -1,0 +1,124 @@
+"""Paying in a real browser: the pay page, localstripe's Stripe.js stand-in, the order page."""
+
+import re
+import time
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import Page, expect
+
+from commerce.catalog.models import Variant
+from commerce.inventory.models import StockHold
+from commerce.orders.models import Order
+from commerce.orders.services import checkout_start, holds_release_expired
+from commerce.payments.models import Payment
+from tests.factories import CartFactory, CartLineFactory, UserFactory, VariantFactory
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "shopper-pass-123"
+ADDRESS = {
+    "full_name": "Sam Shopper",
+    "line1": "1 Harbour Road",
+    "line2": "",
+    "city": "Portland",
+    "postal_code": "04101",
+    "country": "US",
+    "phone": "",
+}
+
+
+@pytest.fixture
+def shopper_order():  # type: ignore[no-untyped-def]
+    """A signed-up shopper whose checkout is placed: 2 × Harbour Tee at 24.00, stock 5 -> 3 held."""
+    user = UserFactory(email="payer@example.com", password=PASSWORD)
+    tee = VariantFactory(product__name="Harbour Tee", name="M / Navy", price="24.00", stock=5)
+    cart = CartFactory(user=user)
+    CartLineFactory(cart=cart, variant=tee, quantity=2)
+    order = checkout_start(cart=cart, user=user, email=user.email, address=ADDRESS)
+    return {"user": user, "order": order, "tee": tee}
+
+
+def sign_in(page: Page, email: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("link", name="Account")).to_be_visible()
+
+
+def fill_card(page: Page, number: str = "4242424242424242") -> None:
+    """localstripe's card element is five plain inputs named by their placeholders."""
+    card = page.locator("#card-element")
+    card.locator("input[placeholder=number]").fill(number)
+    card.locator("input[placeholder=exp_month]").fill("12")
+    card.locator("input[placeholder=exp_year]").fill("34")
+    card.locator("input[placeholder=cvc]").fill("123")
+    card.locator("input[placeholder=postal_code]").fill("04101")
+
+
+def test_pay_with_the_test_card_and_see_the_order_paid(page: Page, shopper_order):
+    order = shopper_order["order"]
+    sign_in(page, "payer@example.com")
+
+    page.goto(f"/checkout/pay/{order.number}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Pay for order {order.number}")
+    expect(page.locator("#pay-total")).to_have_text("$48.00")
+    # The countdown ticks in mm:ss from the 10-minute hold.
+    expect(page.locator("#hold-time")).to_have_text(re.compile(r"^(10:00|09:[0-5]\d)$"))
+
+    fill_card(page)
+    page.get_by_role("button", name="Pay $48.00").click()
+
+    expect(page).to_have_url(re.compile(rf"/orders/{order.number}/$"))
+    expect(page.locator("#order-status")).to_have_attribute("data-status", "paid")
+    assert Payment.objects.get(order=order).status == Payment.Status.SUCCEEDED
+    assert Variant.objects.get(pk=shopper_order["tee"].pk).stock == 3  # sold, not returned
+
+
+def test_a_declined_card_is_shown_inline_and_the_order_still_waits(page: Page, shopper_order):
+    order = shopper_order["order"]
+    sign_in(page, "payer@example.com")
+    page.goto(f"/checkout/pay/{order.number}/")
+
+    fill_card(page, "4000000000000341")  # localstripe declines charges on this card
+    page.get_by_role("button", name="Pay $48.00").click()
+
+    expect(page.locator("#card-errors")).to_have_text("Your card was declined.")
+    expect(page.get_by_role("button", name="Pay $48.00")).to_be_enabled()
+    assert Order.objects.get(pk=order.pk).status == Order.Status.PENDING_PAYMENT
+
+
+def test_the_countdown_reaches_zero_then_the_hold_is_released(page: Page, shopper_order):
+    order, tee = shopper_order["order"], shopper_order["tee"]
+    StockHold.objects.filter(order=order).update(expires_at=timezone.now() + timedelta(seconds=4))
+    sign_in(page, "payer@example.com")
+
+    page.goto(f"/checkout/pay/{order.number}/")
+    expect(page.get_by_role("button", name="Pay $48.00")).to_be_enabled()
+
+    expect(page.locator("#hold-message")).to_contain_text("Your hold has expired", timeout=10_000)
+    expect(page.get_by_role("button", name="Pay $48.00")).to_be_disabled()
+    expect(page.locator("#hold-announce")).to_have_text("Your hold has expired.")
+
+    # The page rounds the time left down, so it may say "expired" up to a second early.
+    hold = StockHold.objects.get(order=order)
+    time.sleep(max(0.0, (hold.expires_at - timezone.now()).total_seconds()) + 0.1)
+    assert holds_release_expired() == 1
+    assert Variant.objects.get(pk=tee.pk).stock == 5
+
+    page.goto(f"/checkout/pay/{order.number}/")
+    expect(page).to_have_url(re.compile(rf"/orders/{order.number}/$"))
+    expect(page.locator("#order-status")).to_have_attribute("data-status", "cancelled")
+
+
+def test_an_expired_hold_shows_expired_on_the_pay_page(page: Page, shopper_order):
+    order = shopper_order["order"]
+    StockHold.objects.filter(order=order).update(expires_at=timezone.now() - timedelta(seconds=30))
+    sign_in(page, "payer@example.com")
+
+    page.goto(f"/checkout/pay/{order.number}/")
+
+    expect(page.locator("#hold-message")).to_contain_text("Your hold has expired")
+    expect(page.locator("#payment-form")).to_have_count(0)

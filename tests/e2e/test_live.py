@@ -1,0 +1,106 @@
+"""Live updates in real browsers: pushes cross from this test process through Redis to Daphne."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from commerce.orders import services as order_services
+from tests.commerce.orders.conftest import ADDRESS
+from tests.factories import CartFactory, CartLineFactory, UserFactory, VariantFactory
+
+pytestmark = pytest.mark.e2e
+
+LIVE = 2_000  # ms: what "live" promises
+
+
+def elsewhere(fn, /, **kwargs):  # type: ignore[no-untyped-def]
+    """Run a service as another server process would: in its own thread (and DB connection), not in
+    this thread, where Playwright's event loop runs (publishing uses async_to_sync)."""
+    from django.db import connection
+
+    def run():  # type: ignore[no-untyped-def]
+        try:
+            return fn(**kwargs)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(run).result(timeout=30)
+
+
+def sign_in(page: Page, email: str, password: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Your account")).to_be_visible()
+
+
+def wait_for_socket(page: Page) -> None:
+    page.wait_for_selector("body[data-live=open]", state="attached", timeout=5_000)
+
+
+def test_two_browsers_of_one_user_share_the_cart(browser: Browser, live_url, transactional_db):
+    UserFactory(email="sam@example.com", password="sam-pass-123")
+    variant = VariantFactory(product__name="Harbour Tee", product__slug="harbour-tee", name="M", stock=9)
+    contexts = [browser.new_context(base_url=live_url) for _ in range(2)]
+    try:
+        laptop, phone = (c.new_page() for c in contexts)
+        for page in (laptop, phone):
+            sign_in(page, "sam@example.com", "sam-pass-123")
+        # The phone opened a page before the cart existed: the first add creates it on the laptop.
+        laptop.goto("/products/harbour-tee/")
+        laptop.get_by_role("button", name="Add to cart").click()
+        expect(laptop.locator("#cart-count")).to_have_text("1")
+
+        phone.goto("/cart/")
+        wait_for_socket(phone)
+        expect(phone.locator("#cart-count")).to_have_text("1")
+        laptop.get_by_label("Quantity").fill("2")
+        laptop.get_by_role("button", name="Add to cart").click()
+
+        expect(phone.locator("#cart-count")).to_have_text("3", timeout=LIVE)
+        expect(phone.get_by_label("Quantity of Harbour Tee — M")).to_have_value("3", timeout=LIVE)
+        assert variant.pk
+    finally:
+        for c in contexts:
+            c.close()
+
+
+def test_watching_shopper_sees_the_last_unit_sell_out(page: Page):
+    variant = VariantFactory(product__name="Last Mug", product__slug="last-mug", name="11 oz", stock=1)
+    page.goto("/products/last-mug/")
+    wait_for_socket(page)
+    expect(page.locator(f"#stock-{variant.pk}")).to_have_attribute("data-stock", "1")
+    expect(page.get_by_role("button", name="Add to cart")).to_be_enabled()
+
+    # Another shopper buys it (through the same service the checkout uses).
+    buyer = UserFactory()
+    cart = CartFactory(user=buyer)
+    CartLineFactory(cart=cart, variant=variant, quantity=1)
+    elsewhere(order_services.checkout_start, cart=cart, user=buyer, email=buyer.email, address=ADDRESS)
+
+    expect(page.locator(f"#stock-{variant.pk}")).to_have_attribute("data-stock", "0", timeout=LIVE)
+    expect(page.locator(f"#stock-{variant.pk}")).to_have_text("Sold out")
+    expect(page.get_by_role("button", name="Add to cart")).to_be_disabled(timeout=LIVE)
+
+
+def test_order_page_follows_the_order(page: Page):
+    user = UserFactory(email="olive@example.com", password="olive-pass-123")
+    variant = VariantFactory(stock=5, price="10.00")
+    cart = CartFactory(user=user)
+    CartLineFactory(cart=cart, variant=variant, quantity=1)
+    order = order_services.checkout_start(cart=cart, user=user, email=user.email, address=ADDRESS)
+    order = order_services.order_mark_paid(order=order, amount_minor=1000, currency="usd", reference="pi_test")
+    sign_in(page, "olive@example.com", "olive-pass-123")
+    page.goto(order.get_absolute_url())
+    wait_for_socket(page)
+    expect(page.locator("#order-status")).to_have_attribute("data-status", "paid")
+
+    staff = UserFactory(is_staff=True)
+    elsewhere(order_services.order_transition, order=order, to="packed", actor=staff)
+    elsewhere(order_services.order_transition, order=order, to="shipped", actor=staff, tracking_number="1Z999")
+
+    expect(page.locator("#order-status")).to_have_attribute("data-status", "shipped", timeout=LIVE)
+    expect(page.locator("#order-timeline")).to_contain_text("Shipped")

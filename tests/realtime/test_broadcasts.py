@@ -1,0 +1,82 @@
+"""Which topics each service publishes, and with which fragment (rendered once, after commit)."""
+
+import pytest
+
+from commerce.cart import services as cart_services
+from commerce.cart.errors import CartError
+from commerce.orders import services as order_services
+from commerce.orders.models import Order
+from tests.commerce.orders.conftest import ADDRESS
+from tests.factories import CartFactory, CartLineFactory, UserFactory, VariantFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_cart_add_publishes_the_cart_once(capture_broadcasts):
+    variant = VariantFactory(stock=5)
+    cart = CartFactory()
+
+    with capture_broadcasts() as sent:
+        cart_services.cart_line_add(cart=cart, variant_pk=variant.pk, quantity=2)
+
+    assert [topic for topic, _ in sent] == [f"cart.{cart.pk}"]
+    assert 'hx-swap-oob="true">2</span>' in sent[0][1]
+
+
+def test_refused_cart_change_publishes_nothing(capture_broadcasts):
+    variant = VariantFactory(stock=1)
+    cart = CartFactory()
+
+    with capture_broadcasts() as sent, pytest.raises(CartError):
+        cart_services.cart_line_add(cart=cart, variant_pk=variant.pk, quantity=2)
+
+    assert sent == []
+
+
+def test_removing_a_missing_line_publishes_nothing(capture_broadcasts):
+    cart = CartFactory()
+
+    with capture_broadcasts() as sent:
+        cart_services.cart_line_remove(cart=cart, variant_pk=123)
+
+    assert sent == []
+
+
+def test_checkout_publishes_stock_and_order_then_payment_publishes_order_and_cart(capture_broadcasts):
+    user = UserFactory()
+    a = VariantFactory(stock=5)
+    b = VariantFactory(stock=3)
+    cart = CartFactory(user=user)
+    CartLineFactory(cart=cart, variant=b, quantity=1)
+    CartLineFactory(cart=cart, variant=a, quantity=2)
+
+    with capture_broadcasts() as sent:
+        order = order_services.checkout_start(cart=cart, user=user, email=user.email, address=ADDRESS)
+    assert [topic for topic, _ in sent] == [f"stock.{a.pk}", f"stock.{b.pk}", f"order.{order.pk}"]
+    assert f'id="stock-{a.pk}" class="stock stock--low" data-stock="3" hx-swap-oob="true">Only 3 left<' in sent[0][1]
+    assert 'data-status="pending_payment"' in sent[2][1]
+
+    with capture_broadcasts() as sent:
+        order_services.order_mark_paid(order=order, amount_minor=order.total_minor, currency="usd", reference="pi_1")
+    assert [topic for topic, _ in sent] == [f"order.{order.pk}", f"cart.{cart.pk}"]
+    assert 'data-status="paid"' in sent[0][1]
+    assert "Payment received" in sent[0][1]
+    assert 'hx-swap-oob="true">0</span>' in sent[1][1]
+
+
+def test_hold_release_publishes_order_and_stock(capture_broadcasts):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    variant = VariantFactory(stock=2)
+    cart = CartLineFactory(cart=CartFactory(), variant=variant, quantity=2).cart
+    order = order_services.checkout_start(cart=cart, user=None, email="g@example.com", address=ADDRESS)
+
+    with capture_broadcasts() as sent:
+        order_services.holds_release_expired(now=timezone.now() + timedelta(hours=1))
+
+    assert [topic for topic, _ in sent] == [f"order.{order.pk}", f"stock.{variant.pk}"]
+    assert 'data-status="cancelled"' in sent[0][1]
+    assert 'data-stock="2"' in sent[1][1]
+    assert Order.objects.get().status == "cancelled"
