@@ -46,7 +46,8 @@ typecheck: $(STAMP)
 test: $(STAMP)
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python tests/check_services.py
 	$(MAKE) --no-print-directory lint typecheck
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CHROMIUM=$(CHROMIUM) $(BIN)/pytest $(PYTEST_ARGS)
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CHROMIUM=$(CHROMIUM) \
+		CHANNEL_PREFIX=test$$$$ $(BIN)/pytest $(PYTEST_ARGS)
 
 e2e: PYTEST_ARGS = tests/e2e
 e2e: test

@@ -46,6 +46,26 @@ def publish(topic: str, html: str) -> bool:
     return True
 
 
+_pending = threading.local()
+
+
 def publish_on_commit(topic: str, html: str) -> None:
-    """Publish once the current transaction commits (at once outside a transaction)."""
-    transaction.on_commit(lambda: publish(topic, html), robust=True)
+    """Publish once the current transaction commits (at once outside a transaction).
+
+    A topic published several times in one transaction (a checkout that takes and gives
+    back the same variant, a merge that touches a cart twice) is sent once, with the last
+    fragment: each call supersedes the earlier ones of its thread.
+    """
+    latest: dict[str, tuple[int, str]] = getattr(_pending, "latest", None) or {}
+    _pending.latest = latest
+    _pending.seq = seq = getattr(_pending, "seq", 0) + 1
+    latest[topic] = (seq, html)
+
+    def send() -> None:
+        current = latest.get(topic)
+        if current is None or current[0] != seq:
+            return  # superseded by a later publish of the same topic
+        del latest[topic]
+        publish(topic, current[1])
+
+    transaction.on_commit(send, robust=True)

@@ -18,6 +18,7 @@ logger = logging.getLogger(__name__)
 CLOSE_FORBIDDEN = 4403
 CLOSE_TOO_BIG = 1009
 CLOSE_POLICY = 1008
+CLOSE_TRY_AGAIN_LATER = 1013
 
 
 @database_sync_to_async
@@ -53,10 +54,15 @@ class LiveConsumer(AsyncWebsocketConsumer):
             logger.info("live socket refused", extra={"reason": str(exc)})
             await self.close(code=CLOSE_FORBIDDEN)
             return
-        for name in names:
-            group = group_name(name)
-            await self.channel_layer.group_add(group, self.channel_name)
-            self.groups_joined.append(group)
+        try:
+            for name in names:
+                group = group_name(name)
+                await self.channel_layer.group_add(group, self.channel_name)
+                self.groups_joined.append(group)
+        except Exception as exc:  # the layer is down: the page still works, just not live
+            logger.warning("live socket could not join its topics", extra={"error": repr(exc)})
+            await self.close(code=CLOSE_TRY_AGAIN_LATER)
+            return
         await self.accept()
         # The snapshot heals whatever this page missed while it was disconnected.
         for html in await _snapshots(names):
@@ -64,7 +70,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         for group in getattr(self, "groups_joined", []):
-            await self.channel_layer.group_discard(group, self.channel_name)
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except Exception as exc:  # nothing to clean up on a layer that is gone
+                logger.warning("live socket could not leave a topic", extra={"error": repr(exc)})
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Only small ephemeral signals come this way; writes go over HTTP."""

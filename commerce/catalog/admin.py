@@ -49,7 +49,11 @@ class ProductAdmin(admin.ModelAdmin[Product]):
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         super().save_formset(request, form, formset, change)
         if formset.model is Variant:
-            stock_publish([v.pk for v in formset.queryset if v.pk])
+            changed = [
+                f.instance.pk for f in formset.forms if f.instance.pk and {"stock", "is_active"} & set(f.changed_data)
+            ]
+            if changed:
+                stock_publish(changed)
 
     list_display = ("name", "category", "is_published", "deleted_at", "created_at")
     list_filter = ("category", "is_published", DeletedFilter)
@@ -79,7 +83,8 @@ class ProductAdmin(admin.ModelAdmin[Product]):
 class VariantAdmin(admin.ModelAdmin[Variant]):
     def save_model(self, request: HttpRequest, obj: Variant, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        stock_publish([obj.pk])  # an edited stock figure reaches open pages
+        if not change or {"stock", "is_active"} & set(form.changed_data):
+            stock_publish([obj.pk])  # an edited stock figure reaches open pages
 
     list_display = ("sku", "product", "name", "price", "stock", "is_active")
     list_filter = ("is_active", "product__category")

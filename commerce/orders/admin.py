@@ -1,6 +1,9 @@
+from decimal import Decimal, InvalidOperation
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 
 from commerce.accounts.models import User
 
@@ -67,7 +70,7 @@ class OrderAdmin(admin.ModelAdmin[Order]):
     )
     fields = (*readonly_fields, "tracking_number")
     inlines = (OrderLineInline, OrderEventInline)
-    actions = ("mark_packed", "mark_shipped", "mark_delivered", "cancel_unpaid")
+    actions = ("mark_packed", "mark_shipped", "mark_delivered", "cancel_unpaid", "refund")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # orders come from checkout
@@ -95,3 +98,48 @@ class OrderAdmin(admin.ModelAdmin[Order]):
             services.order_cancel(order=order, actor=actor, note="Cancelled by staff.")
             cancelled += 1
         self.message_user(request, f"{cancelled} unpaid order(s) cancelled.")
+
+    @admin.action(description="Refund through Stripe (full or partial)…")
+    def refund(self, request: HttpRequest, queryset: QuerySet[Order]) -> TemplateResponse | None:
+        from commerce.payments.errors import PaymentError
+        from commerce.payments.models import Payment
+        from commerce.payments.services import refund_create, refundable_minor
+
+        orders = list(queryset.order_by("pk"))
+        if "apply" not in request.POST:
+            rows = []
+            for order in orders:
+                payment = Payment.objects.filter(order=order, status=Payment.Status.SUCCEEDED).order_by("pk").first()
+                left = Decimal(refundable_minor(payment=payment)) / 100 if payment else Decimal("0.00")
+                rows.append((order, left))
+            context = {
+                **self.admin_site.each_context(request),
+                "orders": orders,
+                "rows": rows,
+                "currency": orders[0].currency if orders else "",
+                "title": "Refund",
+            }
+            return TemplateResponse(request, "admin/orders/refund.html", context)
+        actor = request.user if isinstance(request.user, User) else None
+        amount_minor: int | None = None
+        raw = (request.POST.get("amount") or "").strip()
+        if raw and len(orders) == 1:
+            try:
+                amount = Decimal(raw)
+            except InvalidOperation:
+                self.message_user(request, f"{raw!r} is not an amount.", level=messages.ERROR)
+                return None
+            if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
+                self.message_user(request, "Enter a positive amount with at most two decimals.", level=messages.ERROR)
+                return None
+            amount_minor = int(amount * 100)
+        for order in orders:
+            try:
+                refund_create(
+                    order=order, amount_minor=amount_minor, actor=actor, reason=request.POST.get("reason", "")
+                )
+            except PaymentError as exc:
+                self.message_user(request, f"{order.number}: {exc.message}", level=messages.ERROR)
+            else:
+                self.message_user(request, f"{order.number}: refund sent.")
+        return None

@@ -169,6 +169,14 @@ def order_note_payment_failed(*, order: Order, message: str, reference: str) -> 
 
 
 @transaction.atomic
+def order_note(*, order: Order, kind: str, note: str, actor: User | None = None) -> Order:
+    """Add a line to the order's timeline without changing its status (a partial refund, say)."""
+    order = _locked(order)
+    _event(order, kind, actor=actor, note=note)
+    return order
+
+
+@transaction.atomic
 def order_transition(*, order: Order, to: str, actor: User | None, note: str = "", tracking_number: str = "") -> Order:
     """Move a paid order along: packed, shipped (with a tracking number), delivered."""
     if to not in {S.PACKED, S.SHIPPED, S.DELIVERED}:

@@ -7,6 +7,7 @@ No lock is held across a call to Stripe.
 
 import logging
 from datetime import timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Sum
@@ -15,7 +16,7 @@ from django.utils import timezone
 from commerce.accounts.models import User
 from commerce.inventory.models import StockHold
 from commerce.orders.models import Order
-from commerce.orders.services import order_mark_paid, order_mark_refunded, order_note_payment_failed
+from commerce.orders.services import order_mark_paid, order_mark_refunded, order_note, order_note_payment_failed
 
 from . import stripe_client
 from .errors import PaymentError
@@ -251,11 +252,22 @@ def refund_apply(*, refund_pk: int, stripe_refund_id: str, stripe_status: str, a
     status = {"succeeded": Refund.Status.SUCCEEDED, "failed": Refund.Status.FAILED, "canceled": Refund.Status.FAILED}
     new_status = status.get(stripe_status, Refund.Status.PENDING)
     # Monotonic: a late "pending" never undoes a final answer.
+    newly_succeeded = False
     if refund.status == Refund.Status.PENDING or refund.stripe_refund_id is None:
         refund.stripe_refund_id = stripe_refund_id
         if refund.status == Refund.Status.PENDING:
             refund.status = new_status
+            newly_succeeded = new_status == Refund.Status.SUCCEEDED
         refund.save(update_fields=["stripe_refund_id", "status"])
+    if newly_succeeded and refund.amount_minor < refund.payment.amount_minor:
+        payment = refund.payment
+        order_note(
+            order=payment.order,
+            kind="refund_partial",
+            actor=actor,
+            note=f"Refunded {Decimal(refund.amount_minor) / 100:.2f} {payment.currency.upper()}"
+            + (f": {refund.reason}" if refund.reason else "."),
+        )
     _settle_if_refunded(refund.payment, actor=actor)
     return refund
 
@@ -265,7 +277,9 @@ def _settle_if_refunded(payment: Payment, *, actor: User | None) -> None:
     order = payment.order
     if done >= payment.amount_minor and order.can_transition(Order.Status.REFUNDED):
         order_mark_refunded(
-            order=order, actor=actor, note=f"Refunded {done / 100:.2f} {payment.currency} through Stripe."
+            order=order,
+            actor=actor,
+            note=f"Refunded {Decimal(done) / 100:.2f} {payment.currency.upper()} through Stripe.",
         )
 
 

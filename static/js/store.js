@@ -24,6 +24,21 @@
   document.addEventListener("htmx:wsOpen", function () { document.body.setAttribute("data-live", "open"); });
   document.addEventListener("htmx:wsClose", function () { document.body.setAttribute("data-live", "closed"); });
 
+  // A pushed fragment carries every part a topic can show (the cart badge and the cart page
+  // body, say); drop the parts this page does not have instead of letting htmx log errors.
+  document.addEventListener("htmx:wsBeforeMessage", function (event) {
+    var html = event.detail.message;
+    if (typeof html !== "string" || html.indexOf("hx-swap-oob") < 0) return;
+    var template = document.createElement("template");
+    template.innerHTML = html;
+    var parts = Array.prototype.slice.call(template.content.children);
+    var kept = parts.filter(function (el) { return !el.id || document.getElementById(el.id); });
+    if (kept.length === parts.length) return;
+    event.preventDefault();
+    if (!kept.length) return;
+    htmx.swap(document.body, kept.map(function (el) { return el.outerHTML; }).join(""), { swapStyle: "none" });
+  });
+
   // Live stock: a pushed #stock-<pk> also enables or disables that option and "Add to cart".
   function syncAddForm() {
     var form = document.getElementById("add-to-cart");

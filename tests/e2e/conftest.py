@@ -7,7 +7,9 @@ import sys
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -61,9 +63,32 @@ def _register_webhook(stripe_base: str, url: str) -> None:
         pass
 
 
-@pytest.fixture(scope="session")
-def live_url(django_db_setup, django_db_blocker, tmp_path_factory, localstripe_url) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    """Start Daphne on a free port against the test database (and the session's localstripe); yield its base URL."""
+@dataclass(frozen=True)
+class DaphneServer:
+    """One running Daphne process: its base URL and the file its stdout and stderr go to."""
+
+    url: str
+    log_path: Path
+    process: subprocess.Popen[bytes]
+
+    def log_text(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@contextmanager
+def start_daphne(
+    tmp_path_factory: pytest.TempPathFactory,
+    localstripe_url: str,
+    *,
+    webhook: bool = True,
+    **env_overrides: str,
+) -> Iterator[DaphneServer]:
+    """Run Daphne on a free port against the test database (and the session's localstripe) until the block ends.
+
+    `env_overrides` replace or add environment variables (REDIS_URL, CELERY_EAGER, ...). With `webhook`,
+    localstripe sends its webhooks to this process; only one process gets them at a time, so extra
+    processes started next to `live_url` should pass `webhook=False`.
+    """
     db = connection.settings_dict
     port = _free_port()
     env = {
@@ -78,8 +103,10 @@ def live_url(django_db_setup, django_db_blocker, tmp_path_factory, localstripe_u
         "STRIPE_JS_URL": f"{localstripe_url}/js.stripe.com/v3/",
         "STRIPE_WEBHOOK_SECRET": E2E_WEBHOOK_SECRET,
         "STRIPE_MAX_NETWORK_RETRIES": "0",
+        **env_overrides,
     }
-    log = (tmp_path_factory.mktemp("daphne") / "daphne.log").open("wb")
+    log_path = tmp_path_factory.mktemp("daphne") / "daphne.log"
+    log = log_path.open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "project.asgi:application"],
         cwd=ROOT,
@@ -89,12 +116,32 @@ def live_url(django_db_setup, django_db_blocker, tmp_path_factory, localstripe_u
     )
     try:
         _wait_for(f"http://127.0.0.1:{port}/healthz", process)
-        _register_webhook(localstripe_url, f"http://127.0.0.1:{port}/payments/stripe/webhook/")
-        yield f"http://127.0.0.1:{port}"
+        if webhook:
+            _register_webhook(localstripe_url, f"http://127.0.0.1:{port}/payments/stripe/webhook/")
+        yield DaphneServer(url=f"http://127.0.0.1:{port}", log_path=log_path, process=process)
     finally:
         process.terminate()
         process.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def live_url(django_db_setup, django_db_blocker, tmp_path_factory, localstripe_url) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """Start Daphne on a free port against the test database (and the session's localstripe); yield its base URL."""
+    with start_daphne(tmp_path_factory, localstripe_url) as server:
+        yield server.url
+
+
+@pytest.fixture
+def daphne(django_db_setup, tmp_path_factory, localstripe_url) -> Iterator[Callable[..., DaphneServer]]:  # type: ignore[no-untyped-def]
+    """Start more Daphne processes for one test: `daphne(REDIS_URL=...)` returns a running DaphneServer,
+    stopped when the test ends. They get no localstripe webhooks (those stay with `live_url`)."""
+    with ExitStack() as stack:
+
+        def start(**env_overrides: str) -> DaphneServer:
+            return stack.enter_context(start_daphne(tmp_path_factory, localstripe_url, webhook=False, **env_overrides))
+
+        yield start
 
 
 @pytest.fixture(scope="session")

@@ -80,3 +80,51 @@ def test_hold_release_publishes_order_and_stock(capture_broadcasts):
     assert 'data-status="cancelled"' in sent[0][1]
     assert 'data-stock="2"' in sent[1][1]
     assert Order.objects.get().status == "cancelled"
+
+
+def test_a_topic_published_twice_in_one_transaction_is_sent_once_with_the_last_fragment(capture_broadcasts):
+    from django.db import transaction
+
+    from realtime.broadcast import publish_on_commit
+
+    with capture_broadcasts() as sent, transaction.atomic():
+        publish_on_commit("stock.1", "<span id='stock-1'>5</span>")
+        publish_on_commit("cart.2", "<span id='cart-count'>1</span>")
+        publish_on_commit("stock.1", "<span id='stock-1'>4</span>")
+
+    assert sent == [("cart.2", "<span id='cart-count'>1</span>"), ("stock.1", "<span id='stock-1'>4</span>")]
+
+
+def test_a_rolled_back_publish_is_never_sent_and_does_not_block_the_next(capture_broadcasts):
+    from django.db import transaction
+
+    from realtime.broadcast import publish_on_commit
+
+    with capture_broadcasts() as sent:
+        try:
+            with transaction.atomic():
+                publish_on_commit("stock.1", "rolled back")
+                raise RuntimeError
+        except RuntimeError:
+            pass
+        with transaction.atomic():
+            publish_on_commit("stock.1", "committed")
+
+    assert sent == [("stock.1", "committed")]
+
+
+def test_publish_survives_a_dead_channel_layer(settings, caplog):
+    from realtime.broadcast import publish, stats
+
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
+        }
+    }
+    failed_before = stats["failed"]
+
+    assert publish("stock.1", "<span></span>") is False
+
+    assert stats["failed"] == failed_before + 1
+    assert "realtime publish failed" in caplog.text
