@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from commerce.inventory.models import StockHold
 from commerce.orders.models import Order
+from realtime.pages import follow
 
 from . import services, stripe_client
 from .errors import PaymentError
@@ -50,6 +51,7 @@ def pay(request: HttpRequest, number: str) -> HttpResponseBase:
     order = _order_for(request, number)
     if order.status != Order.Status.PENDING_PAYMENT:
         return redirect(order.get_absolute_url())
+    follow(request, f"order.{order.pk}")
     seconds_left = _seconds_left(order)
     context: dict[str, object] = {
         "order": order,

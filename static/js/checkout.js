@@ -19,6 +19,23 @@
     if (button) button.disabled = true;
   }
 
+  // The order page's topic follows this page too: the server's word beats the local clock.
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    var el = event.target;
+    if (!el || el.id !== "order-status") return;
+    var status = el.getAttribute("data-status");
+    if (status === "cancelled" && !expired) {
+      if (holdTimer) clearInterval(holdTimer);
+      expire(document.getElementById("hold-countdown"), document.getElementById("hold-message"),
+             document.getElementById("hold-announce"), document.getElementById("pay-button"));
+    } else if (status !== "pending_payment") {
+      var box = document.getElementById("hold-countdown");
+      if (box && box.dataset.orderUrl) window.location.assign(box.dataset.orderUrl);
+    }
+  });
+
+  var holdTimer = null;
+
   function countdown() {
     var box = document.getElementById("hold-countdown");
     if (!box) return;
@@ -31,7 +48,7 @@
     // A monotonic deadline: the page's own clock, so a wrong system time does not matter.
     var deadline = performance.now() + left * 1000;
     var lastMinute = Math.ceil(left / 60);
-    var timer = setInterval(function () {
+    var timer = holdTimer = setInterval(function () {
       var remaining = Math.max(0, Math.round((deadline - performance.now()) / 1000));
       if (remaining <= 0) {
         clearInterval(timer);

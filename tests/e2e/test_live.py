@@ -104,3 +104,26 @@ def test_order_page_follows_the_order(page: Page):
 
     expect(page.locator("#order-status")).to_have_attribute("data-status", "shipped", timeout=LIVE)
     expect(page.locator("#order-timeline")).to_contain_text("Shipped")
+
+
+def test_pay_page_learns_the_hold_was_released(page: Page):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    user = UserFactory(email="late@example.com", password="late-pass-123")
+    variant = VariantFactory(stock=4, price="10.00")
+    cart = CartFactory(user=user)
+    CartLineFactory(cart=cart, variant=variant, quantity=1)
+    order = order_services.checkout_start(cart=cart, user=user, email=user.email, address=ADDRESS)
+    sign_in(page, "late@example.com", "late-pass-123")
+    page.goto(f"/checkout/pay/{order.number}/")
+    wait_for_socket(page)
+    expect(page.get_by_role("button", name="Pay $10.00")).to_be_enabled()
+
+    # The countdown still shows minutes left, but the server released the hold (say, a clock skew).
+    elsewhere(order_services.holds_release_expired, now=timezone.now() + timedelta(hours=1))
+
+    expect(page.locator("#order-status")).to_have_attribute("data-status", "cancelled", timeout=LIVE)
+    expect(page.locator("#hold-message")).to_contain_text("Your hold has expired", timeout=LIVE)
+    expect(page.get_by_role("button", name="Pay $10.00")).to_be_disabled()
