@@ -46,7 +46,10 @@ def product_listing(query: ListingQuery) -> QuerySet[Product]:
             total_stock=Sum("variants__stock", filter=active, default=0),
         )
         .filter(min_price__isnull=False)
-        .prefetch_related(Prefetch("images", queryset=ProductImage.objects.order_by("position", "pk")))
+        .prefetch_related(
+            Prefetch("images", queryset=ProductImage.objects.order_by("position", "pk")),
+            Prefetch("variants", queryset=Variant.objects.filter(is_active=True).order_by("position", "pk")),
+        )
     )
     if query.category is not None:
         products = products.filter(category=query.category)

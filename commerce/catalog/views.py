@@ -20,6 +20,7 @@ def product_list(request: HtmxHttpRequest) -> HttpResponse:
     )
     paginator = Paginator(selectors.product_listing(query), settings.CATALOG_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
+    follow(request, *(f"stock.{v.pk}" for product in page.object_list for v in product.variants.all()))
     context = {
         "query": query,
         "page": page,

@@ -63,5 +63,13 @@
       if (label) label.classList.toggle("variant--out", soldOut);
     }
     syncAddForm();
+    var card = el.closest(".product-card");
+    if (card) {
+      var figures = card.querySelectorAll('[id^="stock-"]');
+      var allOut = Array.prototype.every.call(figures, function (f) { return parseInt(f.getAttribute("data-stock"), 10) <= 0; });
+      card.classList.toggle("product-card--out", allOut);
+      var badge = card.querySelector(".product-card__soldout");
+      if (badge) badge.hidden = !allOut;
+    }
   });
 })();

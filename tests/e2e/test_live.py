@@ -1,5 +1,6 @@
 """Live updates in real browsers: pushes cross from this test process through Redis to Daphne."""
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -127,3 +128,20 @@ def test_pay_page_learns_the_hold_was_released(page: Page):
     expect(page.locator("#order-status")).to_have_attribute("data-status", "cancelled", timeout=LIVE)
     expect(page.locator("#hold-message")).to_contain_text("Your hold has expired", timeout=LIVE)
     expect(page.get_by_role("button", name="Pay $10.00")).to_be_disabled()
+
+
+def test_catalog_cards_show_sold_out_live(page: Page):
+    last = VariantFactory(product__name="Only Tee", stock=1)
+    VariantFactory(product=last.product, stock=0)
+    page.goto("/")
+    wait_for_socket(page)
+    card = page.locator(".product-card", has_text="Only Tee")
+    expect(card.locator(".product-card__soldout")).to_be_hidden()
+
+    buyer = UserFactory()
+    cart = CartFactory(user=buyer)
+    CartLineFactory(cart=cart, variant=last, quantity=1)
+    elsewhere(order_services.checkout_start, cart=cart, user=buyer, email=buyer.email, address=ADDRESS)
+
+    expect(card.locator(".product-card__soldout")).to_be_visible(timeout=LIVE)
+    expect(card).to_have_class(re.compile("product-card--out"))
