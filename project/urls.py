@@ -4,11 +4,13 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from project import health
+from realtime.views import live_extend
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    path("live/extend/", live_extend, name="live_extend"),
     path("accounts/", include("commerce.accounts.urls")),
     path("cart/", include("commerce.cart.urls")),
     path("", include("commerce.payments.urls")),  # /payments/stripe/webhook/, /checkout/pay/<number>/

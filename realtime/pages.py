@@ -21,8 +21,10 @@ def follow(request: HttpRequest, *topics: str) -> None:
     setattr(request, ATTR, [*current, *topics])
 
 
+def page_topics(request: HttpRequest) -> list[str]:
+    return [topic for provider in _page_topics for topic in provider(request)]
+
+
 def live_token(request: HttpRequest) -> str:
-    topics: list[str] = list(getattr(request, ATTR, []))
-    for provider in _page_topics:
-        topics.extend(provider(request))
+    topics = [*getattr(request, ATTR, []), *page_topics(request)]
     return sign_topics(request, topics) if topics else ""

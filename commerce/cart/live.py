@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.utils.crypto import salted_hmac
 
 from realtime import pages, topics
 from realtime.broadcast import publish_on_commit
@@ -34,13 +35,42 @@ def cart_publish(cart: Cart) -> None:
     publish_on_commit(f"cart.{cart.pk}", cart_fragment(cart))
 
 
+# Pushed to a person's own topic when their cart is created: pages opened before it
+# existed re-sign their topics (static/js/store.js) and start following the cart.
+REFRESH_FRAGMENT = '<span id="live-refresh" hx-swap-oob="true" hidden></span>'
+
+
+def owner_topic(*, user_pk: int | None, session_key: str | None) -> str | None:
+    """`user.<pk>`, or for a guest `visitor.<digest of the session key>` (the key itself stays secret)."""
+    if user_pk is not None:
+        return f"user.{user_pk}"
+    if not session_key:
+        return None
+    return f"visitor.{salted_hmac('realtime.visitor', session_key).hexdigest()[:32]}"
+
+
+def cart_created_publish(*, user_pk: int | None, session_key: str | None) -> None:
+    topic = owner_topic(user_pk=user_pk, session_key=session_key)
+    if topic:
+        publish_on_commit(topic, REFRESH_FRAGMENT)
+
+
 def page_topics(request: HttpRequest) -> list[str]:
+    if not request.user.is_authenticated and request.session.session_key is None:
+        request.session.save()  # a guest's pages follow their visitor topic, keyed by the session
+    owner = owner_topic(
+        user_pk=request.user.pk if request.user.is_authenticated else None,
+        session_key=request.session.session_key,
+    )
+    followed = [owner] if owner else []
     if not request.user.is_authenticated and not request.session.get(SESSION_KEY):
-        return []
+        return followed
     cart = cart_for_request(request)
-    return [f"cart.{cart.pk}"] if cart else []
+    return [*followed, f"cart.{cart.pk}"] if cart else followed
 
 
 def register() -> None:
     topics.register("cart", cart_snapshot)
+    topics.register("user", lambda key: None)
+    topics.register("visitor", lambda key: None)
     pages.add_page_topics(page_topics)

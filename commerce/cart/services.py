@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
 
 from commerce.accounts.models import User
@@ -13,7 +14,7 @@ from commerce.catalog.models import Variant
 from commerce.catalog.selectors import variant_for_sale
 
 from .errors import CartError
-from .live import cart_publish
+from .live import cart_created_publish, cart_publish
 from .models import SESSION_KEY, Cart, CartLine
 
 
@@ -36,7 +37,9 @@ def _variant(pk: int) -> Variant:
 def cart_get_or_create(*, user: User | None, session: MutableMapping[str, Any]) -> Cart:
     """Return the cart of this user, or of this guest session, creating it when missing."""
     if user is not None:
-        cart, _ = Cart.objects.get_or_create(user=user)
+        cart, created = Cart.objects.get_or_create(user=user)
+        if created:
+            cart_created_publish(user_pk=user.pk, session_key=None)
         return cart
     pk = session.get(SESSION_KEY)
     existing = Cart.objects.filter(pk=pk, user__isnull=True).first() if pk else None
@@ -44,6 +47,11 @@ def cart_get_or_create(*, user: User | None, session: MutableMapping[str, Any]) 
         return existing
     cart = Cart.objects.create()
     session[SESSION_KEY] = cart.pk
+    if isinstance(session, SessionBase):
+        # Save now, not at the end of the request: the other tabs told below look the cart
+        # up through this session at once.
+        session.save()
+        transaction.on_commit(lambda: cart_created_publish(user_pk=None, session_key=session.session_key))
     return cart
 
 

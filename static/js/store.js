@@ -20,6 +20,27 @@
     toast("Can't reach the store. Check your connection and try again.");
   });
 
+  // A push of #live-refresh (the person's cart was just created, in this tab or another):
+  // reconnect the page's socket with its topics re-signed plus those every page follows now.
+  function liveRefresh() {
+    var body = document.body;
+    var url = body.getAttribute("ws-connect");
+    var token = url ? new URL(url, window.location.href).searchParams.get("t") : "";
+    fetch("/live/extend/?t=" + encodeURIComponent(token || ""), { credentials: "same-origin" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data || !data.token) return;
+        var internal = body["htmx-internal-data"];
+        if (internal && internal.webSocket) internal.webSocket.close();
+        body.setAttribute("hx-ext", "ws");
+        body.setAttribute("ws-connect", "/ws/live/?t=" + encodeURIComponent(data.token));
+        htmx.process(body);
+      });
+  }
+  document.addEventListener("htmx:oobAfterSwap", function (event) {
+    if (event.target && event.target.id === "live-refresh") liveRefresh();
+  });
+
   // The live socket's state, for people (the header dot) and for tests (body[data-live]).
   document.addEventListener("htmx:wsOpen", function () { document.body.setAttribute("data-live", "open"); });
   document.addEventListener("htmx:wsClose", function () { document.body.setAttribute("data-live", "closed"); });

@@ -145,3 +145,23 @@ def test_catalog_cards_show_sold_out_live(page: Page):
 
     expect(card.locator(".product-card__soldout")).to_be_visible(timeout=LIVE)
     expect(card).to_have_class(re.compile("product-card--out"))
+
+
+def test_two_guest_tabs_opened_before_the_cart_existed_stay_identical(page: Page):
+    variant = VariantFactory(product__name="Dune Tee", product__slug="dune-tee", name="S", stock=9)
+    other = page.context.new_page()
+    other.goto("/")
+    page.goto("/products/dune-tee/")
+    for tab in (page, other):
+        wait_for_socket(tab)
+        expect(tab.locator("#cart-count")).to_have_text("0")
+
+    page.get_by_role("button", name="Add to cart").click()  # creates the guest's cart
+
+    expect(other.locator("#cart-count")).to_have_text("1", timeout=LIVE)
+    # Both tabs now follow the cart itself: a change in the other tab reaches this one too.
+    other.goto("/cart/")
+    other.get_by_label("Quantity of Dune Tee — S").fill("3")
+    other.get_by_label("Quantity of Dune Tee — S").press("Enter")
+    expect(page.locator("#cart-count")).to_have_text("3", timeout=LIVE)
+    assert variant.pk

@@ -128,3 +128,22 @@ def test_publish_survives_a_dead_channel_layer(settings, caplog):
 
     assert stats["failed"] == failed_before + 1
     assert "realtime publish failed" in caplog.text
+
+
+def test_a_new_guest_cart_tells_the_visitors_pages_to_refresh(capture_broadcasts):
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from commerce.cart.live import REFRESH_FRAGMENT, owner_topic
+
+    session = SessionStore()
+    session.create()
+
+    with capture_broadcasts() as sent:
+        cart = cart_services.cart_get_or_create(user=None, session=session)
+        cart_services.cart_get_or_create(user=None, session=session)  # existing: nothing more
+
+    topic = owner_topic(user_pk=None, session_key=session.session_key)
+    assert topic is not None
+    assert topic.startswith("visitor.")
+    assert sent == [(topic, REFRESH_FRAGMENT)]
+    assert session["cart_pk"] == cart.pk
