@@ -66,3 +66,15 @@ class CartLineFactory(factory.django.DjangoModelFactory[CartLine]):
     cart = factory.SubFactory(CartFactory)
     variant = factory.SubFactory(VariantFactory)
     quantity = 1
+
+
+# A shipping address as checkout snapshots it.
+ADDRESS = {
+    "full_name": "Sam Shopper",
+    "line1": "1 Harbour Road",
+    "line2": "",
+    "city": "Portland",
+    "postal_code": "04101",
+    "country": "US",
+    "phone": "",
+}

@@ -13,20 +13,11 @@ from commerce.inventory.models import StockHold
 from commerce.orders.models import Order
 from commerce.orders.services import checkout_start, holds_release_expired
 from commerce.payments.models import Payment
-from tests.factories import CartFactory, CartLineFactory, UserFactory, VariantFactory
+from tests.factories import ADDRESS, CartFactory, CartLineFactory, UserFactory, VariantFactory
 
 pytestmark = pytest.mark.e2e
 
 PASSWORD = "shopper-pass-123"
-ADDRESS = {
-    "full_name": "Sam Shopper",
-    "line1": "1 Harbour Road",
-    "line2": "",
-    "city": "Portland",
-    "postal_code": "04101",
-    "country": "US",
-    "phone": "",
-}
 
 
 @pytest.fixture

@@ -7,8 +7,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from commerce.orders import services as order_services
-from tests.commerce.orders.conftest import ADDRESS
-from tests.factories import CartFactory, CartLineFactory, UserFactory, VariantFactory
+from tests.factories import ADDRESS, CartFactory, CartLineFactory, UserFactory, VariantFactory
 
 pytestmark = pytest.mark.e2e
 

@@ -6,8 +6,7 @@ from commerce.cart import services as cart_services
 from commerce.cart.errors import CartError
 from commerce.orders import services as order_services
 from commerce.orders.models import Order
-from tests.commerce.orders.conftest import ADDRESS
-from tests.factories import CartFactory, CartLineFactory, UserFactory, VariantFactory
+from tests.factories import ADDRESS, CartFactory, CartLineFactory, UserFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -2,16 +2,6 @@ import pytest
 
 from tests.factories import CartFactory, CartLineFactory, UserFactory, VariantFactory
 
-ADDRESS = {
-    "full_name": "Sam Shopper",
-    "line1": "1 Harbour Road",
-    "line2": "",
-    "city": "Portland",
-    "postal_code": "04101",
-    "country": "US",
-    "phone": "",
-}
-
 
 @pytest.fixture
 def buyer(db):  # type: ignore[no-untyped-def]

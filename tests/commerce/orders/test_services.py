@@ -13,8 +13,7 @@ from commerce.inventory.models import StockHold
 from commerce.orders import services
 from commerce.orders.errors import OrderError
 from commerce.orders.models import Order, OrderEvent
-from tests.commerce.orders.conftest import ADDRESS
-from tests.factories import CartFactory, CartLineFactory, UserFactory, VariantFactory
+from tests.factories import ADDRESS, CartFactory, CartLineFactory, UserFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
 S = Order.Status

@@ -9,8 +9,7 @@ from commerce.catalog.models import Variant
 from commerce.orders import services
 from commerce.orders.models import Order
 from commerce.orders.selectors import order_access_token
-from tests.commerce.orders.conftest import ADDRESS
-from tests.factories import UserFactory, VariantFactory
+from tests.factories import ADDRESS, UserFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -3,17 +3,7 @@ import pytest
 from commerce.orders.models import Order
 from commerce.orders.services import checkout_start
 from commerce.payments.models import Payment
-from tests.factories import CartFactory, CartLineFactory, UserFactory, VariantFactory
-
-ADDRESS = {
-    "full_name": "Sam Shopper",
-    "line1": "1 Harbour Road",
-    "line2": "",
-    "city": "Portland",
-    "postal_code": "04101",
-    "country": "US",
-    "phone": "",
-}
+from tests.factories import ADDRESS, CartFactory, CartLineFactory, UserFactory, VariantFactory
 
 
 @pytest.fixture
