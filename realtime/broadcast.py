@@ -12,7 +12,10 @@ from collections import Counter
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import transaction
+from django.conf import settings
+from django.db import connections, transaction
+
+from .topics import snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -69,3 +72,59 @@ def publish_on_commit(topic: str, html: str) -> None:
         publish(topic, current[1])
 
     transaction.on_commit(send, robust=True)
+
+
+class Coalescer:
+    """Per process: topics marked changed within a short window are rendered and published once.
+
+    A burst of sales of one variant (a flash sale) becomes one push carrying the figure as
+    it is when the window closes, read from the database, instead of one push per sale.
+    """
+
+    def __init__(self) -> None:
+        self._dirty: set[str] = set()
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+
+    def mark(self, topic: str) -> None:
+        window = float(settings.REALTIME_COALESCE_SECONDS)
+        if window <= 0:
+            self._publish([topic])
+            return
+        with self._lock:
+            self._dirty.add(topic)
+            if self._timer is None:
+                self._timer = threading.Timer(window, self.flush)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def flush(self) -> None:
+        with self._lock:
+            due, self._dirty = sorted(self._dirty), set()
+            timer, self._timer = self._timer, None
+        if timer is not None and timer is not threading.current_thread():
+            timer.cancel()
+        try:
+            self._publish(due)
+        finally:
+            if timer is not None and timer is threading.current_thread():
+                connections.close_all()  # this thread's own connections
+
+    def _publish(self, due: list[str]) -> None:
+        for topic in due:
+            try:
+                html = snapshot(topic)
+            except Exception:  # a failed render must not stop the others
+                _count("failed")
+                logger.exception("realtime render failed", extra={"topic": topic})
+                continue
+            if html:
+                publish(topic, html)
+
+
+coalescer = Coalescer()
+
+
+def publish_state_on_commit(topic: str) -> None:
+    """After commit, push the topic's current state (its registered snapshot), coalescing bursts."""
+    transaction.on_commit(lambda: coalescer.mark(topic), robust=True)

@@ -70,3 +70,10 @@ def pytest_collection_modifyitems(items):  # type: ignore[no-untyped-def]
     """Browser tests last: Playwright's session-wide browser keeps an event loop running in the main
     thread, which async tests collected after it would trip over."""
     items.sort(key=lambda item: "/e2e/" in str(item.path))
+
+
+@pytest.fixture(autouse=True)
+def _push_each_change(settings):  # type: ignore[no-untyped-def]
+    """Unit tests state exactly what each service publishes: no coalescing window here
+    (tests/realtime/test_broadcasts.py covers the window; browser tests run with it)."""
+    settings.REALTIME_COALESCE_SECONDS = 0

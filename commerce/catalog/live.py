@@ -3,7 +3,7 @@
 from django.template.loader import render_to_string
 
 from realtime import topics
-from realtime.broadcast import publish_on_commit
+from realtime.broadcast import publish_state_on_commit
 
 from .models import Variant
 
@@ -19,9 +19,13 @@ def stock_snapshot(key: str) -> str | None:
 
 
 def stock_publish(variant_pks: list[int]) -> None:
-    """After commit, push the figure of each variant whose stock just changed (read fresh, rendered once)."""
-    for variant in Variant.objects.filter(pk__in=variant_pks):
-        publish_on_commit(f"stock.{variant.pk}", stock_fragment(variant))
+    """After commit, push the figure of each variant whose stock just changed.
+
+    Bursts are coalesced: the figure is read and rendered once per window (see
+    REALTIME_COALESCE_SECONDS), however many sales happened in it.
+    """
+    for pk in sorted(set(variant_pks)):
+        publish_state_on_commit(f"stock.{pk}")
 
 
 def register() -> None:

@@ -146,3 +146,29 @@ def test_a_new_guest_cart_tells_the_visitors_pages_to_refresh(capture_broadcasts
     assert topic.startswith("visitor.")
     assert sent == [(topic, REFRESH_FRAGMENT)]
     assert session["cart_pk"] == cart.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_stock_changes_is_pushed_once_with_the_final_figure(settings, monkeypatch):
+    import time
+
+    from commerce.catalog.live import stock_publish
+    from commerce.catalog.models import Variant
+    from realtime import broadcast
+
+    settings.REALTIME_COALESCE_SECONDS = 0.05
+    sent: list[tuple[str, str]] = []
+    monkeypatch.setattr(broadcast, "publish", lambda topic, html: sent.append((topic, html)) or True)
+    variant = VariantFactory(stock=10)
+    other = VariantFactory(stock=3)
+
+    for stock in (9, 8, 7):  # three sales, each its own transaction
+        Variant.objects.filter(pk=variant.pk).update(stock=stock)
+        stock_publish([variant.pk])
+    stock_publish([other.pk])
+    time.sleep(0.3)
+
+    assert sorted(topic for topic, _ in sent) == sorted([f"stock.{variant.pk}", f"stock.{other.pk}"])
+    pushed = dict(sent)
+    assert f'id="stock-{variant.pk}" class="stock stock--in" data-stock="7"' in pushed[f"stock.{variant.pk}"]
+    assert f'id="stock-{other.pk}" class="stock stock--low" data-stock="3"' in pushed[f"stock.{other.pk}"]
