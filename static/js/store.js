@@ -84,6 +84,16 @@
       if (label) label.classList.toggle("variant--out", soldOut);
     }
     syncAddForm();
+    // On the cart page, a line that now exceeds (or no longer exceeds) what is left gets
+    // its note from the server.
+    var line = document.getElementById("line-" + el.id.slice(6));
+    if (line) {
+      var qty = line.querySelector('input[name="quantity"]');
+      var exceeds = qty && parseInt(qty.value, 10) > parseInt(el.getAttribute("data-stock"), 10);
+      if (exceeds !== line.classList.contains("cart-line--problem")) {
+        htmx.ajax("GET", window.location.pathname, { target: "#cart-body", select: "#cart-body", swap: "outerHTML" });
+      }
+    }
     var card = el.closest(".product-card");
     if (card) {
       var figures = card.querySelectorAll('[id^="stock-"]');

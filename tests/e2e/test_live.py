@@ -164,3 +164,24 @@ def test_two_guest_tabs_opened_before_the_cart_existed_stay_identical(page: Page
     other.get_by_label("Quantity of Dune Tee — S").press("Enter")
     expect(page.locator("#cart-count")).to_have_text("3", timeout=LIVE)
     assert variant.pk
+
+
+def test_cart_page_warns_live_when_stock_drops_below_a_line(page: Page):
+    variant = VariantFactory(product__name="Slate Tee", product__slug="slate-tee", name="L", stock=5)
+    page.goto("/products/slate-tee/")
+    page.get_by_label("Quantity").fill("3")
+    page.get_by_role("button", name="Add to cart").click()
+    expect(page.locator("#cart-count")).to_have_text("3")
+    page.goto("/cart/")
+    wait_for_socket(page)
+    expect(page.locator(".cart-line--problem")).to_have_count(0)
+
+    buyer = UserFactory()
+    cart = CartFactory(user=buyer)
+    CartLineFactory(cart=cart, variant=variant, quantity=4)
+    elsewhere(order_services.checkout_start, cart=cart, user=buyer, email=buyer.email, address=ADDRESS)
+
+    expect(page.locator(f"#stock-{variant.pk}")).to_have_attribute("data-stock", "1", timeout=LIVE)
+    expect(page.locator(".cart-line--problem")).to_contain_text(
+        "Only 1 left: lower the quantity to 1 or fewer.", timeout=LIVE
+    )
