@@ -164,7 +164,10 @@ def _mark_order_paid(payment: Payment, intent: Intent) -> None:
         from .tasks import refund_unowed_payment
 
         payment_pk = payment.pk
-        transaction.on_commit(lambda: refund_unowed_payment.delay(payment_pk))
+        # robust: a broker outage must not fail the webhook after the payment was recorded;
+        # the order's timeline shows "payment arrived after cancellation" for staff to act on.
+        # TODO(issue 5): move this to the notification outbox's sweep so it is never lost.
+        transaction.on_commit(lambda: refund_unowed_payment.delay(payment_pk), robust=True)
 
 
 def refundable_minor(*, payment: Payment) -> int:
