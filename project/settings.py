@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "commerce.inventory",
     "commerce.orders",
     "commerce.payments",
+    "commerce.notifications",
 ]
 
 MIDDLEWARE = [
@@ -214,7 +215,30 @@ CELERY_BEAT_SCHEDULE = {
         "task": "commerce.orders.tasks.release_expired_holds",
         "schedule": float(HOLD_RELEASE_INTERVAL_SECONDS),
     },
+    "notifications-sweep": {
+        "task": "commerce.notifications.tasks.sweep",
+        "schedule": 60.0,
+    },
 }
+
+# --- Email and the notification outbox ------------------------------------------
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.smtp.EmailBackend"
+    if env.str("EMAIL_HOST", default="")
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Live Store <orders@example.com>")
+EMAIL_MESSAGE_ID_DOMAIN = env.str("EMAIL_MESSAGE_ID_DOMAIN", default="store.example.com")
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=6)
+NOTIFICATION_STALE_SECONDS = env.int("NOTIFICATION_STALE_SECONDS", default=300)
 
 # --- Payments -------------------------------------------------------------------
 # With no keys the store talks to localstripe on loopback (`make run` starts it);
@@ -231,6 +255,18 @@ STRIPE_JS_URL = env.str(
 )
 STRIPE_TIMEOUT = env.float("STRIPE_TIMEOUT", default=10.0)
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=1)
+
+# --- Notifications ---------------------------------------------------------------
+# With no Twilio account the SMS backend writes to the console (the embedded mode).
+# TWILIO_API_BASE="" means Twilio itself; tests point it at a stub server on loopback.
+TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
+TWILIO_FROM_NUMBER = env.str("TWILIO_FROM_NUMBER", default="")
+TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="")
+TWILIO_TIMEOUT = env.float("TWILIO_TIMEOUT", default=10.0)
+SMS_BACKEND = env.str("SMS_BACKEND", default="twilio" if TWILIO_ACCOUNT_SID else "console")
+PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="US")
+# SITE_URL (above) is the public origin Twilio calls: callback URLs and webhook signatures use it.
 
 # --- Real time ---------------------------------------------------------------
 # A page's signed topic list must be used within this many seconds of rendering

@@ -13,6 +13,7 @@ urlpatterns = [
     path("live/extend/", live_extend, name="live_extend"),
     path("accounts/", include("commerce.accounts.urls")),
     path("cart/", include("commerce.cart.urls")),
+    path("notifications/", include("commerce.notifications.urls")),
     path("", include("commerce.payments.urls")),  # /payments/stripe/webhook/, /checkout/pay/<number>/
     path("", include("commerce.orders.urls")),
     path("", include("commerce.catalog.urls")),

@@ -77,3 +77,14 @@ def _push_each_change(settings):  # type: ignore[no-untyped-def]
     """Unit tests state exactly what each service publishes: no coalescing window here
     (tests/realtime/test_broadcasts.py covers the window; browser tests run with it)."""
     settings.REALTIME_COALESCE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager():  # type: ignore[no-untyped-def]
+    """Tasks run in the test process unless a test starts a real worker."""
+    from project.celery import app
+
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = previous

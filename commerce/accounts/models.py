@@ -42,6 +42,8 @@ class User(AbstractUser):
 
     username = None  # type: ignore[assignment]
     email = models.EmailField("email address", unique=True)
+    phone = models.CharField("mobile number", max_length=16, blank=True, help_text="E.164, for text messages")
+    sms_opted_out = models.BooleanField(default=False, help_text="Replied STOP, or the number cannot take texts")
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []

@@ -9,5 +9,6 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", views.signup, name="signup"),
+    path("notifications/", views.notification_preferences, name="notifications"),
     path("", views.account, name="account"),
 ]

@@ -65,3 +65,28 @@ def account(request: HttpRequest) -> HttpResponse:
     assert isinstance(request.user, User)  # noqa: S101 - login_required guarantees it
     context = {"summary": cart_summary_for_request(request), "orders": orders_of(request.user)[:20]}
     return render(request, "accounts/account.html", context)
+
+
+@login_required
+def notification_preferences(request: HttpRequest) -> HttpResponseBase:
+    """Which messages to get, by email and by text, and the number for texts."""
+    from commerce.notifications.forms import PreferencesForm, field_name
+    from commerce.notifications.models import Channel, Event
+    from commerce.notifications.services import preferences_save
+
+    assert isinstance(request.user, User)  # noqa: S101 - login_required guarantees it
+    user = request.user
+    if request.method == "POST":
+        form = PreferencesForm(request.POST, user=user)
+        if form.is_valid():
+            choices = {
+                (e.value, c.value): bool(form.cleaned_data.get(field_name(e, c))) for e in Event for c in Channel
+            }
+            preferences_save(user=user, phone=form.cleaned_data.get("phone") or "", choices=choices)
+            messages.success(request, "Your notification settings are saved.")
+            return redirect("accounts:notifications")
+        status = 422
+    else:
+        form = PreferencesForm(user=user)
+        status = 200
+    return render(request, "accounts/notifications.html", {"form": form}, status=status)

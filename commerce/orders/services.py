@@ -19,6 +19,7 @@ from commerce.cart.live import cart_publish
 from commerce.cart.models import Cart, CartLine
 from commerce.inventory.models import StockHold
 from commerce.inventory.services import stock_return, stock_take
+from commerce.notifications.services import ORDER_EVENTS, notify_order
 
 from .errors import OrderError
 from .live import order_publish
@@ -46,6 +47,8 @@ def _set_status(order: Order, to: str, *, actor: User | None, note: str = "", ki
         fields.append("paid_at")
     order.save(update_fields=fields)
     _event(order, kind or to, actor=actor, note=note, from_status=previous)
+    if to in ORDER_EVENTS:
+        notify_order(order=order, event=ORDER_EVENTS[to])  # outbox rows, in this transaction
 
 
 def _release_hold(order: Order, *, now: datetime) -> bool:

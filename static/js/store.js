@@ -34,6 +34,8 @@
         if (internal && internal.webSocket) internal.webSocket.close();
         body.setAttribute("hx-ext", "ws");
         body.setAttribute("ws-connect", "/ws/live/?t=" + encodeURIComponent(data.token));
+        body.setAttribute("data-live-refreshed", String(Date.now()));
+        body.setAttribute("data-live", "connecting");
         htmx.process(body);
       });
   }
@@ -43,7 +45,12 @@
 
   // The live socket's state, for people (the header dot) and for tests (body[data-live]).
   document.addEventListener("htmx:wsOpen", function () { document.body.setAttribute("data-live", "open"); });
-  document.addEventListener("htmx:wsClose", function () { document.body.setAttribute("data-live", "closed"); });
+  document.addEventListener("htmx:wsClose", function (event) {
+    // A socket replaced by liveRefresh closes after its successor opened: ignore it.
+    var current = document.body["htmx-internal-data"] && document.body["htmx-internal-data"].webSocket;
+    if (current && event.detail && current.publicInterface !== event.detail.socketWrapper) return;
+    document.body.setAttribute("data-live", "closed");
+  });
 
   // A pushed fragment carries every part a topic can show (the cart badge and the cart page
   // body, say); drop the parts this page does not have instead of letting htmx log errors.

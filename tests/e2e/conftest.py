@@ -99,6 +99,7 @@ def start_daphne(
         "MEDIA_ROOT": str(tmp_path_factory.mktemp("media")),
         "DJANGO_SETTINGS_MODULE": "project.settings",
         "LOG_LEVEL": "WARNING",
+        "CELERY_EAGER": "1",  # no worker here: tasks run in the web process
         "STRIPE_API_BASE": localstripe_url,
         "STRIPE_JS_URL": f"{localstripe_url}/js.stripe.com/v3/",
         "STRIPE_WEBHOOK_SECRET": E2E_WEBHOOK_SECRET,

@@ -158,7 +158,9 @@ def test_two_guest_tabs_opened_before_the_cart_existed_stay_identical(page: Page
     page.get_by_role("button", name="Add to cart").click()  # creates the guest's cart
 
     expect(other.locator("#cart-count")).to_have_text("1", timeout=LIVE)
-    # Both tabs now follow the cart itself: a change in the other tab reaches this one too.
+    # Both tabs now follow the cart itself: a change in the other tab reaches this one too
+    # (once this tab has re-signed its topics and reconnected).
+    page.wait_for_selector("body[data-live-refreshed][data-live=open]", state="attached", timeout=LIVE)
     other.goto("/cart/")
     other.get_by_label("Quantity of Dune Tee — S").fill("3")
     other.get_by_label("Quantity of Dune Tee — S").press("Enter")

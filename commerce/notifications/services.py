@@ -1,0 +1,213 @@
+"""The outbox: write notification rows with the event that causes them, deliver them after commit.
+
+`notify_order` is called inside the transaction that changes the order; the rows commit or
+roll back with it. Delivery (tasks.deliver) claims a row with a conditional update, hands it
+to the channel's sender, and records the outcome; a sweep re-queues rows a lost enqueue or a
+killed worker left behind.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from commerce.accounts.models import User
+from commerce.orders.models import Order
+
+from .errors import DeliveryError
+from .models import Channel, Event, Notification, Preference
+
+logger = logging.getLogger(__name__)
+N = Notification.Status
+
+ORDER_EVENTS: dict[str, str] = {
+    Order.Status.PAID: Event.ORDER_PAID,
+    Order.Status.SHIPPED: Event.ORDER_SHIPPED,
+    Order.Status.DELIVERED: Event.ORDER_DELIVERED,
+    Order.Status.CANCELLED: Event.ORDER_CANCELLED,
+    Order.Status.REFUNDED: Event.ORDER_REFUNDED,
+}
+HEADLINES = {
+    Event.ORDER_PAID: ("Thank you, your order is confirmed", "We have your payment and are getting your order ready."),
+    Event.ORDER_SHIPPED: ("Your order is on its way", "Your order has left our warehouse."),
+    Event.ORDER_DELIVERED: ("Your order was delivered", "Your order has been delivered. Enjoy!"),
+    Event.ORDER_CANCELLED: ("Your order was cancelled", "Your order was cancelled and you were not charged for it."),
+    Event.ORDER_REFUNDED: ("Your order was refunded", "We have refunded your order; the money is on its way back."),
+}
+# Email is on for every event unless switched off; a text only when asked for.
+DEFAULTS = {Channel.EMAIL: True, Channel.SMS: False}
+
+
+def preference_enabled(*, user: User | None, event: str, channel: str) -> bool:
+    """What this person wants; guests get the defaults (email only)."""
+    if user is None:
+        return DEFAULTS[Channel(channel)]
+    if channel == Channel.SMS and (not user.phone or user.sms_opted_out):
+        return False
+    row = Preference.objects.filter(user=user, event=event, channel=channel).first()
+    return row.enabled if row else DEFAULTS[Channel(channel)]
+
+
+def _enqueue_on_commit(pk: int) -> None:
+    from .tasks import deliver
+
+    def enqueue() -> None:
+        try:
+            deliver.delay(pk)
+        except Exception:  # the broker is down: the row waits for the sweep
+            logger.warning("notification enqueue failed; the sweep will retry", extra={"notification": pk})
+
+    transaction.on_commit(enqueue)
+
+
+def notify_order(*, order: Order, event: str) -> list[Notification]:
+    """Write the outbox rows one order event asks for (inside the caller's transaction)."""
+    site = settings.SITE_URL.rstrip("/")
+    from commerce.orders.selectors import order_access_url
+
+    context = {
+        "order": order,
+        "lines": list(order.lines.all()),
+        "event": event,
+        "store_name": settings.STORE_NAME,
+        "order_url": site + (order_access_url(order) if order.user_id is None else order.get_absolute_url()),
+        "site_url": site,
+        "headline": HEADLINES[Event(event)][0],
+        "sentence": HEADLINES[Event(event)][1],
+    }
+    created = []
+    targets = [(Channel.EMAIL, order.email)]
+    user = order.user
+    if user is not None and user.phone:
+        targets.append((Channel.SMS, user.phone))
+    for channel, recipient in targets:
+        if not recipient or not preference_enabled(user=user, event=event, channel=channel):
+            continue
+        key = f"order:{order.number}:{event}:{channel}"
+        subject: str
+        text: str
+        html: str
+        if channel == Channel.EMAIL:
+            subject = f"{context['headline']}: order {order.number}"
+            text = render_to_string("notifications/order_email.txt", context)
+            html = render_to_string("notifications/order_email.html", context)
+        else:
+            subject, html = "", ""
+            text = render_to_string("notifications/order_sms.txt", context).strip()
+        row, was_created = Notification.objects.get_or_create(
+            idempotency_key=key,
+            defaults={
+                "event": event,
+                "channel": channel,
+                "recipient": recipient,
+                "user": user,
+                "subject": subject,
+                "body_text": text,
+                "body_html": html,
+            },
+        )
+        if was_created:
+            _enqueue_on_commit(row.pk)
+            created.append(row)
+    return created
+
+
+def _send_email(row: Notification) -> str:
+    message_id = f"<{row.idempotency_key.replace(':', '.')}@{settings.EMAIL_MESSAGE_ID_DOMAIN}>"
+    email = EmailMultiAlternatives(
+        subject=row.subject,
+        body=row.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[row.recipient],
+        headers={"Message-ID": message_id},
+    )
+    if row.body_html:
+        email.attach_alternative(row.body_html, "text/html")
+    try:
+        email.send(fail_silently=False)
+    except (OSError, ConnectionError) as exc:
+        raise DeliveryError(f"email: {exc}", permanent=False) from exc
+    return message_id
+
+
+def _send_sms(row: Notification) -> str:
+    from .sms import sms_send
+
+    callback = settings.SITE_URL.rstrip("/") + "/notifications/twilio/status/"
+    return sms_send(to=row.recipient, body=row.body_text, idempotency_key=row.idempotency_key, status_callback=callback)
+
+
+SENDERS = {Channel.EMAIL: _send_email, Channel.SMS: _send_sms}
+
+
+def notification_deliver(*, pk: int) -> str:
+    """Deliver one row once. Returns what happened: sent, skipped, failed; raises DeliveryError to retry.
+
+    The claim (pending -> sending) is a conditional update, so two workers given the same row
+    (a duplicate enqueue, a task run twice) send it once.
+    """
+    claimed = Notification.objects.filter(pk=pk, status=N.PENDING).update(
+        status=N.SENDING, attempts=F("attempts") + 1, updated_at=timezone.now()
+    )
+    if not claimed:
+        return "skipped"
+    row = Notification.objects.get(pk=pk)
+    try:
+        provider_id = SENDERS[Channel(row.channel)](row)
+    except DeliveryError as exc:
+        final = exc.permanent or row.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
+        Notification.objects.filter(pk=pk, status=N.SENDING).update(
+            status=N.FAILED if final else N.PENDING, last_error=f"{exc.code} {exc.message}".strip()
+        )
+        if exc.permanent and row.channel == Channel.SMS and row.user_id and exc.code in SMS_OPT_OUT_CODES:
+            User.objects.filter(pk=row.user_id).update(sms_opted_out=True)
+        logger.warning(
+            "notification delivery failed",
+            extra={"notification": pk, "final": final, "code": exc.code, "error": exc.message},
+        )
+        if final:
+            return "failed"
+        raise
+    Notification.objects.filter(pk=pk, status=N.SENDING).update(
+        status=N.SENT, provider_id=provider_id[:100], sent_at=timezone.now(), last_error=""
+    )
+    return "sent"
+
+
+# Twilio: 21610 the number replied STOP; 21211/21614 not a valid mobile number.
+SMS_OPT_OUT_CODES = {"21610", "21211", "21614"}
+
+
+def notifications_sweep(*, now: datetime | None = None) -> int:
+    """Re-queue rows left pending (lost enqueue) or sending (killed worker) past the timeout."""
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=settings.NOTIFICATION_STALE_SECONDS)
+    # A row stuck in `sending` was claimed by a worker that died: give it back (keeping its
+    # old updated_at, so it is due at once).
+    Notification.objects.filter(status=N.SENDING, updated_at__lt=stale).update(status=N.PENDING)
+    due = list(
+        Notification.objects.filter(status=N.PENDING, updated_at__lt=stale)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:500]
+    )
+    from .tasks import deliver
+
+    for pk in due:
+        deliver.delay(pk)
+    return len(due)
+
+
+@transaction.atomic
+def preferences_save(*, user: User, phone: str, choices: dict[tuple[str, str], bool]) -> None:
+    """Store the person's number (E.164, already validated) and their choice for each kind and channel."""
+    if phone != user.phone:
+        user.phone = phone
+        user.sms_opted_out = False  # a new number, a new consent
+        user.save(update_fields=["phone", "sms_opted_out"])
+    for (event, channel), enabled in choices.items():
+        Preference.objects.update_or_create(user=user, event=event, channel=channel, defaults={"enabled": enabled})

@@ -1,0 +1,212 @@
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.db import transaction
+from django.utils import timezone
+
+from commerce.notifications import services
+from commerce.notifications.models import Notification, Preference
+from commerce.orders import services as order_services
+from tests.factories import ADDRESS, CartFactory, CartLineFactory, UserFactory, VariantFactory
+
+pytestmark = pytest.mark.django_db
+N = Notification.Status
+
+
+@pytest.fixture
+def order(settings):  # type: ignore[no-untyped-def]
+    settings.SITE_URL = "https://shop.example.com"
+    user = UserFactory(email="sam@example.com")
+    cart = CartFactory(user=user)
+    CartLineFactory(
+        cart=cart, variant=VariantFactory(product__name="Tee", name="M", price="24.00", stock=5), quantity=2
+    )
+    return order_services.checkout_start(cart=cart, user=user, email=user.email, address=ADDRESS)
+
+
+def pay(order):  # type: ignore[no-untyped-def]
+    return order_services.order_mark_paid(order=order, amount_minor=order.total_minor, currency="usd", reference="pi_1")
+
+
+def test_paying_writes_one_email_row_in_the_same_transaction(order, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        pay(order)
+
+    row = Notification.objects.get()
+    assert (row.event, row.channel, row.recipient, row.idempotency_key) == (
+        "order_paid",
+        "email",
+        "sam@example.com",
+        f"order:{order.number}:order_paid:email",
+    )
+    assert row.status == N.SENT
+    assert len(mail.outbox) == 1
+    email = mail.outbox[0]
+    assert email.subject == f"Thank you, your order is confirmed: order {order.number}"
+    assert email.to == ["sam@example.com"]
+    assert "2 x Tee (M)  $48.00" in email.body
+    assert f"See your order: https://shop.example.com/orders/{order.number}/" in email.body
+    html = email.alternatives[0][0]
+    assert f'href="https://shop.example.com/orders/{order.number}/"' in html
+    assert "2 × Tee" in html
+    assert email.extra_headers["Message-ID"] == f"<order.{order.number}.order_paid.email@store.example.com>"
+
+
+def test_a_rolled_back_event_leaves_no_row(order):
+    def pay_then_fail() -> None:
+        with transaction.atomic():
+            pay(order)
+            raise RuntimeError("the request failed after the payment was recorded")
+
+    with pytest.raises(RuntimeError):
+        pay_then_fail()
+
+    assert not Notification.objects.exists()
+
+
+def test_delivering_twice_sends_once(order, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        pay(order)
+    row = Notification.objects.get()
+
+    assert services.notification_deliver(pk=row.pk) == "skipped"
+    assert len(mail.outbox) == 1
+
+
+def test_an_event_applied_twice_writes_one_row(order, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        pay(order)
+        services.notify_order(order=order, event="order_paid")
+
+    assert Notification.objects.count() == 1
+    assert len(mail.outbox) == 1
+
+
+def test_switched_off_email_is_not_written(order):
+    Preference.objects.create(user=order.user, event="order_paid", channel="email", enabled=False)
+
+    pay(order)
+
+    assert not Notification.objects.exists()
+
+
+def test_guest_links_are_signed_absolute_links(settings):
+    settings.SITE_URL = "https://shop.example.com"
+    cart = CartFactory()
+    CartLineFactory(cart=cart, variant=VariantFactory(stock=3), quantity=1)
+    order = order_services.checkout_start(cart=cart, user=None, email="guest@example.com", address=ADDRESS)
+
+    pay(order)
+
+    row = Notification.objects.get()
+    assert f"https://shop.example.com/orders/{order.number}/?k=" in row.body_text
+
+
+def test_shipped_mentions_the_tracking_number(order):
+    pay(order)
+    order_services.order_transition(order=order, to="packed", actor=None)
+    order_services.order_transition(order=order, to="shipped", actor=None, tracking_number="1Z999")
+
+    row = Notification.objects.get(event="order_shipped")
+    assert row.subject == f"Your order is on its way: order {order.number}"
+    assert "Tracking number: 1Z999" in row.body_text
+
+
+def test_the_sweep_delivers_a_row_whose_enqueue_was_lost(order, settings):
+    pay(order)  # the on-commit enqueue never runs inside this test's transaction: a lost enqueue
+    row = Notification.objects.get()
+    assert row.status == N.PENDING
+
+    assert services.notifications_sweep() == 0  # not stale yet
+    assert (
+        services.notifications_sweep(now=timezone.now() + timedelta(seconds=settings.NOTIFICATION_STALE_SECONDS + 1))
+        == 1
+    )
+
+    row.refresh_from_db()
+    assert row.status == N.SENT
+    assert len(mail.outbox) == 1
+
+
+def test_the_sweep_gives_back_a_row_a_dead_worker_held(order, settings):
+    pay(order)
+    row = Notification.objects.get()
+    Notification.objects.filter(pk=row.pk).update(status=N.SENDING, attempts=1)  # claimed, then the worker died
+
+    later = timezone.now() + timedelta(seconds=settings.NOTIFICATION_STALE_SECONDS + 1)
+    assert services.notifications_sweep(now=later) == 1
+
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (N.SENT, 2)
+    assert len(mail.outbox) == 1
+
+
+def test_a_failing_smtp_server_is_retried_then_failed(order, settings, monkeypatch):
+    from commerce.notifications.errors import DeliveryError
+
+    settings.NOTIFICATION_MAX_ATTEMPTS = 2
+    pay(order)
+    row = Notification.objects.get()
+    monkeypatch.setattr(
+        "django.core.mail.EmailMultiAlternatives.send",
+        lambda self, fail_silently=False: (_ for _ in ()).throw(OSError("connection refused")),
+    )
+
+    with pytest.raises(DeliveryError):
+        services.notification_deliver(pk=row.pk)
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (N.PENDING, 1)
+
+    assert services.notification_deliver(pk=row.pk) == "failed"
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.last_error) == (N.FAILED, 2, "email: connection refused")
+
+
+class TestPreferencesPage:
+    URL = "/accounts/notifications/"
+
+    def test_needs_login(self, client):
+        assert client.get(self.URL)["Location"].startswith("/accounts/login/")
+
+    def test_defaults_email_on_sms_off(self, client):
+        user = UserFactory()
+        client.force_login(user)
+
+        form = client.get(self.URL).context["form"]
+
+        assert form["order_paid__email"].initial is True
+        assert form["order_paid__sms"].initial is False
+
+    def test_save_number_in_e164_and_choices(self, client):
+        user = UserFactory()
+        client.force_login(user)
+
+        response = client.post(
+            self.URL, {"phone": "(415) 555-0100", "order_shipped__sms": "on", "order_paid__email": "on"}
+        )
+
+        assert response.status_code == 302
+        user.refresh_from_db()
+        assert user.phone == "+14155550100"
+        assert Preference.objects.get(user=user, event="order_shipped", channel="sms").enabled is True
+        assert Preference.objects.get(user=user, event="order_shipped", channel="email").enabled is False
+
+    @pytest.mark.parametrize(
+        ("data", "message"),
+        [
+            ({"phone": "12"}, "Enter a valid mobile number"),
+            ({"order_paid__sms": "on"}, "Add a mobile number to get text messages."),
+        ],
+    )
+    def test_bad_input_changes_nothing(self, client, data, message):
+        user = UserFactory()
+        client.force_login(user)
+
+        response = client.post(self.URL, data)
+
+        assert response.status_code == 422
+        assert message in response.content.decode()
+        user.refresh_from_db()
+        assert user.phone == ""
+        assert not Preference.objects.exists()
