@@ -211,3 +211,13 @@ def preferences_save(*, user: User, phone: str, choices: dict[tuple[str, str], b
         user.save(update_fields=["phone", "sms_opted_out"])
     for (event, channel), enabled in choices.items():
         Preference.objects.update_or_create(user=user, event=event, channel=channel, defaults={"enabled": enabled})
+
+
+def notifications_retry(*, pks: list[int]) -> int:
+    """Give failed rows another round of attempts (staff action); others are left alone."""
+    with transaction.atomic():
+        due = list(Notification.objects.filter(pk__in=pks, status=N.FAILED).values_list("pk", flat=True))
+        Notification.objects.filter(pk__in=due).update(status=N.PENDING, attempts=0, last_error="")
+        for pk in due:
+            _enqueue_on_commit(pk)
+    return len(due)

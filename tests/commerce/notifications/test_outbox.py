@@ -210,3 +210,19 @@ class TestPreferencesPage:
         user.refresh_from_db()
         assert user.phone == ""
         assert not Preference.objects.exists()
+
+
+def test_staff_send_a_failed_message_again_from_the_admin(client, order, django_capture_on_commit_callbacks):
+    pay(order)
+    row = Notification.objects.get()
+    Notification.objects.filter(pk=row.pk).update(status=N.FAILED, attempts=6, last_error="550 mailbox full")
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    listing = client.get("/admin/notifications/notification/", {"status__exact": "failed"})
+    assert "550 mailbox full" in listing.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/admin/notifications/notification/", {"action": "retry", "_selected_action": [row.pk]})
+
+    row.refresh_from_db()
+    assert (row.status, row.attempts, row.last_error) == (N.SENT, 1, "")
+    assert len(mail.outbox) == 1
