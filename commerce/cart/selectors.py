@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch, Sum
+from django.db.models import Prefetch
 from django.http import HttpRequest
 
 from commerce.catalog.models import ProductImage
@@ -19,24 +19,6 @@ def cart_for_request(request: HttpRequest) -> Cart | None:
     if not pk:
         return None
     return Cart.objects.filter(pk=pk, user__isnull=True).first()
-
-
-def cart_count(cart: Cart | None) -> int:
-    """Total quantity in the cart (the header badge)."""
-    if cart is None:
-        return 0
-    return int(CartLine.objects.filter(cart=cart).aggregate(n=Sum("quantity", default=0))["n"])
-
-
-def cart_count_for_request(request: HttpRequest) -> int:
-    if request.user.is_authenticated:
-        lines = CartLine.objects.filter(cart__user=request.user)
-    else:
-        pk = request.session.get(SESSION_KEY)
-        if not pk:
-            return 0
-        lines = CartLine.objects.filter(cart_id=pk, cart__user__isnull=True)
-    return int(lines.aggregate(n=Sum("quantity", default=0))["n"])
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,6 @@ def cart_add(request: HtmxHttpRequest) -> HttpResponseBase:
         "error": error,
         "line": line,
         "added": form.cleaned_data.get("quantity") if line else None,
-        "cart_count": selectors.cart_count_for_request(request),
         "oob_badge": True,
     }
     return render(request, "cart/_add_result.html", context, status=UNPROCESSABLE if error else 200)

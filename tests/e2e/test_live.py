@@ -43,7 +43,7 @@ def wait_for_socket(page: Page) -> None:
 
 def test_two_browsers_of_one_user_share_the_cart(browser: Browser, live_url, transactional_db):
     UserFactory(email="sam@example.com", password="sam-pass-123")
-    variant = VariantFactory(product__name="Harbour Tee", product__slug="harbour-tee", name="M", stock=9)
+    VariantFactory(product__name="Harbour Tee", product__slug="harbour-tee", name="M", stock=9)
     contexts = [browser.new_context(base_url=live_url) for _ in range(2)]
     try:
         laptop, phone = (c.new_page() for c in contexts)
@@ -62,7 +62,6 @@ def test_two_browsers_of_one_user_share_the_cart(browser: Browser, live_url, tra
 
         expect(phone.locator("#cart-count")).to_have_text("3", timeout=LIVE)
         expect(phone.get_by_label("Quantity of Harbour Tee — M")).to_have_value("3", timeout=LIVE)
-        assert variant.pk
     finally:
         for c in contexts:
             c.close()
@@ -147,7 +146,7 @@ def test_catalog_cards_show_sold_out_live(page: Page):
 
 
 def test_two_guest_tabs_opened_before_the_cart_existed_stay_identical(page: Page):
-    variant = VariantFactory(product__name="Dune Tee", product__slug="dune-tee", name="S", stock=9)
+    VariantFactory(product__name="Dune Tee", product__slug="dune-tee", name="S", stock=9)
     other = page.context.new_page()
     other.goto("/")
     page.goto("/products/dune-tee/")
@@ -165,7 +164,6 @@ def test_two_guest_tabs_opened_before_the_cart_existed_stay_identical(page: Page
     other.get_by_label("Quantity of Dune Tee — S").fill("3")
     other.get_by_label("Quantity of Dune Tee — S").press("Enter")
     expect(page.locator("#cart-count")).to_have_text("3", timeout=LIVE)
-    assert variant.pk
 
 
 def test_cart_page_warns_live_when_stock_drops_below_a_line(page: Page):
