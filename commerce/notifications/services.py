@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -149,10 +149,15 @@ def notification_deliver(*, pk: int) -> str:
     """Deliver one row once. Returns what happened: sent, skipped, failed; raises DeliveryError to retry.
 
     The claim (pending -> sending) is a conditional update, so two workers given the same row
-    (a duplicate enqueue, a task run twice) send it once.
+    (a duplicate enqueue, a task run twice) send it once. A row left `sending` past the stale
+    timeout was abandoned by a killed worker: the redelivered task takes it over, and sends with
+    the same idempotency key.
     """
-    claimed = Notification.objects.filter(pk=pk, status=N.PENDING).update(
-        status=N.SENDING, attempts=F("attempts") + 1, updated_at=timezone.now()
+    now = timezone.now()
+    abandoned = Q(status=N.SENDING, updated_at__lt=now - timedelta(seconds=settings.NOTIFICATION_STALE_SECONDS))
+    claimed = (
+        Notification.objects.filter(Q(status=N.PENDING) | abandoned, pk=pk)
+        .update(status=N.SENDING, attempts=F("attempts") + 1, updated_at=now)
     )
     if not claimed:
         return "skipped"

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.db import connection
+
+from tests.processes import service_env
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls made
 # by the tests themselves (to set up data) are still plain synchronous calls.
@@ -89,23 +89,17 @@ def start_daphne(
     localstripe sends its webhooks to this process; only one process gets them at a time, so extra
     processes started next to `live_url` should pass `webhook=False`.
     """
-    db = connection.settings_dict
     port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "DATABASE_POOL": "0",
-        "REDIS_URL": settings.REDIS_URL,
-        "MEDIA_ROOT": str(tmp_path_factory.mktemp("media")),
-        "DJANGO_SETTINGS_MODULE": "project.settings",
-        "LOG_LEVEL": "WARNING",
-        "CELERY_EAGER": "1",  # no worker here: tasks run in the web process
-        "STRIPE_API_BASE": localstripe_url,
-        "STRIPE_JS_URL": f"{localstripe_url}/js.stripe.com/v3/",
-        "STRIPE_WEBHOOK_SECRET": E2E_WEBHOOK_SECRET,
-        "STRIPE_MAX_NETWORK_RETRIES": "0",
-        **env_overrides,
-    }
+    env = service_env(
+        MEDIA_ROOT=str(tmp_path_factory.mktemp("media")),
+        LOG_LEVEL="WARNING",
+        CELERY_EAGER="1",  # no worker here: tasks run in the web process
+        STRIPE_API_BASE=localstripe_url,
+        STRIPE_JS_URL=f"{localstripe_url}/js.stripe.com/v3/",
+        STRIPE_WEBHOOK_SECRET=E2E_WEBHOOK_SECRET,
+        STRIPE_MAX_NETWORK_RETRIES="0",
+    )
+    env.update(env_overrides)
     log_path = tmp_path_factory.mktemp("daphne") / "daphne.log"
     log = log_path.open("wb")
     process = subprocess.Popen(

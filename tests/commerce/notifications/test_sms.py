@@ -1,13 +1,8 @@
 """The Twilio module against a stub Twilio on loopback: request shape, error policy, console backend."""
 
 import base64
-import json
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
 
 import pytest
 from django import forms
@@ -16,82 +11,17 @@ from django.core.exceptions import ValidationError
 from commerce.notifications import sms
 from commerce.notifications.errors import DeliveryError
 from commerce.notifications.phone import PhoneField, phone_normalize
-
-SID = "AC" + "0" * 32
-TOKEN = "twilio-test-token"
-FROM = "+15005550006"
-
-
-@dataclass
-class Recorded:
-    method: str
-    path: str
-    headers: dict[str, str]
-    form: dict[str, list[str]]
-
-
-@dataclass
-class Reply:
-    status: int
-    body: dict[str, object]
-    delay: float = 0.0
-
-
-@dataclass
-class StubTwilio:
-    url: str
-    requests: list[Recorded] = field(default_factory=list)
-    replies: list[Reply] = field(default_factory=list)
-
-    def reply(self, status: int, body: dict[str, object], delay: float = 0.0) -> None:
-        self.replies.append(Reply(status, body, delay))
-
-    def error(self, status: int, code: int, message: str = "Twilio says no") -> None:
-        """Queue an error in Twilio's format."""
-        self.reply(status, {"code": code, "message": message, "more_info": "", "status": status})
-
-
-def message_json(sid: str = "SM" + "1" * 32) -> dict[str, object]:
-    return {"sid": sid, "status": "queued", "to": "+14155552671", "from": FROM, "body": "hi", "account_sid": SID}
+from tests.stub_twilio import ACCOUNT_SID as SID
+from tests.stub_twilio import AUTH_TOKEN as TOKEN
+from tests.stub_twilio import FROM_NUMBER as FROM
+from tests.stub_twilio import StubTwilio, message_json, stub_twilio_server
 
 
 @pytest.fixture
 def stub_twilio() -> Iterator[StubTwilio]:
-    """A stub Twilio REST API in a thread on a free loopback port; answers from a queue (default: 201 queued)."""
-    stub = StubTwilio(url="")
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length).decode()
-            stub.requests.append(Recorded("POST", self.path, dict(self.headers.items()), parse_qs(raw)))
-            reply = stub.replies.pop(0) if stub.replies else Reply(201, message_json())
-            if reply.delay:
-                time.sleep(reply.delay)
-            payload = json.dumps(reply.body).encode()
-            try:
-                self.send_response(reply.status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
-                self.end_headers()
-                self.wfile.write(payload)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (timeout tests)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    stub.url = f"http://127.0.0.1:{server.server_address[1]}"
-    try:
+    """A stub Twilio REST API in a thread on a free loopback port (see tests/stub_twilio.py)."""
+    with stub_twilio_server() as stub:
         yield stub
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture
@@ -121,7 +51,8 @@ def send(key: str = "order-1001-order_paid-sms") -> str:
 def test_send_posts_the_message_to_twilio_and_returns_its_sid(stub_twilio):
     sid = send()
 
-    assert sid == "SM" + "1" * 32
+    [message] = stub_twilio.messages.values()
+    assert sid == message["sid"]
     [request] = stub_twilio.requests
     assert request.method == "POST"
     assert request.path == f"/2010-04-01/Accounts/{SID}/Messages.json"
