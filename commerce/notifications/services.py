@@ -155,9 +155,8 @@ def notification_deliver(*, pk: int) -> str:
     """
     now = timezone.now()
     abandoned = Q(status=N.SENDING, updated_at__lt=now - timedelta(seconds=settings.NOTIFICATION_STALE_SECONDS))
-    claimed = (
-        Notification.objects.filter(Q(status=N.PENDING) | abandoned, pk=pk)
-        .update(status=N.SENDING, attempts=F("attempts") + 1, updated_at=now)
+    claimed = Notification.objects.filter(Q(status=N.PENDING) | abandoned, pk=pk).update(
+        status=N.SENDING, attempts=F("attempts") + 1, updated_at=now
     )
     if not claimed:
         return "skipped"
