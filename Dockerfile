@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 
 # --- builder: the dependencies in a venv, from pyproject.toml alone ------------
-FROM python:3.11-slim AS builder
+FROM python:3.11-slim-bookworm AS builder
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PATH=/opt/venv/bin:$PATH
 RUN python -m venv /opt/venv
@@ -10,8 +10,8 @@ WORKDIR /build
 COPY pyproject.toml ./
 RUN --mount=type=cache,target=/root/.cache/pip pip install .
 
-# --- runtime -------------------------------------------------------------------
-FROM python:3.11-slim
+# --- runtime: web, worker, beat and migrate, chosen by the command -------------
+FROM python:3.11-slim-bookworm
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     PATH=/opt/venv/bin:$PATH \
@@ -30,7 +30,10 @@ RUN SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput \
  && chown -R app:app var
 USER 10001:10001
 EXPOSE 8000
+# For the web role. Host: localhost is in every ALLOWED_HOSTS this project ships (the probes use it too).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
+  CMD ["python", "-c", "import urllib.request as u; u.urlopen(u.Request('http://127.0.0.1:8000/healthz', headers={'Host': 'localhost'}), timeout=4)"]
+# web: Daphne on :8000 with --proxy-headers (X-Forwarded-For from the ingress or proxy);
+# worker | beat | migrate | seed: see deploy/docker-entrypoint.sh.
 ENTRYPOINT ["docker-entrypoint.sh"]
 CMD ["web"]

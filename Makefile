@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 ## run: the embedded demo (SQLite, in-memory channel layer, eager Celery, console email/SMS,
-##      localstripe on :8420 and the hold-release loop beside Daphne; see deploy/run-embedded.sh)
+##      localstripe on :8420 and the periodic jobs (manage.py run_periodic) beside Daphne; see deploy/run-embedded.sh)
 run: $(STAMP)
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py migrate --noinput
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py seed_demo

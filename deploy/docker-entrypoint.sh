@@ -13,6 +13,14 @@ case "$role" in
     ;;
   worker)
     shift
+    if [ "${METRICS_WORKER_PORT:-0}" != 0 ]; then
+      # Tasks run in pool processes: each writes its counts to files here, and the exporter in
+      # the main process adds them up (prometheus_client's multiprocess mode). Fresh per start.
+      PROMETHEUS_MULTIPROC_DIR=${PROMETHEUS_MULTIPROC_DIR:-/tmp/prometheus-worker}
+      rm -rf "$PROMETHEUS_MULTIPROC_DIR"
+      mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+      export PROMETHEUS_MULTIPROC_DIR
+    fi
     exec celery -A project worker --loglevel="${LOG_LEVEL:-INFO}" "$@"
     ;;
   beat)

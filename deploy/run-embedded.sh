@@ -1,12 +1,11 @@
 #!/bin/sh
-# The embedded demo (`make run`): localstripe, the hold-release loop and Daphne; when
+# The embedded demo (`make run`): localstripe, the periodic jobs and Daphne; when
 # Daphne exits, or on Ctrl-C / TERM, the others are stopped too.
 set -eu
 
 BIN=${BIN:-.venv/bin}
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
-HOLD_RELEASE_EVERY=${HOLD_RELEASE_EVERY:-15}
 # Where settings point the Stripe client: localstripe on loopback unless real keys are set.
 STRIPE_API_BASE=$(DJANGO_SETTINGS_MODULE=project.settings "$BIN/python" -c \
     "import django; django.setup(); from django.conf import settings; print(settings.STRIPE_API_BASE)")
@@ -32,7 +31,8 @@ case "$STRIPE_API_BASE" in
         ;;
 esac
 
-"$BIN/python" manage.py release_holds --every "$HOLD_RELEASE_EVERY" >var/release_holds.log 2>&1 &
+# Beat's schedule (hold release, outbox sweep, unread support replies, search check) in process.
+"$BIN/python" manage.py run_periodic >var/periodic.log 2>&1 &
 pids="$pids $!"
 
 # In the background too, so that this shell handles Ctrl-C / TERM at once (cleanup stops all).

@@ -1,7 +1,10 @@
 """Liveness and readiness probes.
 
 /healthz says the process answers; /readyz checks what a request needs
-(database, cache, channel layer, broker) and answers 503 naming what failed.
+(database, cache, channel layer, broker, search) and answers 503 naming what failed.
+A dependency the store can do without for a while (Elasticsearch: search falls back
+to the database) is reported as degraded, with 200: taking every web process out of
+rotation because of it would stop the whole store.
 """
 
 import logging
@@ -18,6 +21,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 logger = logging.getLogger(__name__)
+
+
+class Degraded(Exception):
+    """A check whose dependency is down while the store still serves (reported, not failed)."""
 
 
 def _check_database() -> None:
@@ -51,11 +58,21 @@ def _check_broker() -> None:
         conn.ensure_connection(max_retries=1, timeout=2)
 
 
-CHECKS: dict[str, Callable[[], None]] = {
+def _check_search() -> str:
+    from commerce.search.selectors import search_status
+
+    healthy, description = search_status()
+    if not healthy:
+        raise Degraded(description)
+    return description
+
+
+CHECKS: dict[str, Callable[[], str | None]] = {
     "database": _check_database,
     "cache": _check_cache,
     "channel_layer": _check_channel_layer,
     "broker": _check_broker,
+    "search": _check_search,
 }
 
 
@@ -72,14 +89,22 @@ def readyz(request: HttpRequest) -> JsonResponse:
     """Check each dependency; 503 with the names and errors of those that failed."""
     checks: dict[str, str] = {}
     failed: list[str] = []
+    degraded: list[str] = []
     for name, check in CHECKS.items():
         try:
-            check()
+            result = check()
+        except Degraded as exc:
+            logger.warning("readiness check degraded", extra={"check": name, "error": str(exc)})
+            checks[name] = f"degraded: {exc}"
+            degraded.append(name)
         except Exception as exc:  # any failure of a dependency is "not ready"
             logger.warning("readiness check failed", extra={"check": name, "error": repr(exc)})
             checks[name] = f"error: {exc.__class__.__name__}: {exc}"
             failed.append(name)
         else:
-            checks[name] = "ok"
+            checks[name] = result or "ok"
     status = 503 if failed else 200
-    return JsonResponse({"status": "fail" if failed else "ok", "failed": failed, "checks": checks}, status=status)
+    body = {"status": "fail" if failed else "degraded" if degraded else "ok", "failed": failed, "checks": checks}
+    if degraded:
+        body["degraded"] = degraded
+    return JsonResponse(body, status=status)

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # search lookups; inert on SQLite
     "channels",
     "django_htmx",
     "template_partials",
@@ -49,9 +50,14 @@ INSTALLED_APPS = [
     "commerce.orders",
     "commerce.payments",
     "commerce.notifications",
+    "commerce.support",
+    "commerce.search",
 ]
 
 MIDDLEWARE = [
+    # First, so that every response (redirects and static files too) carries the id and is timed.
+    "project.request_id.RequestIdMiddleware",
+    "project.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -78,6 +84,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "project.context_processors.store",
                 "commerce.cart.context_processors.cart",
+                "commerce.support.context_processors.support",
                 "realtime.context_processors.live",
             ],
             "builtins": ["template_partials.templatetags.partials", "commerce.catalog.templatetags.money"],
@@ -149,6 +156,8 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# The worker keeps Django's LOGGING (JSON lines with the request id) instead of its own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # One queue by default; tests give each real worker a queue of its own on the shared Redis.
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
 
@@ -198,7 +207,15 @@ if not STATIC_MANIFEST:
     warnings.filterwarnings("ignore", message="No directory at")
 
 # --- Security -----------------------------------------------------------------
+# Off by default: the embedded demo and the tests serve plain http. A deployment behind a
+# TLS-terminating proxy turns them on (deploy/, `manage.py check --deploy`).
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_PROXY", default=False) else None
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+# Probes and the metrics scraper talk plain http to the pod itself.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -282,6 +299,53 @@ REALTIME_INBOUND_BURST = env.int("REALTIME_INBOUND_BURST", default=20)
 # Off in the embedded mode: the in-memory layer belongs to the server's event loop.
 REALTIME_COALESCE_SECONDS = env.float("REALTIME_COALESCE_SECONDS", default=0.05 if REDIS_URL else 0.0)
 
+# --- Support messaging ---------------------------------------------------------------
+SUPPORT_RATE_LIMIT = env.int("SUPPORT_RATE_LIMIT", default=8)  # messages per person per window
+SUPPORT_RATE_WINDOW = env.int("SUPPORT_RATE_WINDOW", default=30)  # seconds
+SUPPORT_REPLY_NOTIFY_SECONDS = env.int("SUPPORT_REPLY_NOTIFY_SECONDS", default=180)  # unread this long: email
+SUPPORT_PRESENCE_TTL = env.int("SUPPORT_PRESENCE_TTL", default=60)  # an agent without a heartbeat since: offline
+SUPPORT_LINK_MAX_AGE = env.int("SUPPORT_LINK_MAX_AGE", default=30 * 24 * 3600)  # a guest's emailed link
+# Support pages show text other people wrote: no inline script and no eval there.
+SUPPORT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+)
+CELERY_BEAT_SCHEDULE["support-replies-notify"] = {
+    "task": "commerce.support.tasks.replies_notify",
+    "schedule": float(env.int("SUPPORT_REPLY_CHECK_INTERVAL_SECONDS", default=60)),
+}
+
+# --- Search ------------------------------------------------------------------
+# The database backend (PostgreSQL full text, plain matching on SQLite) unless
+# ELASTICSEARCH_URL is set; when Elasticsearch fails, search falls back to the
+# database for SEARCH_FALLBACK_SECONDS and the page says so.
+ELASTICSEARCH_URL = env.str("ELASTICSEARCH_URL", default="")
+SEARCH_BACKEND = env.str("SEARCH_BACKEND", default="elasticsearch" if ELASTICSEARCH_URL else "database")
+ELASTICSEARCH_INDEX = env.str("ELASTICSEARCH_INDEX", default="storefront-products")
+ELASTICSEARCH_TIMEOUT = env.float("ELASTICSEARCH_TIMEOUT", default=2.0)
+# Plain application/json instead of the 8.x client's compatibility media type (OpenSearch and
+# osmem-server reject it; Elasticsearch 8 accepts both).
+ELASTICSEARCH_PLAIN_JSON = env.bool("ELASTICSEARCH_PLAIN_JSON", default=True)
+SEARCH_PAGE_SIZE = env.int("SEARCH_PAGE_SIZE", default=12)
+SEARCH_MAX_QUERY_LENGTH = env.int("SEARCH_MAX_QUERY_LENGTH", default=100)
+SEARCH_FALLBACK_SECONDS = env.float("SEARCH_FALLBACK_SECONDS", default=30.0)
+SEARCH_CHECK_INTERVAL_SECONDS = env.int("SEARCH_CHECK_INTERVAL_SECONDS", default=900)
+CELERY_BEAT_SCHEDULE["search-consistency-check"] = {
+    "task": "commerce.search.tasks.check_consistency",
+    "schedule": float(SEARCH_CHECK_INTERVAL_SECONDS),
+}
+
+# --- Metrics ------------------------------------------------------------------
+# /metrics (Prometheus). With METRICS_TOKEN set it wants "Authorization: Bearer <token>"; without,
+# it answers direct requests (no X-Forwarded-For) from METRICS_ALLOWED_NETWORKS only.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"])
+# Task outcomes are counted in the worker: its own exporter serves them when a port is set.
+METRICS_WORKER_PORT = env.int("METRICS_WORKER_PORT", default=0)
+METRICS_WORKER_ADDR = env.str("METRICS_WORKER_ADDR", default="127.0.0.1")
+# Set by deploy/docker-entrypoint.sh for a worker with an exporter: pool processes count into files there.
+PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+
 # --- Logging: JSON lines on stdout ----------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = {
@@ -294,10 +358,12 @@ LOGGING = {
             "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
         },
     },
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json"}},
+    "filters": {"request_id": {"()": "project.request_id.RequestIdFilter"}},
+    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_id"]}},
     "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "daphne": {"level": "WARNING"},
+        "elastic_transport": {"level": "WARNING"},  # one INFO line per request otherwise
     },
 }

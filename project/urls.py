@@ -3,19 +3,22 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
-from project import health
+from project import health, metrics
 from realtime.views import live_extend
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("live/extend/", live_extend, name="live_extend"),
     path("accounts/", include("commerce.accounts.urls")),
     path("cart/", include("commerce.cart.urls")),
     path("notifications/", include("commerce.notifications.urls")),
+    path("search/", include("commerce.search.urls")),
     path("", include("commerce.payments.urls")),  # /payments/stripe/webhook/, /checkout/pay/<number>/
     path("", include("commerce.orders.urls")),
+    path("", include("commerce.support.urls")),  # /help/... (customers), /support/... (staff)
     path("", include("commerce.catalog.urls")),
 ]
 

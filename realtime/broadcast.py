@@ -15,6 +15,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connections, transaction
 
+from .metrics import BROADCASTS, PUBLISH_SECONDS
 from .topics import snapshot
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ def group_name(topic: str) -> str:
 def _count(key: str) -> None:
     with _stats_lock:
         stats[key] += 1
+    BROADCASTS.labels(outcome=key).inc()
 
 
 def publish(topic: str, html: str) -> bool:
@@ -40,7 +42,8 @@ def publish(topic: str, html: str) -> bool:
     if layer is None:
         return False
     try:
-        async_to_sync(layer.group_send)(group_name(topic), {"type": MESSAGE_TYPE, "html": html})
+        with PUBLISH_SECONDS.time():
+            async_to_sync(layer.group_send)(group_name(topic), {"type": MESSAGE_TYPE, "html": html})
     except Exception:  # the layer is a hint: never fail the request for it
         _count("failed")
         logger.exception("realtime publish failed", extra={"topic": topic})

@@ -10,8 +10,9 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from . import topics
+from . import inbound, topics
 from .broadcast import group_name
+from .metrics import LIVE_SOCKETS
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     """Join the groups a signed token names, send their current state, then forward pushes."""
 
     groups_joined: list[str]
+    counted = False  # in the open-sockets gauge
 
     async def connect(self) -> None:
         self.groups_joined = []
@@ -64,11 +66,16 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_TRY_AGAIN_LATER)
             return
         await self.accept()
+        LIVE_SOCKETS.inc()
+        self.counted = True
         # The snapshot heals whatever this page missed while it was disconnected.
         for html in await _snapshots(names):
             await self.send(text_data=html)
 
     async def disconnect(self, code: int) -> None:
+        if self.counted:
+            LIVE_SOCKETS.dec()
+            self.counted = False
         for group in getattr(self, "groups_joined", []):
             try:
                 await self.channel_layer.group_discard(group, self.channel_name)
@@ -88,8 +95,32 @@ class LiveConsumer(AsyncWebsocketConsumer):
             message = json.loads(text_data or "")
         except ValueError:
             return
-        if isinstance(message, dict) and message.get("type") == "ping":
+        if not isinstance(message, dict):
+            return
+        if message.get("type") == "ping":
             await self.send(text_data=json.dumps({"type": "pong"}))
+            return
+        await self._inbound(message)
+
+    async def _inbound(self, message: dict[str, Any]) -> None:
+        """Pass a registered signal on, about one of this socket's own topics only."""
+        kind = inbound.inbound_kind(message.get("type"))
+        if kind is None:
+            return
+        topic = message.get("topic")
+        if kind.needs_topic and not (isinstance(topic, str) and group_name(topic) in self.groups_joined):
+            return
+        session = self.scope.get("session")
+        signal = inbound.Inbound(
+            kind=str(message["type"]),
+            topic=topic if kind.needs_topic else None,
+            user=self.scope.get("user"),
+            session_key=session.session_key if session is not None else None,
+        )
+        try:
+            await database_sync_to_async(kind.handler)(signal)
+        except Exception:  # an ephemeral signal may be lost; the socket stays up
+            logger.exception("live signal failed", extra={"kind": signal.kind})
 
     def _allow(self) -> bool:
         """A token bucket: REALTIME_INBOUND_RATE messages a second, bursts up to REALTIME_INBOUND_BURST."""

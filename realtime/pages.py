@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from .topics import sign_topics
 
 ATTR = "_live_topics"
+OFF_ATTR = "_live_page_topics_off"
 # Topics every page follows (the cart badge is on every page); set by the commerce apps.
 _page_topics: list[Callable[[HttpRequest], list[str]]] = []
 
@@ -21,7 +22,14 @@ def follow(request: HttpRequest, *topics: str) -> None:
     setattr(request, ATTR, [*current, *topics])
 
 
+def page_topics_off(request: HttpRequest) -> None:
+    """This page follows only what its view names (a staff page watching someone else's cart)."""
+    setattr(request, OFF_ATTR, True)
+
+
 def page_topics(request: HttpRequest) -> list[str]:
+    if getattr(request, OFF_ATTR, False):
+        return []
     return [topic for provider in _page_topics for topic in provider(request)]
 
 

@@ -5,6 +5,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from commerce.search.services import search_products_sync_on_commit
+
 from .live import stock_publish
 from .models import Category, Product, ProductImage, Variant
 
@@ -15,6 +17,11 @@ class CategoryAdmin(admin.ModelAdmin[Category]):
     list_editable = ("position",)
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
+
+    def save_model(self, request: HttpRequest, obj: Category, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and {"name", "slug"} & set(form.changed_data):  # the search shows and filters by them
+            search_products_sync_on_commit(product_pks=obj.products.values_list("pk", flat=True))
 
 
 class VariantInline(admin.TabularInline[Variant, Product]):
@@ -55,6 +62,10 @@ class ProductAdmin(admin.ModelAdmin[Product]):
             if changed:
                 stock_publish(changed)
 
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        search_products_sync_on_commit(product_pks=[form.instance.pk])  # name, price, SKUs, stock...
+
     list_display = ("name", "category", "is_published", "deleted_at", "created_at")
     list_filter = ("category", "is_published", DeletedFilter)
     search_fields = ("name", "slug", "description", "variants__sku")
@@ -70,12 +81,16 @@ class ProductAdmin(admin.ModelAdmin[Product]):
 
     @admin.action(description="Delete (hide from the store, keep history)")
     def soft_delete(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
-        count = queryset.filter(deleted_at__isnull=True).update(deleted_at=timezone.now())
+        pks = list(queryset.filter(deleted_at__isnull=True).values_list("pk", flat=True))
+        count = Product.objects.filter(pk__in=pks).update(deleted_at=timezone.now())
+        search_products_sync_on_commit(product_pks=pks)
         self.message_user(request, f"{count} product(s) hidden from the store.")
 
     @admin.action(description="Restore deleted products")
     def restore(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
-        count = queryset.filter(deleted_at__isnull=False).update(deleted_at=None)
+        pks = list(queryset.filter(deleted_at__isnull=False).values_list("pk", flat=True))
+        count = Product.objects.filter(pk__in=pks).update(deleted_at=None)
+        search_products_sync_on_commit(product_pks=pks)
         self.message_user(request, f"{count} product(s) restored.")
 
 
@@ -85,6 +100,7 @@ class VariantAdmin(admin.ModelAdmin[Variant]):
         super().save_model(request, obj, form, change)
         if not change or {"stock", "is_active"} & set(form.changed_data):
             stock_publish([obj.pk])  # an edited stock figure reaches open pages
+        search_products_sync_on_commit(product_pks=[obj.product_id])
 
     list_display = ("sku", "product", "name", "price", "stock", "is_active")
     list_filter = ("is_active", "product__category")

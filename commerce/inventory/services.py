@@ -6,6 +6,7 @@ from django.db.models import F
 
 from commerce.catalog.live import stock_publish
 from commerce.catalog.models import Variant
+from commerce.search.services import search_stock_sync_on_commit
 
 from .errors import OutOfStock
 
@@ -36,6 +37,7 @@ def stock_take(*, quantities: Iterable[tuple[int, int]]) -> None:
                 available=variant.stock if variant and variant.is_active else 0,
             )
     stock_publish([pk for pk, _ in pairs])
+    search_stock_sync_on_commit(variant_pks=[pk for pk, _ in pairs])
 
 
 def stock_return(*, quantities: Iterable[tuple[int, int]]) -> None:
@@ -44,3 +46,4 @@ def stock_return(*, quantities: Iterable[tuple[int, int]]) -> None:
     for variant_pk, quantity in pairs:
         Variant.objects.filter(pk=variant_pk).update(stock=F("stock") + quantity)
     stock_publish([pk for pk, _ in pairs])
+    search_stock_sync_on_commit(variant_pks=[pk for pk, _ in pairs])

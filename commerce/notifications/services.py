@@ -74,33 +74,49 @@ def notify_order(*, order: Order, event: str) -> list[Notification]:
         "order": order,
         "lines": list(order.lines.all()),
         "event": event,
-        "store_name": settings.STORE_NAME,
         "order_url": site + (order_access_url(order) if order.user_id is None else order.get_absolute_url()),
-        "site_url": site,
         "headline": HEADLINES[Event(event)][0],
         "sentence": HEADLINES[Event(event)][1],
     }
+    return notify(
+        user=order.user,
+        email=order.email,
+        event=event,
+        key=f"order:{order.number}:{event}",
+        subject=f"{context['headline']}: order {order.number}",
+        template="notifications/order",
+        context=context,
+    )
+
+
+def notify(
+    *, user: User | None, email: str, event: str, key: str, subject: str, template: str, context: dict[str, object]
+) -> list[Notification]:
+    """Write one outbox row per channel this person wants for `event` (inside the caller's transaction).
+
+    `key` names the occurrence (`order:1001:order_paid`); with the channel it makes each row's
+    idempotency key, so an event applied twice writes its rows once. `template` is the prefix
+    of `_email.txt`, `_email.html` and `_sms.txt` templates, rendered with `context`.
+    """
+    site = settings.SITE_URL.rstrip("/")
+    context = {"store_name": settings.STORE_NAME, "site_url": site, "event": event, **context}
     created = []
-    targets = [(Channel.EMAIL, order.email)]
-    user = order.user
+    targets = [(Channel.EMAIL, email)]
     if user is not None and user.phone:
         targets.append((Channel.SMS, user.phone))
     for channel, recipient in targets:
         if not recipient or not preference_enabled(user=user, event=event, channel=channel):
             continue
-        key = f"order:{order.number}:{event}:{channel}"
-        subject: str
         text: str
         html: str
         if channel == Channel.EMAIL:
-            subject = f"{context['headline']}: order {order.number}"
-            text = render_to_string("notifications/order_email.txt", context)
-            html = render_to_string("notifications/order_email.html", context)
+            text = render_to_string(f"{template}_email.txt", context)
+            html = render_to_string(f"{template}_email.html", context)
         else:
             subject, html = "", ""
-            text = render_to_string("notifications/order_sms.txt", context).strip()
+            text = render_to_string(f"{template}_sms.txt", context).strip()
         row, was_created = Notification.objects.get_or_create(
-            idempotency_key=key,
+            idempotency_key=f"{key}:{channel}",
             defaults={
                 "event": event,
                 "channel": channel,

@@ -29,16 +29,31 @@
     fetch("/live/extend/?t=" + encodeURIComponent(token || ""), { credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) {
-        if (!data || !data.token) return;
-        var internal = body["htmx-internal-data"];
-        if (internal && internal.webSocket) internal.webSocket.close();
-        body.setAttribute("hx-ext", "ws");
-        body.setAttribute("ws-connect", "/ws/live/?t=" + encodeURIComponent(data.token));
-        body.setAttribute("data-live-refreshed", String(Date.now()));
-        body.setAttribute("data-live", "connecting");
-        htmx.process(body);
+        if (data && data.token) liveConnect(data.token);
       });
   }
+  function liveConnect(token) {
+    var body = document.body;
+    var internal = body["htmx-internal-data"];
+    if (internal && internal.webSocket) internal.webSocket.close();
+    body.setAttribute("hx-ext", "ws");
+    body.setAttribute("ws-connect", "/ws/live/?t=" + encodeURIComponent(token));
+    body.setAttribute("data-live-refreshed", String(Date.now()));
+    body.setAttribute("data-live", "connecting");
+    htmx.process(body);
+  }
+  // A results partial swapped in by htmx (search) carries the signed topics of what it now
+  // shows: follow them, so its stock figures stay live too. Read once: a later re-sign
+  // (liveRefresh) must not be undone by an old partial's token.
+  document.addEventListener("htmx:afterSettle", function () {
+    var holder = document.querySelector("[data-live-token]");
+    if (!holder) return;
+    var token = holder.getAttribute("data-live-token");
+    holder.removeAttribute("data-live-token");
+    var url = document.body.getAttribute("ws-connect");
+    var current = url ? new URL(url, window.location.href).searchParams.get("t") : "";
+    if (token && token !== current) liveConnect(token);
+  });
   document.addEventListener("htmx:oobAfterSwap", function (event) {
     if (event.target && event.target.id === "live-refresh") liveRefresh();
   });
@@ -52,6 +67,25 @@
     document.body.setAttribute("data-live", "closed");
   });
 
+  // Whether this page can take one part of a pushed fragment. "beforeend:<selector>" parts (a
+  // new chat message) lose the children this page already shows (the tab that sent it).
+  function oobPartWanted(el) {
+    var spec = el.getAttribute("hx-swap-oob");
+    if (spec === null) return true;
+    var colon = spec.indexOf(":");
+    if (colon < 0) return !el.id || !!document.getElementById(el.id);
+    var target;
+    try { target = document.querySelector(spec.slice(colon + 1)); } catch (e) { return false; }
+    if (!target) return false;
+    if (spec.indexOf("beforeend") === 0) {
+      Array.prototype.slice.call(el.children).forEach(function (child) {
+        if (child.id && document.getElementById(child.id)) { child.remove(); el.setAttribute("data-trimmed", ""); }
+      });
+      return el.children.length > 0;
+    }
+    return true;
+  }
+
   // A pushed fragment carries every part a topic can show (the cart badge and the cart page
   // body, say); drop the parts this page does not have instead of letting htmx log errors.
   document.addEventListener("htmx:wsBeforeMessage", function (event) {
@@ -60,8 +94,13 @@
     var template = document.createElement("template");
     template.innerHTML = html;
     var parts = Array.prototype.slice.call(template.content.children);
-    var kept = parts.filter(function (el) { return !el.id || document.getElementById(el.id); });
-    if (kept.length === parts.length) return;
+    var changed = false;
+    var kept = parts.filter(function (el) {
+      var keep = oobPartWanted(el);
+      if (!keep) changed = true;
+      return keep;
+    });
+    if (!changed && !parts.some(function (el) { return el.hasAttribute("data-trimmed"); })) return;
     event.preventDefault();
     if (!kept.length) return;
     htmx.swap(document.body, kept.map(function (el) { return el.outerHTML; }).join(""), { swapStyle: "none" });
@@ -109,5 +148,76 @@
       var badge = card.querySelector(".product-card__soldout");
       if (badge) badge.hidden = !allOut;
     }
+  });
+
+  // Header search box: a combobox (ARIA 1.2) over the listbox htmx fills as the shopper types.
+  // Up/Down move through the options, Enter opens the active one (or searches), Escape closes.
+  function searchBox() {
+    var input = document.getElementById("site-search-q");
+    var list = document.getElementById("site-search-suggestions");
+    return input && list ? { input: input, list: list } : null;
+  }
+  function searchOptions(box) {
+    return Array.prototype.slice.call(box.list.querySelectorAll('[role="option"]:not([aria-disabled="true"])'));
+  }
+  function searchShow(box, open) {
+    open = open && box.list.children.length > 0;
+    box.list.hidden = !open;
+    box.input.setAttribute("aria-expanded", open ? "true" : "false");
+    if (!open) searchActivate(box, null);
+  }
+  function searchActivate(box, option) {
+    searchOptions(box).forEach(function (o) { o.setAttribute("aria-selected", o === option ? "true" : "false"); });
+    if (option) {
+      box.input.setAttribute("aria-activedescendant", option.id);
+      option.scrollIntoView({ block: "nearest" });
+    } else {
+      box.input.removeAttribute("aria-activedescendant");
+    }
+  }
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var box = searchBox();
+    if (!box || event.detail.target !== box.list) return;
+    searchShow(box, document.activeElement === box.input);
+    var count = box.list.querySelectorAll("a[href*='/products/']").length;
+    var status = document.getElementById("site-search-status");
+    if (status) status.textContent = box.list.children.length ? count + " suggestion" + (count === 1 ? "" : "s") + ", use the arrow keys" : "";
+  });
+  document.addEventListener("keydown", function (event) {
+    var box = searchBox();
+    if (!box || event.target !== box.input) return;
+    var options = searchOptions(box);
+    var active = box.list.querySelector('[aria-selected="true"]');
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      if (!options.length) return;
+      event.preventDefault();
+      searchShow(box, true);
+      var index = options.indexOf(active) + (event.key === "ArrowDown" ? 1 : -1);
+      if (index >= options.length) index = 0;
+      if (index < 0) index = options.length - 1;
+      searchActivate(box, options[index]);
+    } else if (event.key === "Enter" && active && !box.list.hidden) {
+      var link = active.querySelector("a");
+      if (link) {
+        event.preventDefault();
+        window.location.assign(link.href);
+      }
+    } else if (event.key === "Escape" && !box.list.hidden) {
+      event.preventDefault();
+      searchShow(box, false);
+    }
+  });
+  document.addEventListener("focusin", function (event) {
+    var box = searchBox();
+    if (box && event.target === box.input) searchShow(box, true);
+  });
+  document.addEventListener("focusout", function (event) {
+    var box = searchBox();
+    if (box && event.target === box.input && !box.input.form.contains(event.relatedTarget)) searchShow(box, false);
+  });
+  document.addEventListener("mousedown", function (event) {
+    // Keep focus in the box while a suggestion is clicked, so the list stays until the click lands.
+    var box = searchBox();
+    if (box && event.target instanceof Element && box.list.contains(event.target)) event.preventDefault();
   });
 })();

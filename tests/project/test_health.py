@@ -24,7 +24,7 @@ def test_readyz_checks_every_dependency(client, settings):
     assert response.json() == {
         "status": "ok",
         "failed": [],
-        "checks": {"database": "ok", "cache": "ok", "channel_layer": "ok", "broker": "ok"},
+        "checks": {"database": "ok", "cache": "ok", "channel_layer": "ok", "broker": "ok", "search": "ok: database"},
     }
 
 

@@ -13,6 +13,8 @@ from django.utils.text import slugify
 from commerce.accounts.models import User
 from commerce.catalog import demo
 from commerce.catalog.models import Category, Product, ProductImage, Variant
+from commerce.search.errors import SearchUnavailable
+from commerce.search.services import search_products_sync
 
 ACCOUNTS = [
     ("shopper@example.com", "shopper-pass-123", "Sam", False, None),
@@ -27,6 +29,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         created = self._catalog()
         self._accounts()
+        try:
+            search_products_sync(product_pks=list(Product.objects.values_list("pk", flat=True)))
+        except SearchUnavailable as exc:
+            self.stderr.write(f"Search index not updated ({exc}); run `manage.py search_index --rebuild` later.")
         self.stdout.write(self.style.SUCCESS(f"Demo store ready ({created} new products)."))
 
     @transaction.atomic

@@ -1,0 +1,2 @@
+class SearchUnavailable(Exception):
+    """The search engine could not answer (down, timed out, index missing); the database can."""

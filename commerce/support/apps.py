@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class SupportConfig(AppConfig):
+    name = "commerce.support"
+    label = "support"
+    verbose_name = "Support"
+
+    def ready(self) -> None:
+        from . import live, signals  # noqa: F401 - connects the login receiver
+
+        live.register()

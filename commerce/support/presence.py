@@ -1,0 +1,50 @@
+"""Which agents are online: heartbeats from their open support pages, kept in Redis (services mode)
+or in this process (embedded mode, one process). An agent whose last heartbeat is older than
+SUPPORT_PRESENCE_TTL seconds is offline."""
+
+import threading
+import time
+from functools import cache
+
+import redis
+from django.conf import settings
+
+KEY = "support:presence"
+_local: dict[int, float] = {}
+_lock = threading.Lock()
+
+
+@cache
+def _redis(url: str) -> redis.Redis:
+    return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+
+
+def presence_touch(user_pk: int) -> None:
+    now = time.time()
+    if settings.REDIS_URL:
+        _redis(settings.REDIS_URL).zadd(KEY, {str(user_pk): now})
+        return
+    with _lock:
+        _local[user_pk] = now
+
+
+def presence_online() -> list[int]:
+    """The agents online now, by pk."""
+    cutoff = time.time() - float(settings.SUPPORT_PRESENCE_TTL)
+    if settings.REDIS_URL:
+        client = _redis(settings.REDIS_URL)
+        client.zremrangebyscore(KEY, "-inf", cutoff)
+        members: list[bytes] = client.zrange(KEY, 0, -1)  # type: ignore[assignment]
+        return sorted(int(pk) for pk in members)
+    with _lock:
+        for pk in [pk for pk, seen in _local.items() if seen < cutoff]:
+            del _local[pk]
+        return sorted(_local)
+
+
+def presence_clear() -> None:
+    """Forget everyone (tests)."""
+    if settings.REDIS_URL:
+        _redis(settings.REDIS_URL).delete(KEY)
+    with _lock:
+        _local.clear()

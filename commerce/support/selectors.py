@@ -1,0 +1,175 @@
+"""Reads of the support area, and who may read what.
+
+A customer sees their own conversations only: a signed-in user those whose customer they are,
+a guest those started in their own session (or opened through the signed link we emailed).
+Staff see every conversation, but only staff in the support role.
+"""
+
+from dataclasses import dataclass
+from importlib import import_module
+
+from django.conf import settings
+from django.core import signing
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
+from django.http import HttpRequest
+from django.urls import reverse
+
+from commerce.accounts.models import User
+from commerce.cart.models import SESSION_KEY as CART_SESSION_KEY
+from commerce.cart.models import Cart
+from commerce.orders.models import Order
+
+from .models import Conversation, Message
+
+SESSION_KEY = "support_conversations"  # the guest's conversations, newest last
+CURRENT_KEY = "support_current"  # the conversation the widget shows
+LINK_SALT = "support.link"
+THREAD_LIMIT = 100
+
+
+def is_agent(user: object) -> bool:
+    return isinstance(user, User) and user.in_role("support")
+
+
+def _session_pks(request: HttpRequest) -> list[int]:
+    return [int(pk) for pk in request.session.get(SESSION_KEY, []) if str(pk).isdigit()]
+
+
+def customer_can_access(request: HttpRequest, conversation: Conversation) -> bool:
+    if request.user.is_authenticated:
+        return conversation.customer_id == request.user.pk
+    return conversation.customer_id is None and conversation.pk in _session_pks(request)
+
+
+def session_remember(request: HttpRequest, conversation: Conversation) -> None:
+    """This browser may see the conversation (guests), and the widget shows it."""
+    if not request.user.is_authenticated:
+        pks = [pk for pk in _session_pks(request) if pk != conversation.pk][-19:]
+        request.session[SESSION_KEY] = [*pks, conversation.pk]
+    request.session[CURRENT_KEY] = conversation.pk
+
+
+def guest_open_conversation(request: HttpRequest, order: Order) -> Conversation | None:
+    """A guest's open conversation about this order, started in this session."""
+    return Conversation.objects.filter(
+        pk__in=_session_pks(request), customer__isnull=True, order=order, status=Conversation.Status.OPEN
+    ).first()
+
+
+def customer_conversation(request: HttpRequest) -> Conversation | None:
+    """The conversation the widget shows: the one chosen in this session, else the newest of this customer."""
+    if request.user.is_authenticated:
+        mine = Conversation.objects.filter(customer=request.user)
+    else:
+        pks = _session_pks(request)
+        if not pks:
+            return None
+        mine = Conversation.objects.filter(pk__in=pks, customer__isnull=True)
+    current = request.session.get(CURRENT_KEY)
+    chosen = mine.filter(pk=current).first() if isinstance(current, int) else None
+    return chosen or mine.order_by("-last_message_at", "-pk").first()
+
+
+def thread(conversation: Conversation) -> list[Message]:
+    """The latest THREAD_LIMIT messages, oldest first."""
+    recent = list(conversation.messages.select_related("author").order_by("-pk")[:THREAD_LIMIT])
+    return recent[::-1]
+
+
+def customer_unread(conversation: Conversation | None) -> int:
+    if conversation is None or conversation.last_staff_message_id <= conversation.customer_read_id:
+        return 0
+    return conversation.messages.filter(from_staff=True, pk__gt=conversation.customer_read_id).count()
+
+
+def conversation_link(conversation: Conversation) -> str:
+    """Where a notification sends the customer back to: the help page (a signed link for guests)."""
+    if conversation.customer_id is not None:
+        return reverse("support:help")
+    token = signing.dumps(conversation.pk, salt=LINK_SALT)
+    return reverse("support:help_link", args=[token])
+
+
+def conversation_from_link(token: str) -> Conversation | None:
+    try:
+        pk = signing.loads(token, salt=LINK_SALT, max_age=settings.SUPPORT_LINK_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    return Conversation.objects.filter(pk=pk, customer__isnull=True).first() if isinstance(pk, int) else None
+
+
+# --- Staff -------------------------------------------------------------------------
+
+INBOX_FILTERS = {
+    "open": ("Open", Q(status=Conversation.Status.OPEN)),
+    "mine": ("Mine", Q(status=Conversation.Status.OPEN)),  # narrowed to the viewer below
+    "unassigned": ("Unassigned", Q(status=Conversation.Status.OPEN, assignee__isnull=True)),
+    "closed": ("Closed", Q(status=Conversation.Status.CLOSED)),
+}
+
+
+def inbox(*, agent: User, view: str = "open", limit: int = 100) -> QuerySet[Conversation]:
+    """Conversations for the inbox, newest activity first, with the team's unread count and the last message."""
+    label_and_filter = INBOX_FILTERS.get(view, INBOX_FILTERS["open"])
+    rows = Conversation.objects.filter(label_and_filter[1])
+    if view == "mine":
+        rows = rows.filter(assignee=agent)
+    return inbox_rows(rows)[:limit]
+
+
+def inbox_rows(rows: QuerySet[Conversation]) -> QuerySet[Conversation]:
+    last = Message.objects.filter(conversation=OuterRef("pk")).order_by("-pk")
+    return (
+        rows.select_related("customer", "assignee", "order")
+        .annotate(
+            unread=Count("messages", filter=Q(messages__from_staff=False, messages__pk__gt=F("staff_read_id"))),
+            last_body=Subquery(last.values("body")[:1]),
+            last_from_staff=Subquery(last.values("from_staff")[:1]),
+        )
+        .order_by("-last_message_at", "-pk")
+    )
+
+
+def inbox_row(conversation_pk: int) -> Conversation | None:
+    return inbox_rows(Conversation.objects.filter(pk=conversation_pk)).first()
+
+
+@dataclass(frozen=True)
+class CustomerContext:
+    cart: Cart | None
+    orders: list[Order]
+
+
+def customer_cart(conversation: Conversation) -> Cart | None:
+    if conversation.customer_id is not None:
+        return Cart.objects.filter(user_id=conversation.customer_id).first()
+    if not conversation.guest_session_key:
+        return None
+    store = import_module(settings.SESSION_ENGINE).SessionStore(session_key=conversation.guest_session_key)
+    pk = store.get(CART_SESSION_KEY)
+    return Cart.objects.filter(pk=pk, user__isnull=True).first() if pk else None
+
+
+def customer_context(conversation: Conversation) -> CustomerContext:
+    """What the agent sees beside the thread: the customer's cart and recent orders."""
+    if conversation.customer_id is not None:
+        orders = Order.objects.filter(user_id=conversation.customer_id)
+    else:
+        orders = Order.objects.filter(user__isnull=True, email__iexact=conversation.guest_email)
+    return CustomerContext(cart=customer_cart(conversation), orders=list(orders.order_by("-created_at")[:5]))
+
+
+@dataclass(frozen=True)
+class WidgetState:
+    conversation: Conversation | None
+    unread: int
+
+
+def widget_state(request: HttpRequest) -> WidgetState:
+    """The widget's conversation and unread count, read once per request (the badge and the page's topics)."""
+    cached = getattr(request, "_support_widget", None)
+    if cached is None:
+        conversation = customer_conversation(request)
+        cached = WidgetState(conversation=conversation, unread=customer_unread(conversation))
+        request._support_widget = cached  # type: ignore[attr-defined]
+    return cached

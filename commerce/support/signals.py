@@ -1,0 +1,19 @@
+"""A guest who signs in keeps the conversations they started in that browser."""
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+from django.http import HttpRequest
+
+from . import selectors, services
+
+
+@receiver(user_logged_in, dispatch_uid="support.adopt_guest_conversations")
+def adopt_guest_conversations(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    if request is None or not hasattr(request, "session"):
+        return
+    pks = [int(pk) for pk in request.session.get(selectors.SESSION_KEY, []) if str(pk).isdigit()]
+    if pks:
+        services.conversations_adopt(user=user, conversation_pks=pks)
+        del request.session[selectors.SESSION_KEY]

@@ -1,0 +1,265 @@
+"""Support pages: the customer's widget (/help/...) and the staff inbox (/support/...)."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.validators import validate_email
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from commerce.accounts.models import User
+from commerce.cart.selectors import cart_summary
+from commerce.orders.selectors import order_for_viewer
+from project.http import HtmxHttpRequest
+from realtime.pages import follow, page_topics_off
+
+from . import presence, selectors, services
+from .models import BODY_MAX_LENGTH, CannedReply, Conversation
+from .services import SupportError
+
+View = Callable[..., HttpResponse]
+
+
+def strict_csp(view: View) -> View:
+    """Support pages show text other people wrote: no inline script, no eval, on top of escaping it."""
+
+    @wraps(view)
+    def wrapped(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response.headers["Content-Security-Policy"] = settings.SUPPORT_CSP
+        return response
+
+    return wrapped
+
+
+def agent_required(view: View) -> View:
+    """Staff in the support role; others are sent to sign in (anonymous) or refused (403)."""
+
+    @wraps(view)
+    def wrapped(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not selectors.is_agent(request.user):
+            raise PermissionDenied("Support staff only.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+# --- Customer -------------------------------------------------------------------------------
+
+
+def _customer(request: HtmxHttpRequest) -> User | None:
+    return request.user if isinstance(request.user, User) else None
+
+
+def _widget_context(request: HtmxHttpRequest, conversation: Conversation | None, **extra: Any) -> dict[str, Any]:
+    return {
+        "conversation": conversation,
+        "thread_messages": selectors.thread(conversation) if conversation else [],
+        "agents_online": bool(presence.presence_online()),
+        "needs_email": conversation is None and not request.user.is_authenticated,
+        "max_length": BODY_MAX_LENGTH,
+        "errors": {},
+        **extra,
+    }
+
+
+@strict_csp
+@require_GET
+def help_page(request: HtmxHttpRequest) -> HttpResponse:
+    """The widget's body (htmx), or the same as a page of its own (links in emails, no JavaScript)."""
+    conversation = selectors.customer_conversation(request)
+    template = "support/_widget.html" if request.htmx else "support/help.html"
+    return render(request, template, _widget_context(request, conversation))
+
+
+@strict_csp
+@require_GET
+def help_link(request: HtmxHttpRequest, token: str) -> HttpResponse:
+    """A guest's signed link from a notification: this browser may see the conversation from now on."""
+    conversation = selectors.conversation_from_link(token)
+    if conversation is None:
+        raise Http404("This link has expired. Write to us again from any page.")
+    selectors.session_remember(request, conversation)
+    return redirect("support:help")
+
+
+@strict_csp
+@require_POST
+def help_post(request: HtmxHttpRequest) -> HttpResponse:
+    """A customer's message: to the conversation the widget shows, or a new one."""
+    customer = _customer(request)
+    body = request.POST.get("body", "")
+    email = request.POST.get("email", "").strip()
+    conversation: Conversation | None = None
+    pk = request.POST.get("conversation", "")
+    if pk:
+        conversation = Conversation.objects.filter(pk=pk).first() if pk.isdigit() else None
+        if conversation is None or not selectors.customer_can_access(request, conversation):
+            raise Http404("No such conversation.")
+    errors: dict[str, str] = {}
+    if conversation is None and customer is None:
+        try:
+            validate_email(email)
+        except Exception:
+            errors["email"] = "Enter your email address, so we can answer you."
+    if request.session.session_key is None:
+        request.session.save()
+    session_key = request.session.session_key or ""
+    try:
+        services.body_clean(body)
+        if errors:
+            raise SupportError("")
+        services.rate_check(services.rate_key(customer, session_key))
+        started = conversation is None
+        if conversation is None:
+            conversation = services.conversation_for_customer(
+                customer=customer, guest_email=email, session_key=session_key
+            )
+        services.message_post(conversation=conversation, author=customer, from_staff=False, body=body)
+    except SupportError as exc:
+        if exc.message:
+            errors["body"] = exc.message
+        context = _widget_context(request, conversation, errors=errors, body=body, email=email)
+        return render(request, "support/_widget.html", context, status=exc.status)
+    selectors.session_remember(request, conversation)
+    if not request.htmx:
+        return redirect("support:help")
+    conversation.refresh_from_db()
+    return render(request, "support/_widget.html", _widget_context(request, conversation, refresh=started))
+
+
+@strict_csp
+@require_POST
+def help_order(request: HtmxHttpRequest, number: str) -> HttpResponse:
+    """ "Ask about this order": the widget opens on the conversation about it (started if need be)."""
+    order = order_for_viewer(request, number, token=request.POST.get("k"))
+    customer = _customer(request)
+    if customer is not None and order.user_id != customer.pk:
+        raise Http404("No such order.")  # staff may view any order, but ask only about their own
+    if request.session.session_key is None:
+        request.session.save()
+    conversation = selectors.guest_open_conversation(request, order) if customer is None else None
+    if conversation is None:
+        conversation = services.conversation_for_customer(
+            customer=customer, guest_email=order.email, session_key=request.session.session_key or "", order=order
+        )
+    selectors.session_remember(request, conversation)
+    if not request.htmx:
+        return redirect("support:help")
+    response = render(request, "support/_widget.html", _widget_context(request, conversation, refresh=True))
+    response.headers["HX-Trigger"] = "support:opened"
+    return response
+
+
+# --- Staff ------------------------------------------------------------------------------------
+
+
+@strict_csp
+@agent_required
+@require_GET
+def inbox(request: HtmxHttpRequest) -> HttpResponse:
+    view = request.GET.get("view", "open")
+    if view not in selectors.INBOX_FILTERS:
+        view = "open"
+    assert isinstance(request.user, User)  # noqa: S101 - agent_required guarantees it
+    page_topics_off(request)
+    follow(request, "support.inbox")
+    context = {
+        "rows": selectors.inbox(agent=request.user, view=view),
+        "view": view,
+        "filters": [(key, label) for key, (label, _q) in selectors.INBOX_FILTERS.items()],
+        "agents": User.objects.filter(pk__in=presence.presence_online()),
+    }
+    return render(request, "support/inbox.html", context)
+
+
+def _thread_context(request: HtmxHttpRequest, conversation: Conversation, **extra: Any) -> dict[str, Any]:
+    return {
+        "conversation": conversation,
+        "canned": list(CannedReply.objects.all()),
+        "max_length": BODY_MAX_LENGTH,
+        **extra,
+    }
+
+
+@strict_csp
+@agent_required
+@require_GET
+def conversation_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    conversation = get_object_or_404(Conversation.objects.select_related("customer", "assignee", "order"), pk=pk)
+    assert isinstance(request.user, User)  # noqa: S101 - agent_required guarantees it
+    services.mark_read(conversation_pk=conversation.pk, reader=request.user, staff=True)
+    conversation.refresh_from_db()
+    context = selectors.customer_context(conversation)
+    page_topics_off(request)
+    follow(request, conversation.topic, "support.inbox")
+    if context.cart is not None:
+        follow(request, f"cart.{context.cart.pk}")
+    return render(
+        request,
+        "support/conversation.html",
+        _thread_context(
+            request,
+            conversation,
+            thread_messages=selectors.thread(conversation),
+            context=context,
+            cart_summary=cart_summary(context.cart),
+            agents=User.objects.filter(pk__in=presence.presence_online()),
+        ),
+    )
+
+
+@strict_csp
+@agent_required
+@require_POST
+def conversation_reply(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    conversation = get_object_or_404(Conversation, pk=pk)
+    assert isinstance(request.user, User)  # noqa: S101 - agent_required guarantees it
+    body = request.POST.get("body", "")
+    try:
+        services.rate_check(services.rate_key(request.user, None))
+        services.message_post(conversation=conversation, author=request.user, from_staff=True, body=body)
+    except SupportError as exc:
+        context = _thread_context(request, conversation, error=exc.message, body=body)
+        return render(request, "support/_reply_form.html", context, status=exc.status)
+    if not request.htmx:
+        return redirect("support:conversation", pk=pk)
+    conversation.refresh_from_db()
+    # A fresh form, and the thread as it is now (the push may arrive before or after this answer).
+    return render(
+        request,
+        "support/_reply_form.html",
+        _thread_context(request, conversation, thread_messages=selectors.thread(conversation), thread_oob=True),
+    )
+
+
+ACTIONS = {"assign_me", "unassign", "close", "reopen"}
+
+
+@strict_csp
+@agent_required
+@require_POST
+def conversation_action(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    conversation = get_object_or_404(Conversation, pk=pk)
+    assert isinstance(request.user, User)  # noqa: S101 - agent_required guarantees it
+    action = request.POST.get("action", "")
+    if action not in ACTIONS:
+        return HttpResponse("Unknown action.", status=422, content_type="text/plain")
+    if action == "assign_me":
+        conversation = services.conversation_assign(conversation=conversation, assignee=request.user)
+    elif action == "unassign":
+        conversation = services.conversation_assign(conversation=conversation, assignee=None)
+    else:
+        status = Conversation.Status.CLOSED if action == "close" else Conversation.Status.OPEN
+        conversation = services.conversation_set_status(conversation=conversation, status=status)
+    if not request.htmx:
+        return redirect("support:conversation", pk=pk)
+    conversation = Conversation.objects.select_related("assignee").get(pk=pk)
+    return render(request, "support/_meta.html", {"conversation": conversation})

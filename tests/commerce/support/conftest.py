@@ -1,0 +1,31 @@
+import pytest
+from django.contrib.auth.models import Group
+
+from commerce.support import presence
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def agent(db):  # type: ignore[no-untyped-def]
+    user = UserFactory(email="alex@example.com", first_name="Alex", is_staff=True)
+    user.groups.add(Group.objects.get_or_create(name="support")[0])
+    return user
+
+
+@pytest.fixture
+def ops_agent(db):  # type: ignore[no-untyped-def]
+    user = UserFactory(email="olga@example.com", is_staff=True)
+    user.groups.add(Group.objects.get_or_create(name="ops")[0])
+    return user
+
+
+@pytest.fixture(autouse=True)
+def _fresh_support_state(settings):  # type: ignore[no-untyped-def]
+    """No presence or rate-limit state leaks between tests (both live in Redis)."""
+    from django.core.cache import cache
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()
+    presence.presence_clear()
+    yield
+    presence.presence_clear()

@@ -1,0 +1,46 @@
+"""The Dockerfile passes hadolint, and the image is built the way deploy/ expects to run it."""
+
+import re
+
+from tests.deploy.tools import DEPLOY, ROOT, run, tool
+
+DOCKERFILE = ROOT / "Dockerfile"
+
+
+def test_hadolint_finds_nothing():
+    result = run(tool("hadolint"), "--no-color", str(DOCKERFILE))
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout == ""
+
+
+def test_one_image_for_every_role():
+    text = DOCKERFILE.read_text()
+    stages = re.findall(r"^FROM (\S+)", text, flags=re.MULTILINE)
+
+    assert stages == ["python:3.11-slim-bookworm", "python:3.11-slim-bookworm"]  # builder, runtime
+    assert re.search(r"^USER 10001:10001$", text, flags=re.MULTILINE), "runs as the non-root user"
+    assert "collectstatic --noinput" in text
+    assert re.search(r"^HEALTHCHECK .*\n.*/healthz", text, flags=re.MULTILINE)
+    assert 'ENTRYPOINT ["docker-entrypoint.sh"]' in text
+    # Only pyproject.toml before the dependency install: code changes keep that layer cached.
+    install = text.index("pip install .")
+    assert text.rindex("COPY", 0, install) == text.index("COPY pyproject.toml ./")
+
+
+def test_the_entrypoint_starts_daphne_behind_a_proxy_and_every_role():
+    script = DEPLOY / "docker-entrypoint.sh"
+
+    assert run("sh", "-n", str(script)).returncode == 0
+    text = script.read_text()
+    assert "daphne -b 0.0.0.0 -p 8000 --proxy-headers" in text
+    for role in ("web", "worker", "beat", "migrate", "seed"):
+        assert re.search(rf"^  {role}\)$", text, flags=re.MULTILINE), role
+
+
+def test_the_build_context_leaves_out_local_state_and_tests():
+    ignored = (ROOT / ".dockerignore").read_text().split()
+
+    for entry in (".git", ".venv", "var", ".env", "tests", "staticfiles"):
+        assert entry in ignored
+    assert "!deploy/docker-entrypoint.sh" in ignored
