@@ -110,7 +110,7 @@ def start_celery(
         process = subprocess.Popen(
             args,
             cwd=ROOT,
-            env=service_env(CELERY_EAGER="0", CELERY_QUEUE=queue, **env),
+            env=service_env(**{"CELERY_EAGER": "0", "CELERY_QUEUE": queue, **env}),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -150,6 +150,7 @@ class TestUnreadReplyNotifications:
         post(conversation, customer, "Hi")
         post(conversation, agent, "Hello Sam", staff=True)
         post(conversation, agent, "Your parcel left today.", staff=True)
+        post(conversation, agent, "Tracking: 1Z999", staff=True)  # a burst of three replies
 
         assert services.replies_notify(now=timezone.now()) == 0  # not quiet for long enough yet
         with django_capture_on_commit_callbacks(execute=True):  # the outbox row is delivered after commit
@@ -160,6 +161,7 @@ class TestUnreadReplyNotifications:
         assert (row.event, row.channel, row.recipient) == ("support_reply", "email", "sam@example.com")
         assert "Alex from support wrote:\nHello Sam" in row.body_text
         assert "Your parcel left today." in row.body_text
+        assert "Tracking: 1Z999" in row.body_text
         assert "https://shop.example.com/help/" in row.body_text
         assert [m.subject for m in mail.outbox] == ["Live Store support replied to your message"]
 
