@@ -295,6 +295,8 @@ REALTIME_TOKEN_MAX_AGE = env.int("REALTIME_TOKEN_MAX_AGE", default=6 * 3600)
 REALTIME_MAX_INBOUND_BYTES = env.int("REALTIME_MAX_INBOUND_BYTES", default=2048)
 REALTIME_INBOUND_RATE = env.float("REALTIME_INBOUND_RATE", default=5.0)
 REALTIME_INBOUND_BURST = env.int("REALTIME_INBOUND_BURST", default=20)
+# Live fragments travel as Redis PUBLISH on "<prefix>:live:<topic>" (realtime/hub.py).
+REALTIME_CHANNEL_PREFIX = env.str("CHANNEL_PREFIX", default="sf")
 # Stock pushes within this window are coalesced into one per variant (0: push each change).
 # Off in the embedded mode: the in-memory layer belongs to the server's event loop.
 REALTIME_COALESCE_SECONDS = env.float("REALTIME_COALESCE_SECONDS", default=0.05 if REDIS_URL else 0.0)

@@ -1,33 +1,26 @@
 """Publishing fragments to the pages that follow a topic.
 
-The publisher renders the fragment once per event; the group message carries the
-string, and every consumer only forwards it. Publishing never raises into the
-caller: a channel layer failure is logged and counted, and pages heal through the
-snapshot on their next (re)connect. The database is the truth, the push a hint.
+The publisher renders the fragment once per event; one Redis PUBLISH carries the string
+to every process, whose hub hands it to each local socket (realtime/hub.py). Publishing
+never raises into the caller: a Redis failure is logged and counted, and pages heal
+through the snapshot on their next (re)connect. The database is the truth, the push a hint.
 """
 
 import logging
 import threading
 from collections import Counter
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.conf import settings
 from django.db import connections, transaction
 
+from .hub import publish_fragment
 from .metrics import BROADCASTS, PUBLISH_SECONDS
 from .topics import snapshot
 
 logger = logging.getLogger(__name__)
 
-MESSAGE_TYPE = "live.fragment"
 stats: Counter[str] = Counter()
 _stats_lock = threading.Lock()
-
-
-def group_name(topic: str) -> str:
-    """Channels group names allow letters, digits, '-', '_' and '.'; topics are already in that alphabet."""
-    return f"live.{topic}"
 
 
 def _count(key: str) -> None:
@@ -37,14 +30,11 @@ def _count(key: str) -> None:
 
 
 def publish(topic: str, html: str) -> bool:
-    """Send a fragment to every page following `topic` now; False (logged) if the layer failed."""
-    layer = get_channel_layer()
-    if layer is None:
-        return False
+    """Send a fragment to every page following `topic` now; False (logged) if Redis failed."""
     try:
         with PUBLISH_SECONDS.time():
-            async_to_sync(layer.group_send)(group_name(topic), {"type": MESSAGE_TYPE, "html": html})
-    except Exception:  # the layer is a hint: never fail the request for it
+            publish_fragment(topic, html)
+    except Exception:  # the push is a hint: never fail the request for it
         _count("failed")
         logger.exception("realtime publish failed", extra={"topic": topic})
         return False

@@ -11,7 +11,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from . import inbound, topics
-from .broadcast import group_name
+from .hub import hub
 from .metrics import LIVE_SOCKETS
 
 logger = logging.getLogger(__name__)
@@ -33,13 +33,17 @@ def _snapshots(names: list[str]) -> list[str]:
 
 
 class LiveConsumer(AsyncWebsocketConsumer):
-    """Join the groups a signed token names, send their current state, then forward pushes."""
+    """Follow the topics a signed token names, send their current state; the hub sends the pushes."""
 
-    groups_joined: list[str]
+    # No channel layer per socket (no queue, no receive task, no subscription of its own):
+    # this process's hub (realtime/hub.py) hands each pushed fragment straight to base_send.
+    channel_layer_alias = None
+    topics_joined: list[str]
+    ready = False  # accepted: the hub may send to it
     counted = False  # in the open-sockets gauge
 
     async def connect(self) -> None:
-        self.groups_joined = []
+        self.topics_joined = []
         self.allowance = float(settings.REALTIME_INBOUND_BURST)
         self.last_check = time.monotonic()
         query = parse_qs(self.scope.get("query_string", b"").decode())
@@ -57,15 +61,14 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_FORBIDDEN)
             return
         try:
-            for name in names:
-                group = group_name(name)
-                await self.channel_layer.group_add(group, self.channel_name)
-                self.groups_joined.append(group)
-        except Exception as exc:  # the layer is down: the page still works, just not live
+            await hub.join(names, self)
+        except Exception as exc:  # Redis is down: the page still works, just not live
             logger.warning("live socket could not join its topics", extra={"error": repr(exc)})
             await self.close(code=CLOSE_TRY_AGAIN_LATER)
             return
+        self.topics_joined = names
         await self.accept()
+        self.ready = True
         LIVE_SOCKETS.inc()
         self.counted = True
         # The snapshot heals whatever this page missed while it was disconnected.
@@ -76,11 +79,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if self.counted:
             LIVE_SOCKETS.dec()
             self.counted = False
-        for group in getattr(self, "groups_joined", []):
-            try:
-                await self.channel_layer.group_discard(group, self.channel_name)
-            except Exception as exc:  # nothing to clean up on a layer that is gone
-                logger.warning("live socket could not leave a topic", extra={"error": repr(exc)})
+        self.ready = False
+        if self.topics_joined:
+            await hub.leave(self.topics_joined, self)
+            self.topics_joined = []
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Only small ephemeral signals come this way; writes go over HTTP."""
@@ -108,7 +110,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if kind is None:
             return
         topic = message.get("topic")
-        if kind.needs_topic and not (isinstance(topic, str) and group_name(topic) in self.groups_joined):
+        if kind.needs_topic and not (isinstance(topic, str) and topic in self.topics_joined):
             return
         session = self.scope.get("session")
         signal = inbound.Inbound(
@@ -132,6 +134,3 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return False
         self.allowance -= 1
         return True
-
-    async def live_fragment(self, event: dict[str, Any]) -> None:
-        await self.send(text_data=event["html"])

@@ -14,13 +14,18 @@ LIVE_SOCKETS = Gauge(
 )
 BROADCASTS = Counter(
     "storefront_broadcasts",
-    "Fragments handed to the channel layer (published) or lost to a layer or render error (failed).",
+    "Fragments published to a topic (Redis PUBLISH, or the local hub) or lost to a Redis or render error (failed).",
     ["outcome"],
 )
 PUBLISH_SECONDS = Histogram(
     "storefront_broadcast_publish_seconds",
-    "Time to hand one fragment to the channel layer for all of a topic's pages (one group send).",
+    "Time to publish one fragment for all of a topic's pages (one Redis PUBLISH).",
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5),
+)
+FANOUT_SECONDS = Histogram(
+    "storefront_broadcast_fanout_seconds",
+    "Time for this process's hub to hand one fragment to every local socket following its topic.",
+    buckets=(0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
 )
 
 for _outcome in ("published", "failed"):

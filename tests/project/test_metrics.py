@@ -113,14 +113,9 @@ def test_a_broadcast_counts_as_published_and_is_timed(client):
 
 
 @pytest.mark.django_db
-def test_a_broadcast_lost_to_a_dead_layer_counts_as_failed(client, settings):
+def test_a_broadcast_lost_to_a_dead_redis_counts_as_failed(client, settings):
     before = scrape(client)
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": ["redis://127.0.0.1:1/0"]},
-        }
-    }
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"  # nothing listens on port 1
 
     assert publish("stock.1", "<span></span>") is False
 
@@ -150,14 +145,19 @@ async def test_an_open_socket_raises_the_gauge_until_it_closes():
     comm = WebsocketCommunicator(application, f"/ws/live/?t={token}", headers=headers)
     connected, _ = await comm.connect(timeout=5)
     assert connected
+    fanouts = "storefront_broadcast_fanout_seconds_count"
     try:
         await comm.receive_from(timeout=5)  # the snapshot
-        during = (await database_sync_to_async(scrape)(client))("storefront_live_sockets")
+        middle = await database_sync_to_async(scrape)(client)
+        await sync_to_async(publish)(f"stock.{variant.pk}", "<span>pushed</span>")
+        assert await comm.receive_from(timeout=5) == "<span>pushed</span>"
+        pushed = await database_sync_to_async(scrape)(client)
     finally:
         await comm.disconnect()
     after = (await database_sync_to_async(scrape)(client))("storefront_live_sockets")
 
-    assert during == before + 1
+    assert middle("storefront_live_sockets") == before + 1
+    assert pushed(fanouts) == middle(fanouts) + 1  # this process's hub handed one fragment out
     assert after == before
 
 
