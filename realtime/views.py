@@ -19,4 +19,6 @@ def live_extend(request: HttpRequest) -> JsonResponse:
         topics = verify_topics(token, binding=request_binding(request)) if token else []
     except TopicTokenError as exc:
         return JsonResponse({"error": str(exc)}, status=403)
-    return JsonResponse({"token": sign_topics(request, [*topics, *page_topics(request)])})
+    wanted = sorted({*topics, *page_topics(request)})
+    # `changed`: whether the page must reconnect to follow something new.
+    return JsonResponse({"token": sign_topics(request, wanted), "changed": wanted != sorted(set(topics))})

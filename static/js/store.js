@@ -22,14 +22,23 @@
 
   // A push of #live-refresh (the person's cart was just created, in this tab or another):
   // reconnect the page's socket with its topics re-signed plus those every page follows now.
+  // One re-sign at a time: a second push (this tab's own answer and the broadcast both carry
+  // #live-refresh) waits for the first and reconnects only if it adds topics.
+  var refreshing = false, refreshAgain = false;
   function liveRefresh() {
+    if (refreshing) { refreshAgain = true; return; }
+    refreshing = true;
     var body = document.body;
     var url = body.getAttribute("ws-connect");
     var token = url ? new URL(url, window.location.href).searchParams.get("t") : "";
     fetch("/live/extend/?t=" + encodeURIComponent(token || ""), { credentials: "same-origin" })
       .then(function (response) { return response.ok ? response.json() : null; })
       .then(function (data) {
-        if (data && data.token) liveConnect(data.token);
+        if (data && data.token && data.changed !== false) liveConnect(data.token);
+      })
+      .finally(function () {
+        refreshing = false;
+        if (refreshAgain) { refreshAgain = false; liveRefresh(); }
       });
   }
   function liveConnect(token) {

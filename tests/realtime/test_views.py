@@ -23,6 +23,10 @@ def test_extend_adds_the_new_cart_to_a_guest_pages_topics(client):
     cart_pk = client.session["cart_pk"]
     new = signing.loads(response.json()["token"], salt=topics.SALT)
     assert new["t"] == sorted([f"stock.{variant.pk}", f"cart.{cart_pk}", *visitor])
+    assert response.json()["changed"] is True
+
+    again = client.get("/live/extend/", {"t": response.json()["token"]}).json()
+    assert again["changed"] is False  # nothing new to follow: the page keeps its socket
 
 
 def test_extend_refuses_another_browsers_token(client):
