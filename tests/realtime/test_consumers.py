@@ -155,3 +155,17 @@ async def test_cart_change_reaches_another_tab_of_the_same_cart(variant):
     assert '<div id="cart-body" class="cart" hx-swap-oob="true">' in pushed
     assert "Tee" in pushed
     await comm.disconnect()
+
+
+async def test_losing_redis_closes_the_socket_so_the_page_reconnects(variant):
+    from realtime.hub import hub
+
+    key = await new_session()
+    comm = communicator(token_for(key, [f"stock.{variant.pk}"]), key)
+    assert (await connect(comm))[0]
+    await comm.receive_from(timeout=5)  # snapshot
+
+    await hub._pubsub.connection.disconnect()  # the Redis connection drops under the hub
+
+    assert await comm.receive_output(timeout=5) == {"type": "websocket.close", "code": 1013}
+    await comm.disconnect()
