@@ -234,6 +234,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "commerce.orders.tasks.release_expired_holds",
         "schedule": float(HOLD_RELEASE_INTERVAL_SECONDS),
     },
+    "clear-expired-sessions": {
+        "task": "commerce.accounts.tasks.clear_expired_sessions",
+        "schedule": 6 * 3600.0,
+    },
     "notifications-sweep": {
         "task": "commerce.notifications.tasks.sweep",
         "schedule": float(env.int("NOTIFICATION_SWEEP_INTERVAL_SECONDS", default=60)),

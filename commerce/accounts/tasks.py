@@ -1,0 +1,10 @@
+from importlib import import_module
+
+from celery import shared_task
+from django.conf import settings
+
+
+@shared_task(acks_late=True)
+def clear_expired_sessions() -> None:
+    """Periodic: delete expired sessions (every guest page view makes one; they would pile up)."""
+    import_module(settings.SESSION_ENGINE).SessionStore.clear_expired()
