@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "commerce.notifications",
     "commerce.support",
     "commerce.search",
+    "commerce.ops",
 ]
 
 MIDDLEWARE = [
@@ -311,8 +312,8 @@ SUPPORT_RATE_WINDOW = env.int("SUPPORT_RATE_WINDOW", default=30)  # seconds
 SUPPORT_REPLY_NOTIFY_SECONDS = env.int("SUPPORT_REPLY_NOTIFY_SECONDS", default=180)  # unread this long: email
 SUPPORT_PRESENCE_TTL = env.int("SUPPORT_PRESENCE_TTL", default=60)  # an agent without a heartbeat since: offline
 SUPPORT_LINK_MAX_AGE = env.int("SUPPORT_LINK_MAX_AGE", default=30 * 24 * 3600)  # a guest's emailed link
-# Support pages show text other people wrote: no inline script and no eval there.
-SUPPORT_CSP = (
+# Support and ops pages show text other people wrote: no inline script and no eval there.
+STRICT_CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
 )
@@ -320,6 +321,13 @@ CELERY_BEAT_SCHEDULE["support-replies-notify"] = {
     "task": "commerce.support.tasks.replies_notify",
     "schedule": float(env.int("SUPPORT_REPLY_CHECK_INTERVAL_SECONDS", default=60)),
 }
+
+# --- Ops dashboard -------------------------------------------------------------
+OPS_UNPACKED_AFTER_HOURS = env.int("OPS_UNPACKED_AFTER_HOURS", default=24)  # paid but not packed since: a problem
+OPS_HOLD_WARNING_SECONDS = env.int("OPS_HOLD_WARNING_SECONDS", default=180)  # holds expiring within: listed
+OPS_PROBLEM_WINDOW_HOURS = env.int("OPS_PROBLEM_WINDOW_HOURS", default=24)  # failed payments/notifications since
+OPS_REFRESH_SECONDS = env.int("OPS_REFRESH_SECONDS", default=30)  # the dashboard re-reads its panels (time moves on)
+OPS_FEED_LIMIT = env.int("OPS_FEED_LIMIT", default=50)  # orders listed in the feed
 
 # --- Search ------------------------------------------------------------------
 # The database backend (PostgreSQL full text, plain matching on SQLite) unless

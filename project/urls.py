@@ -16,6 +16,7 @@ urlpatterns = [
     path("cart/", include("commerce.cart.urls")),
     path("notifications/", include("commerce.notifications.urls")),
     path("search/", include("commerce.search.urls")),
+    path("ops/", include("commerce.ops.urls")),
     path("", include("commerce.payments.urls")),  # /payments/stripe/webhook/, /checkout/pay/<number>/
     path("", include("commerce.orders.urls")),
     path("", include("commerce.support.urls")),  # /help/... (customers), /support/... (staff)

@@ -199,3 +199,15 @@ def publish_fragment(topic: str, text: str) -> None:
         _publisher(settings.REDIS_URL).publish(channel_for(topic), text)
     else:
         hub.fan_out_threadsafe(topic, text)
+
+
+def has_followers(topic: str) -> bool:
+    """Whether a socket in any process follows `topic` now (is a fragment for it worth rendering?)."""
+    if not settings.REDIS_URL:
+        return topic in hub._members
+    try:
+        counts: list[tuple[bytes, int]] = _publisher(settings.REDIS_URL).pubsub_numsub(channel_for(topic))  # type: ignore[assignment]
+    except Exception:  # Redis is down: nothing would arrive anyway
+        logger.warning("live hub could not count followers", exc_info=True)
+        return False
+    return any(int(count) > 0 for _channel, count in counts)

@@ -1,11 +1,23 @@
 """Live stock figures: the `stock.<variant>` topic."""
 
+from collections.abc import Callable
+
 from django.template.loader import render_to_string
 
 from realtime import topics
 from realtime.broadcast import publish_state_on_commit
 
 from .models import Variant
+
+StockListener = Callable[[list[int]], None]
+# Other areas that follow stock (the ops dashboard) register here, so catalog imports none of them.
+stock_listeners: list[StockListener] = []
+
+
+def on_stock_change(listener: StockListener) -> None:
+    """Call `listener(variant_pks)` whenever stock moves, inside the move's transaction."""
+    if listener not in stock_listeners:
+        stock_listeners.append(listener)
 
 
 def stock_fragment(variant: Variant) -> str:
@@ -26,6 +38,8 @@ def stock_publish(variant_pks: list[int]) -> None:
     """
     for pk in sorted(set(variant_pks)):
         publish_state_on_commit(f"stock.{pk}")
+    for listener in stock_listeners:
+        listener(sorted(set(variant_pks)))
 
 
 def register() -> None:

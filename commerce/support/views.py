@@ -1,18 +1,15 @@
 """Support pages: the customer's widget (/help/...) and the staff inbox (/support/...)."""
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
 from django.core.validators import validate_email
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from commerce.accounts.models import User
+from commerce.accounts.permissions import role_required, strict_csp
 from commerce.cart.selectors import cart_summary
 from commerce.orders.selectors import order_for_viewer
 from project.http import HtmxHttpRequest
@@ -25,30 +22,7 @@ from .services import SupportError
 View = Callable[..., HttpResponse]
 
 
-def strict_csp(view: View) -> View:
-    """Support pages show text other people wrote: no inline script, no eval, on top of escaping it."""
-
-    @wraps(view)
-    def wrapped(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        response.headers["Content-Security-Policy"] = settings.SUPPORT_CSP
-        return response
-
-    return wrapped
-
-
-def agent_required(view: View) -> View:
-    """Staff in the support role; others are sent to sign in (anonymous) or refused (403)."""
-
-    @wraps(view)
-    def wrapped(request: HtmxHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not selectors.is_agent(request.user):
-            raise PermissionDenied("Support staff only.")
-        return view(request, *args, **kwargs)
-
-    return wrapped
+agent_required = role_required("support")  # includes the strict CSP
 
 
 # --- Customer -------------------------------------------------------------------------------
@@ -161,7 +135,6 @@ def help_order(request: HtmxHttpRequest, number: str) -> HttpResponse:
 # --- Staff ------------------------------------------------------------------------------------
 
 
-@strict_csp
 @agent_required
 @require_GET
 def inbox(request: HtmxHttpRequest) -> HttpResponse:
@@ -189,7 +162,6 @@ def _thread_context(request: HtmxHttpRequest, conversation: Conversation, **extr
     }
 
 
-@strict_csp
 @agent_required
 @require_GET
 def conversation_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
@@ -216,7 +188,6 @@ def conversation_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@strict_csp
 @agent_required
 @require_POST
 def conversation_reply(request: HtmxHttpRequest, pk: int) -> HttpResponse:
@@ -243,7 +214,6 @@ def conversation_reply(request: HtmxHttpRequest, pk: int) -> HttpResponse:
 ACTIONS = {"assign_me", "unassign", "close", "reopen"}
 
 
-@strict_csp
 @agent_required
 @require_POST
 def conversation_action(request: HtmxHttpRequest, pk: int) -> HttpResponse:

@@ -1,0 +1,406 @@
+"""Reads of the ops dashboard: today's figures, the order feed, stock and holds, problems.
+
+"Today" is the store's day, midnight to midnight in settings.TIME_ZONE, whatever the
+server's clock or the viewer's browser says. An order counts once it is paid (`paid_at`);
+an order awaiting payment is a checkout in progress, shown in the feed but not in the figures.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
+from django.db.models.functions import TruncMinute
+from django.http import QueryDict
+from django.utils import timezone
+
+from commerce.accounts.models import User
+from commerce.catalog.models import Variant
+from commerce.inventory.models import StockHold
+from commerce.notifications.models import Notification
+from commerce.orders.models import Order, OrderEvent
+from commerce.payments.models import Payment, Refund
+
+S = Order.Status
+# The order the statuses are shown in: the way an order travels, then its two endings.
+STATUSES: list[tuple[str, str]] = [(s.value, s.label) for s in S]
+CENT = Decimal("0.01")
+
+
+def is_ops(user: object) -> bool:
+    return isinstance(user, User) and user.in_role("ops")
+
+
+# --- The store's day ------------------------------------------------------------------------
+
+
+def store_tz() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def store_today(now: datetime | None = None) -> date:
+    return (now or timezone.now()).astimezone(store_tz()).date()
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """Local midnight to the next local midnight (23 or 25 hours on the days clocks change)."""
+    tz = store_tz()
+    return datetime.combine(day, time.min, tzinfo=tz), datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
+
+
+# --- Figures ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kpis:
+    day: date
+    orders: int  # paid today
+    revenue: Decimal  # their totals
+    refunded: Decimal  # refunds that succeeded today
+    by_status: list[tuple[str, str, int]]  # orders placed today, by where they are now: (code, label, count)
+
+    @property
+    def average_order_value(self) -> Decimal:
+        if not self.orders:
+            return Decimal("0.00")
+        return (self.revenue / self.orders).quantize(CENT, rounding=ROUND_HALF_UP)
+
+    @property
+    def placed(self) -> int:
+        return sum(count for _code, _label, count in self.by_status)
+
+
+def kpis_today(now: datetime | None = None) -> Kpis:
+    day = store_today(now)
+    start, end = day_bounds(day)
+    paid = Order.objects.filter(paid_at__gte=start, paid_at__lt=end).aggregate(n=Count("pk"), revenue=Sum("total"))
+    refunded_minor = Refund.objects.filter(
+        status=Refund.Status.SUCCEEDED, created_at__gte=start, created_at__lt=end
+    ).aggregate(total=Sum("amount_minor"))["total"]
+    # order_by(): the model's default ordering would otherwise join the GROUP BY.
+    placed = dict(
+        Order.objects.filter(created_at__gte=start, created_at__lt=end)
+        .order_by()
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    return Kpis(
+        day=day,
+        orders=paid["n"],
+        revenue=(paid["revenue"] or Decimal("0.00")).quantize(CENT),
+        refunded=(Decimal(refunded_minor or 0) / 100).quantize(CENT),
+        by_status=[(code, label, placed.get(code, 0)) for code, label in STATUSES],
+    )
+
+
+# --- Orders per minute --------------------------------------------------------------------------
+
+CHART_MINUTES = 60
+CHART_WIDTH = 600  # the SVG's viewBox: one 10-unit slot per minute
+CHART_HEIGHT = 100
+_SLOT = CHART_WIDTH // CHART_MINUTES
+_TOP = 8  # headroom above the tallest bar
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: int
+    y: float
+    width: int
+    height: float
+    count: int
+    label: str  # "14:05", store time
+
+
+@dataclass(frozen=True)
+class Chart:
+    bars: list[Bar]
+    total: int
+    peak: int
+    first_label: str
+    last_label: str
+    width: int = CHART_WIDTH
+    height: int = CHART_HEIGHT
+
+
+def orders_per_minute(now: datetime | None = None) -> Chart:
+    """Paid orders in each of the last 60 minutes, the current one last, as bars of an SVG."""
+    now = now or timezone.now()
+    last = now.astimezone(UTC).replace(second=0, microsecond=0)
+    first = last - timedelta(minutes=CHART_MINUTES - 1)
+    counts = [0] * CHART_MINUTES
+    rows = (
+        Order.objects.filter(paid_at__gte=first, paid_at__lt=last + timedelta(minutes=1))
+        .annotate(minute=TruncMinute("paid_at", tzinfo=UTC))
+        .order_by()
+        .values("minute")
+        .annotate(n=Count("pk"))
+    )
+    for row in rows:
+        index = int((row["minute"] - first).total_seconds() // 60)
+        if 0 <= index < CHART_MINUTES:
+            counts[index] += row["n"]
+    peak = max(counts)
+    scale = (CHART_HEIGHT - _TOP) / max(peak, 1)
+    tz = store_tz()
+    bars = []
+    for index, count in enumerate(counts):
+        height = round(max(count * scale, 2.0 if count else 0.0), 1)  # a single order stays visible
+        minute = (first + timedelta(minutes=index)).astimezone(tz)
+        bars.append(
+            Bar(
+                x=index * _SLOT + 1,
+                y=round(CHART_HEIGHT - height, 1),
+                width=_SLOT - 2,
+                height=height,
+                count=count,
+                label=minute.strftime("%H:%M"),
+            )
+        )
+    return Chart(bars=bars, total=sum(counts), peak=peak, first_label=bars[0].label, last_label=bars[-1].label)
+
+
+# --- The feed ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeedFilter:
+    status: str = ""
+    day: date | None = None
+    error: str = ""
+
+    @property
+    def active(self) -> bool:
+        return bool(self.status or self.day)
+
+    def accepts(self, today: date) -> list[str]:
+        """The statuses of new orders this feed takes at its top (none when it shows another day)."""
+        if self.day is not None and self.day != today:
+            return []
+        return [self.status] if self.status else [code for code, _label in STATUSES]
+
+
+def feed_filter(params: QueryDict) -> FeedFilter:
+    status = params.get("status", "")
+    raw_day = params.get("date", "").strip()
+    errors = []
+    if status not in S.values:
+        if status:
+            errors.append("Unknown status: showing every status.")
+        status = ""
+    day = None
+    if raw_day:
+        try:
+            day = date.fromisoformat(raw_day)
+        except ValueError:
+            errors.append("That is not a date (YYYY-MM-DD): showing every day.")
+    return FeedFilter(status=status, day=day, error=" ".join(errors))
+
+
+def _rows() -> QuerySet[Order]:
+    return Order.objects.annotate(item_count=Sum("lines__quantity")).order_by("-created_at", "-pk")
+
+
+def feed(flt: FeedFilter, *, limit: int | None = None) -> list[Order]:
+    """The newest orders first, each with `item_count`."""
+    rows = _rows()
+    if flt.status:
+        rows = rows.filter(status=flt.status)
+    if flt.day is not None:
+        start, end = day_bounds(flt.day)
+        rows = rows.filter(created_at__gte=start, created_at__lt=end)
+    return list(rows[: limit or settings.OPS_FEED_LIMIT])
+
+
+def feed_row(order_pk: int) -> Order | None:
+    return _rows().filter(pk=order_pk).first()
+
+
+# --- Stock and holds ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StockAlerts:
+    variants: list[Variant]
+    sold_out: int
+    low: int
+    threshold: int
+
+    @property
+    def more(self) -> int:
+        """Variants over the limit, not listed."""
+        return self.sold_out + self.low - len(self.variants)
+
+
+def stock_alerts(*, limit: int = 12) -> StockAlerts:
+    """Variants on sale with LOW_STOCK_THRESHOLD or fewer left, sold out first."""
+    threshold = settings.LOW_STOCK_THRESHOLD
+    on_sale = Variant.objects.filter(is_active=True, product__deleted_at__isnull=True, product__is_published=True)
+    alerts = on_sale.filter(stock__lte=threshold)
+    counts = alerts.aggregate(sold_out=Count("pk", filter=Q(stock=0)), total=Count("pk"))
+    variants = list(alerts.select_related("product").order_by("stock", "product__name", "name", "pk")[:limit])
+    return StockAlerts(
+        variants=variants, sold_out=counts["sold_out"], low=counts["total"] - counts["sold_out"], threshold=threshold
+    )
+
+
+@dataclass(frozen=True)
+class ExpiringHold:
+    order: Order
+    expires_at: datetime
+    seconds_left: int  # negative: expired, not yet released
+
+
+@dataclass(frozen=True)
+class Holds:
+    expiring: list[ExpiringHold]
+    active: int
+    window_minutes: int
+
+
+def holds_expiring(now: datetime | None = None, *, limit: int = 10) -> Holds:
+    """Stock held for checkouts that run out within OPS_HOLD_WARNING_SECONDS, soonest first."""
+    now = now or timezone.now()
+    active = StockHold.objects.filter(released_at__isnull=True, converted_at__isnull=True)
+    window = settings.OPS_HOLD_WARNING_SECONDS
+    soon = active.filter(expires_at__lte=now + timedelta(seconds=window)).select_related("order")
+    expiring = [
+        ExpiringHold(
+            order=hold.order, expires_at=hold.expires_at, seconds_left=int((hold.expires_at - now).total_seconds())
+        )
+        for hold in soon.order_by("expires_at", "pk")[:limit]
+    ]
+    return Holds(expiring=expiring, active=active.count(), window_minutes=max(1, round(window / 60)))
+
+
+# --- Problems ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FailedNotification:
+    notification: Notification
+    order_number: str  # "" when it is not about an order
+
+
+@dataclass(frozen=True)
+class Problems:
+    failed_payments: list[Payment]
+    failed_payments_count: int
+    failed_notifications: list[FailedNotification]
+    failed_notifications_count: int
+    unpacked: list[Order]
+    unpacked_count: int
+    unpacked_hours: int
+    window_hours: int
+
+    @property
+    def total(self) -> int:
+        return self.failed_payments_count + self.failed_notifications_count + self.unpacked_count
+
+
+def _order_number_of(notification: Notification) -> str:
+    # Order notifications are keyed "order:<number>:<event>:<channel>" (notifications.services.notify_order).
+    parts = notification.idempotency_key.split(":")
+    return parts[1] if len(parts) >= 3 and parts[0] == "order" else ""
+
+
+def problems(now: datetime | None = None, *, limit: int = 5) -> Problems:
+    """Failed payments and notifications of the last OPS_PROBLEM_WINDOW_HOURS; orders paid but not
+    packed for OPS_UNPACKED_AFTER_HOURS or more."""
+    now = now or timezone.now()
+    since = now - timedelta(hours=settings.OPS_PROBLEM_WINDOW_HOURS)
+    payments = Payment.objects.filter(status=Payment.Status.FAILED, updated_at__gte=since)
+    notifications = Notification.objects.filter(status=Notification.Status.FAILED, updated_at__gte=since)
+    unpacked = Order.objects.filter(
+        status=S.PAID, paid_at__lte=now - timedelta(hours=settings.OPS_UNPACKED_AFTER_HOURS)
+    )
+    return Problems(
+        failed_payments=list(payments.select_related("order").order_by("-updated_at", "-pk")[:limit]),
+        failed_payments_count=payments.count(),
+        failed_notifications=[
+            FailedNotification(notification=n, order_number=_order_number_of(n))
+            for n in notifications.order_by("-updated_at", "-pk")[:limit]
+        ],
+        failed_notifications_count=notifications.count(),
+        unpacked=list(unpacked.order_by("paid_at", "pk")[:limit]),
+        unpacked_count=unpacked.count(),
+        unpacked_hours=settings.OPS_UNPACKED_AFTER_HOURS,
+        window_hours=settings.OPS_PROBLEM_WINDOW_HOURS,
+    )
+
+
+# --- The whole board -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Board:
+    kpis: Kpis
+    chart: Chart
+    stock: StockAlerts
+    holds: Holds
+    problems: Problems
+    at: datetime
+
+
+def board(now: datetime | None = None) -> Board:
+    """Every panel of the dashboard but the feed, read at one moment."""
+    now = now or timezone.now()
+    return Board(
+        kpis=kpis_today(now),
+        chart=orders_per_minute(now),
+        stock=stock_alerts(),
+        holds=holds_expiring(now),
+        problems=problems(now),
+        at=now,
+    )
+
+
+# --- One order, for staff --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrderFile:
+    order: Order
+    events: list[OrderEvent]
+    payments: list[Payment]
+    notifications: list[Notification]
+    refundable: Decimal  # what is left to refund, in the order's currency
+
+    @property
+    def can_refund(self) -> bool:
+        return self.refundable > 0 and self.order.can_transition(S.REFUNDED)
+
+
+def order_file(number: str) -> OrderFile | None:
+    """An order with its lines, hold, timeline, payments (and their refunds) and notifications."""
+    order = Order.objects.select_related("user", "hold").prefetch_related("lines").filter(number=number.upper()).first()
+    if order is None:
+        return None
+    payments = list(
+        Payment.objects.filter(order=order)
+        .prefetch_related(Prefetch("refunds", queryset=Refund.objects.select_related("created_by")))
+        .order_by("created_at", "pk")
+    )
+    refundable_minor = 0
+    for payment in payments:
+        if payment.status == Payment.Status.SUCCEEDED:
+            held = sum(
+                r.amount_minor
+                for r in payment.refunds.all()
+                if r.status in {Refund.Status.PENDING, Refund.Status.SUCCEEDED}
+            )
+            refundable_minor += max(payment.amount_minor - held, 0)
+    return OrderFile(
+        order=order,
+        events=list(order.events.select_related("actor")),
+        payments=payments,
+        notifications=list(
+            Notification.objects.filter(idempotency_key__startswith=f"order:{order.number}:").order_by(
+                "created_at", "pk"
+            )
+        ),
+        refundable=(Decimal(refundable_minor) / 100).quantize(CENT),
+    )

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "ops"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("live/", views.dashboard_live, name="live"),
+    path("orders/<str:number>/", views.order_detail, name="order"),
+    path("orders/<str:number>/action/", views.order_action, name="action"),
+]

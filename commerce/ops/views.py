@@ -1,0 +1,129 @@
+"""Ops pages: the live dashboard (/ops/), one order for staff (/ops/orders/<number>/), actions."""
+
+import secrets
+from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from commerce.accounts.models import User
+from commerce.accounts.permissions import role_required
+from commerce.orders.models import Order
+from project.http import HtmxHttpRequest
+from realtime.pages import follow, page_topics_off
+
+from . import live, selectors, services
+from .services import DESTRUCTIVE, OpsError
+
+View = Callable[..., HttpResponseBase]
+
+
+ops_page = role_required("ops")
+
+
+def _feed_context(request: HtmxHttpRequest) -> dict[str, Any]:
+    flt = selectors.feed_filter(request.GET)
+    return {
+        "filter": flt,
+        "orders": selectors.feed(flt),
+        "accepts": " ".join(flt.accepts(selectors.store_today())),
+        "statuses": selectors.STATUSES,
+        "feed_limit": settings.OPS_FEED_LIMIT,
+    }
+
+
+@ops_page
+@require_GET
+def dashboard(request: HtmxHttpRequest) -> HttpResponse:
+    context = _feed_context(request)
+    if request.htmx and request.htmx.target == "ops-feed" and not request.htmx.history_restore_request:
+        return render(request, "ops/_feed.html", context)  # the filters, or a resync after a reconnect
+    page_topics_off(request)
+    follow(request, live.DASHBOARD)
+    context["board"] = selectors.board()
+    context["refresh_seconds"] = settings.OPS_REFRESH_SECONDS
+    context["store_time_zone"] = settings.TIME_ZONE
+    return render(request, "ops/dashboard.html", context)
+
+
+@ops_page
+@require_GET
+def dashboard_live(request: HtmxHttpRequest) -> HttpResponse:
+    """The panels as out-of-band parts: the page re-reads them now and then (holds near expiry, the chart's
+    sliding hour and late problems change with time, not only with events)."""
+    return HttpResponse(live.dashboard_fragment())
+
+
+def _order_context(request: HtmxHttpRequest, number: str, **extra: Any) -> dict[str, Any]:
+    file = selectors.order_file(number)
+    if file is None:
+        raise Http404("No such order.")
+    return {
+        "file": file,
+        "order": file.order,
+        "events": file.events,
+        "request_key": secrets.token_urlsafe(12),
+        **extra,
+    }
+
+
+@ops_page
+@require_GET
+def order_detail(request: HtmxHttpRequest, number: str) -> HttpResponse:
+    context = _order_context(request, number)
+    if request.htmx and request.htmx.target == "ops-actions" and not request.htmx.history_restore_request:
+        return render(request, "ops/_actions.html", context)  # the status changed elsewhere
+    page_topics_off(request)
+    follow(request, f"order.{context['order'].pk}")
+    return render(request, "ops/order.html", context)
+
+
+def _amount(raw: str) -> Decimal | None:
+    raw = raw.strip().lstrip("$€£").replace(",", "")
+    if not raw:
+        return None
+    try:
+        return Decimal(raw)
+    except InvalidOperation as exc:
+        raise OpsError("Enter an amount such as 12.50, or leave it empty to refund it all.") from exc
+
+
+@ops_page
+@require_POST
+def order_action(request: HtmxHttpRequest, number: str) -> HttpResponseBase:
+    """One action on one order, from a feed row or the order page; always answers with the current state."""
+    order = get_object_or_404(Order, number=number.upper())
+    assert isinstance(request.user, User)  # noqa: S101 - ops_page guarantees it
+    action = request.POST.get("action", "")
+    notice = error = ""
+    try:
+        if action in DESTRUCTIVE and request.POST.get("confirm") != "yes":
+            raise OpsError("Tick the box to confirm: this cannot be undone.")
+        result = services.order_act(
+            order=order,
+            action=action,
+            actor=request.user,
+            seen_status=request.POST.get("seen", ""),
+            tracking_number=request.POST.get("tracking_number", ""),
+            amount=_amount(request.POST.get("amount", "")) if action == "refund" else None,
+            reason=request.POST.get("reason", "")[:200],
+            request_key=request.POST.get("key", "")[:64],
+        )
+        notice = result.message
+    except OpsError as exc:
+        error = exc.message
+    status = 422 if error else 200
+    if not request.htmx:
+        messages.add_message(request, messages.ERROR if error else messages.SUCCESS, error or notice)
+        return redirect("ops:order", number=order.number)
+    if request.POST.get("from") == "row":
+        row = selectors.feed_row(order.pk)
+        context = {"order": row, "notice": notice, "error": error, "oob": True}
+        return render(request, "ops/_row.html", context, status=status)
+    context = _order_context(request, order.number, notice=notice, error=error, live_oob=True)
+    return render(request, "ops/_actions.html", context, status=status)

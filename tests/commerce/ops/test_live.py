@@ -1,0 +1,178 @@
+"""What reaches `ops.dashboard`: feed rows and the panels, and how a burst is coalesced."""
+
+import re
+import threading
+import time
+from decimal import Decimal
+
+import pytest
+from django.db.models import Sum
+
+from commerce.ops import live
+from commerce.orders import services as order_services
+from commerce.orders.models import Order
+from realtime import topics
+from tests.commerce.ops.conftest import pay, place
+from tests.factories import ADDRESS, CartFactory, CartLineFactory, UserFactory, VariantFactory
+
+pytestmark = pytest.mark.django_db
+DASHBOARD = "ops.dashboard"
+
+
+def to_dashboard(sent: list[tuple[str, str]]) -> list[str]:
+    return [html for topic, html in sent if topic == DASHBOARD]
+
+
+def kpi_pushes(sent: list[tuple[str, str]]) -> list[str]:
+    return [html for html in to_dashboard(sent) if 'id="ops-kpis"' in html]
+
+
+def figures(html: str) -> tuple[int, Decimal]:
+    found = re.search(r'id="ops-kpis"[^>]*data-orders="(\d+)" data-revenue="([\d.]+)"', html)
+    assert found, html[:300]
+    return int(found[1]), Decimal(found[2])
+
+
+def test_nothing_is_rendered_for_the_dashboard_while_nobody_watches(capture_broadcasts):
+    variant = VariantFactory(stock=5)
+
+    with capture_broadcasts() as sent:
+        order = place(variant=variant)
+        pay(order)
+
+    assert to_dashboard(sent) == []
+    assert {topic for topic, _ in sent} == {f"stock.{variant.pk}", f"order.{order.pk}", f"cart.{order.cart_id}"}
+
+
+@pytest.mark.usefixtures("watched")
+def test_a_new_order_goes_to_the_top_and_the_panels_are_pushed_once(capture_broadcasts):
+    variant = VariantFactory(stock=5, price="12.00")
+
+    with capture_broadcasts() as sent:
+        order = place(variant=variant, quantity=2)
+
+    rows, panels = to_dashboard(sent)  # one row, one push of the panels for the order and its stock
+    assert rows.startswith(f'<li id="ops-order-{order.pk}" hx-swap-oob="delete"></li>')
+    assert '<div hx-swap-oob="afterbegin:#ops-orders[data-accepts~=pending_payment]">' in rows
+    assert f'data-order="{order.number}" data-status="pending_payment"' in rows
+    assert "2 items" in rows
+    assert figures(panels) == (0, Decimal("0.00"))
+    placed = '<span class="status status--pending_payment">Awaiting payment</span> <strong>1</strong>'
+    assert f'data-status="pending_payment">{placed}' in panels
+    for panel in ("ops-chart", "ops-problems", "ops-stock", "ops-holds"):
+        assert f'id="{panel}"' in panels
+    assert panels.count('hx-swap-oob="true"') == 5
+
+
+@pytest.mark.usefixtures("watched")
+def test_a_status_change_replaces_the_row_in_place(capture_broadcasts):
+    order = place(price="12.00")
+
+    with capture_broadcasts() as sent:
+        pay(order)
+
+    row, panels = to_dashboard(sent)
+    in_place = f'<li id="ops-order-{order.pk}" class="ops-row" data-order="{order.number}" data-status="paid"'
+    assert row.startswith(f'{in_place} hx-swap-oob="true">')
+    assert "afterbegin" not in row
+    assert "Mark packed" in row
+    assert figures(panels) == (1, Decimal("12.00"))
+
+
+@pytest.mark.usefixtures("watched")
+def test_a_checkout_that_replaces_an_unpaid_order_pushes_both_rows(capture_broadcasts):
+    user = UserFactory()
+    cart = CartFactory(user=user)
+    CartLineFactory(cart=cart, variant=VariantFactory(stock=5), quantity=1)
+    stale = order_services.checkout_start(cart=cart, user=user, email=user.email, address=ADDRESS)
+
+    with capture_broadcasts() as sent:
+        fresh = order_services.checkout_start(cart=cart, user=user, email=user.email, address=ADDRESS)
+
+    rows = [html for html in to_dashboard(sent) if 'id="ops-kpis"' not in html]
+    assert len(rows) == 2
+    assert rows[0].startswith(f'<li id="ops-order-{stale.pk}" class="ops-row"')
+    assert 'data-status="cancelled" hx-swap-oob="true"' in rows[0]
+    assert rows[1].startswith(f'<li id="ops-order-{fresh.pk}" hx-swap-oob="delete">')
+    assert len(kpi_pushes(sent)) == 1
+
+
+@pytest.mark.usefixtures("watched")
+def test_an_action_from_the_dashboard_reaches_the_shoppers_order_page_and_the_feed(capture_broadcasts):
+    from commerce.ops import services
+
+    order = pay(place())
+    staff = UserFactory(is_staff=True)
+
+    with capture_broadcasts() as sent:
+        services.order_act(order=order, action="packed", actor=staff, seen_status="paid")
+
+    assert [topic for topic, _ in sent] == [f"order.{order.pk}", DASHBOARD, DASHBOARD]
+    assert 'data-status="packed"' in sent[0][1]
+
+
+def test_the_snapshot_is_every_panel_swapped_in_place():
+    pay(place(price="30.00"))
+
+    html = topics.snapshot(DASHBOARD)
+
+    assert html is not None
+    assert figures(html) == (1, Decimal("30.00"))
+    assert topics.snapshot("ops.elsewhere") is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_of_200_orders_gives_a_few_pushes_ending_with_the_database_figures(settings, monkeypatch):
+    """Real threads, each order in its own transactions, a coalescing window as in production."""
+    from django.db import connection
+
+    from realtime import broadcast
+
+    window = 0.2
+    settings.REALTIME_COALESCE_SECONDS = window
+    sent: list[tuple[str, str]] = []
+    lock = threading.Lock()
+
+    def record(topic: str, html: str) -> bool:
+        with lock:
+            sent.append((topic, html))
+        return True
+
+    monkeypatch.setattr(broadcast, "publish", record)
+    monkeypatch.setattr(live, "dashboard_watched", lambda: True)
+    variant = VariantFactory(stock=1000, price="7.25")
+    errors: list[BaseException] = []
+
+    def shop(count: int) -> None:
+        try:
+            for _ in range(count):
+                cart = CartFactory()
+                CartLineFactory(cart=cart, variant=variant, quantity=1)
+                order = order_services.checkout_start(cart=cart, user=None, email="g@example.com", address=ADDRESS)
+                pay(order)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=shop, args=(50,)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    burst = time.monotonic() - started
+    time.sleep(window * 4)  # the last window closes and its push goes out
+
+    assert errors == []
+    paid = Order.objects.filter(status=Order.Status.PAID)
+    assert paid.count() == 200
+    pushes = kpi_pushes(sent)
+    # At most one push per window (plus the one a window still open when the burst ended sends),
+    # against 400 order events and 200 stock moves.
+    assert 1 <= len(pushes) <= burst / window + 2, (len(pushes), burst)
+    assert len(pushes) < 200
+    assert figures(pushes[-1]) == (200, paid.aggregate(total=Sum("total"))["total"]) == (200, Decimal("1450.00"))
+    # Every order still got its row: placed at the top, then paid in place.
+    rows = [html for topic, html in sent if topic == DASHBOARD and 'id="ops-kpis"' not in html]
+    assert len(rows) == 400
