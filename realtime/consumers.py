@@ -39,11 +39,13 @@ class LiveConsumer(AsyncWebsocketConsumer):
     # this process's hub (realtime/hub.py) hands each pushed fragment straight to base_send.
     channel_layer_alias = None
     topics_joined: list[str]
-    ready = False  # accepted: the hub may send to it
+    backlog: list[str]
+    ready = False  # accepted and the snapshot sent: the hub sends straight to it
     counted = False  # in the open-sockets gauge
 
     async def connect(self) -> None:
         self.topics_joined = []
+        self.backlog = []
         self.allowance = float(settings.REALTIME_INBOUND_BURST)
         self.last_check = time.monotonic()
         query = parse_qs(self.scope.get("query_string", b"").decode())
@@ -68,12 +70,15 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         self.topics_joined = names
         await self.accept()
-        self.ready = True
         LIVE_SOCKETS.inc()
         self.counted = True
-        # The snapshot heals whatever this page missed while it was disconnected.
+        # The snapshot heals whatever this page missed while it was disconnected. Pushes that
+        # arrive while it is read wait in the backlog and follow it, in order.
         for html in await _snapshots(names):
             await self.send(text_data=html)
+        while self.backlog:
+            await self.send(text_data=self.backlog.pop(0))
+        self.ready = True
 
     async def disconnect(self, code: int) -> None:
         if self.counted:

@@ -33,7 +33,8 @@ CLOSE_TRY_AGAIN_LATER = 1013
 class Sink(Protocol):
     """A live socket as the hub sees it (realtime.consumers.LiveConsumer)."""
 
-    ready: bool
+    ready: bool  # accepted and its snapshot sent: fragments go straight out
+    backlog: list[str]  # fragments that arrived before that, sent after the snapshot
     base_send: Callable[[dict[str, Any]], Awaitable[None]]
 
     async def close(self, code: int | None = None) -> None: ...
@@ -158,7 +159,10 @@ class Hub:
         sent = 0
         for sink in list(members):
             if not sink.ready:
-                continue  # still connecting: its snapshot, sent after accept, carries this state
+                # Still connecting: keep it for after the snapshot, so that a state read before
+                # this change never lands after it.
+                sink.backlog.append(text)
+                continue
             try:
                 await sink.base_send(message)
                 sent += 1

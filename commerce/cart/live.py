@@ -37,7 +37,7 @@ def cart_publish(cart: Cart) -> None:
 
 # Pushed to a person's own topic when their cart is created: pages opened before it
 # existed re-sign their topics (static/js/store.js) and start following the cart.
-REFRESH_FRAGMENT = '<span id="live-refresh" hx-swap-oob="true" hidden></span>'
+REFRESH_FRAGMENT = '<span id="live-refresh" hx-swap-oob="true" data-signal hidden></span>'
 
 
 def owner_topic(*, user_pk: int | None, session_key: str | None) -> str | None:

@@ -111,7 +111,7 @@ def conversation_snapshot(key: str) -> str | None:
 
 def inbox_snapshot(key: str) -> str | None:
     # Agents online, and a nudge that makes an open inbox list reload itself (it may have missed rows).
-    return agents_fragment() + '<span id="inbox-sync" hx-swap-oob="true" hidden></span>'
+    return agents_fragment() + '<span id="inbox-sync" hx-swap-oob="true" data-signal hidden></span>'
 
 
 # --- Socket signals ----------------------------------------------------------------------

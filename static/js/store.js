@@ -76,13 +76,31 @@
     document.body.setAttribute("data-live", "closed");
   });
 
+  function sameMarkup(current, part) {
+    // Pushed fragments carry no CSRF inputs (the token travels in a header): compare without them.
+    function bare(el) {
+      var copy = el.cloneNode(true);
+      copy.removeAttribute("hx-swap-oob");
+      Array.prototype.forEach.call(copy.querySelectorAll("input[name=csrfmiddlewaretoken]"), function (i) { i.remove(); });
+      return copy.outerHTML;
+    }
+    return bare(part) === bare(current);
+  }
+
   // Whether this page can take one part of a pushed fragment. "beforeend:<selector>" parts (a
   // new chat message) lose the children this page already shows (the tab that sent it).
   function oobPartWanted(el) {
     var spec = el.getAttribute("hx-swap-oob");
     if (spec === null) return true;
     var colon = spec.indexOf(":");
-    if (colon < 0) return !el.id || !!document.getElementById(el.id);
+    if (colon < 0) {
+      if (!el.id) return true;
+      var current = document.getElementById(el.id);
+      if (el.hasAttribute("data-signal")) return !!current;  // a nudge (re-sign, resync): always
+      // A state the page already shows (the snapshot of a page just loaded, say) is not swapped
+      // again: swapping it would throw away what the person is typing into it.
+      return !!current && !sameMarkup(current, el);
+    }
     var target;
     try { target = document.querySelector(spec.slice(colon + 1)); } catch (e) { return false; }
     if (!target) return false;

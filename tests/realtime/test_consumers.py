@@ -169,3 +169,27 @@ async def test_losing_redis_closes_the_socket_so_the_page_reconnects(variant):
 
     assert await comm.receive_output(timeout=5) == {"type": "websocket.close", "code": 1013}
     await comm.disconnect()
+
+
+async def test_a_push_made_while_the_snapshot_is_read_follows_it():
+    """The snapshot is read in a thread while pushes keep arriving: none may land before it
+    (an older state would then overwrite a newer one on the page)."""
+    import time
+
+    from realtime.hub import hub
+
+    def snapshot_with_a_change_meanwhile(key: str) -> str:
+        publish(f"probe.{key}", "<span id='p'>new</span>")  # a change commits while the page connects
+        deadline = time.monotonic() + 5
+        while not any(s.backlog for s in hub._members.get(f"probe.{key}", ())) and time.monotonic() < deadline:
+            time.sleep(0.01)  # until the push has reached this process's hub
+        return "<span id='p'>old</span>"
+
+    topics.register("probe", snapshot_with_a_change_meanwhile)
+    key = await new_session()
+    comm = communicator(token_for(key, ["probe.1"]), key)
+    assert (await connect(comm))[0]
+
+    assert await comm.receive_from(timeout=5) == "<span id='p'>old</span>"
+    assert await comm.receive_from(timeout=5) == "<span id='p'>new</span>"
+    await comm.disconnect()
