@@ -11,7 +11,12 @@ TEST_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/sto
 TEST_REDIS_URL ?= $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run run-services test lint typecheck pytest e2e venv clean
+# `make bench` uses a database and a Redis DB of its own (the database is dropped and made anew).
+BENCH_DATABASE_URL ?= $(dir $(TEST_DATABASE_URL))storefront_bench
+BENCH_REDIS_URL ?= $(dir $(TEST_REDIS_URL))10
+BENCH_CHANNEL_PREFIX ?= bench$$$$
+
+.PHONY: run run-services test lint typecheck pytest e2e bench venv clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +56,12 @@ test: $(STAMP)
 
 e2e: PYTEST_ARGS = tests/e2e
 e2e: test
+
+## bench: the benchmarks of tests/bench/ (not part of `make test`) against their floors, written to BENCHMARKS.md
+bench: $(STAMP)
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python tests/check_services.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) CHANNEL_PREFIX=$(BENCH_CHANNEL_PREFIX) \
+		$(BIN)/python -m tests.bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles .mypy_cache .ruff_cache
