@@ -91,8 +91,6 @@ def checkout_start(*, cart: Cart, user: User | None, email: str, address: dict[s
     ]
     if gone:
         raise OrderError.unavailable_lines(gone)
-    # Raises OutOfStock naming the line; the atomic block rolls back every earlier take.
-    stock_take(quantities=[(line.variant_id, line.quantity) for line in lines])
     subtotal = sum((line.variant.price * line.quantity for line in lines), Decimal("0.00"))
     order = Order.objects.create(
         user=user,
@@ -118,6 +116,10 @@ def checkout_start(*, cart: Cart, user: User | None, email: str, address: dict[s
     )
     StockHold.objects.create(order=order, expires_at=timezone.now() + timedelta(seconds=settings.STOCK_HOLD_SECONDS))
     _event(order, "placed", actor=user, note=f"Stock held for {settings.STOCK_HOLD_SECONDS // 60} minutes.")
+    # Last, just before the commit: the row lock a take holds is what serializes the buyers of
+    # one variant, so it must cover nothing but the take itself. Raises OutOfStock naming the
+    # line; the atomic block then rolls back the order and every earlier take.
+    stock_take(quantities=[(line.variant_id, line.quantity) for line in lines])
     return order
 
 
