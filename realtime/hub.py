@@ -14,6 +14,7 @@ that their pages reconnect (and resubscribe) once Redis is back.
 """
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -150,12 +151,18 @@ class Hub:
     # --- delivery (on the event loop) -------------------------------------------------------
 
     async def fan_out(self, topic: str, text: str) -> int:
-        """Hand `text` to every ready local socket following `topic`; returns how many got it."""
+        """Hand `text` to every ready local socket following `topic`; returns how many got it.
+
+        Under Daphne the frame is built once (autobahn's prepared message) and written to each
+        socket as is, like a bare WebSocket server's broadcast; elsewhere (tests, other servers)
+        each socket gets it through its ASGI send.
+        """
         members = self._members.get(topic)
         if not members:
             return 0
         started = time.perf_counter()
         message = {"type": "websocket.send", "text": text}
+        prepared: Any = None
         sent = 0
         for sink in list(members):
             if not sink.ready:
@@ -164,7 +171,13 @@ class Hub:
                 sink.backlog.append(text)
                 continue
             try:
-                await sink.base_send(message)
+                protocol = _open_daphne_socket(sink)
+                if protocol is not None:
+                    if prepared is None:
+                        prepared = protocol.factory.prepareMessage(text.encode("utf8"), isBinary=False)
+                    protocol.sendPreparedMessage(prepared)
+                else:
+                    await sink.base_send(message)
                 sent += 1
             except Exception:  # a socket closing under us
                 logger.debug("live hub could not send to a socket", exc_info=True)
@@ -180,6 +193,46 @@ class Hub:
             loop.create_task(self.fan_out(topic, text))
         else:
             asyncio.run_coroutine_threadsafe(self.fan_out(topic, text), loop)
+
+
+_NO_PROTOCOL = object()
+
+
+def _daphne_socket(sink: Sink) -> Any:
+    """The Daphne (autobahn) protocol behind a socket's ASGI send, or None when there is none.
+
+    Daphne hands each connection `partial(server.handle_reply, protocol)`; Channels' session
+    middleware wraps it in a bound `send` that only acts on HTTP messages. Found once per socket.
+    """
+    found = getattr(sink, "_daphne_socket", _NO_PROTOCOL)
+    if found is not _NO_PROTOCOL:
+        return found
+    found = None
+    send: Any = sink.base_send
+    for _ in range(3):  # the session wrapper, then Daphne's partial
+        if isinstance(send, functools.partial):
+            server = getattr(send.func, "__self__", None)
+            protocol = send.args[0] if send.args else None
+            if hasattr(protocol, "sendPreparedMessage") and hasattr(server, "connections"):
+                found = (protocol, server)
+            break
+        send = getattr(getattr(send, "__self__", None), "real_send", None)
+        if send is None:
+            break
+    sink._daphne_socket = found  # type: ignore[attr-defined]
+    return found
+
+
+def _open_daphne_socket(sink: Sink) -> Any:
+    """The autobahn protocol to write a prepared frame to, if the socket is Daphne's and open."""
+    found = _daphne_socket(sink)
+    if found is None:
+        return None
+    protocol, server = found
+    state = server.connections.get(protocol)
+    if state is None or state.get("disconnected") or protocol.state != protocol.STATE_OPEN:
+        return None  # closing: the ASGI send knows what to do (nothing)
+    return protocol
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
