@@ -6,9 +6,10 @@ No lock is held across a call to Stripe.
 """
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
@@ -165,8 +166,7 @@ def _mark_order_paid(payment: Payment, intent: Intent) -> None:
 
         payment_pk = payment.pk
         # robust: a broker outage must not fail the webhook after the payment was recorded;
-        # the order's timeline shows "payment arrived after cancellation" for staff to act on.
-        # TODO(issue 5): move this to the notification outbox's sweep so it is never lost.
+        # a lost enqueue is found again by `refunds_unowed_sweep` (beat), so it is never lost.
         transaction.on_commit(lambda: refund_unowed_payment.delay(payment_pk), robust=True)
 
 
@@ -210,6 +210,27 @@ def refund_unowed(*, payment_pk: int) -> Refund | None:
         payment=payment,
     )
     return refund_send(refund=refund)
+
+
+def refunds_unowed_sweep(*, now: datetime | None = None) -> int:
+    """Periodic: queue the refund of every payment that arrived for a cancelled order and is not
+    (fully) refunded yet, REFUND_SWEEP_GRACE_SECONDS after the order last changed (the task queued
+    on commit normally got there first). `refund_unowed` is safe to run twice."""
+    from .tasks import refund_unowed_payment
+
+    settled = (now or timezone.now()) - timedelta(seconds=settings.REFUND_SWEEP_GRACE_SECONDS)
+    candidates = Payment.objects.filter(
+        status=P.SUCCEEDED, order__status=Order.Status.CANCELLED, order__updated_at__lt=settled
+    ).order_by("pk")
+    due = [
+        payment.pk
+        for payment in candidates[:200]
+        if refundable_minor(payment=payment) > 0
+        or payment.refunds.filter(status=Refund.Status.PENDING, stripe_refund_id__isnull=True).exists()
+    ]
+    for pk in due:
+        refund_unowed_payment.delay(pk)
+    return len(due)
 
 
 @transaction.atomic

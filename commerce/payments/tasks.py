@@ -14,3 +14,9 @@ def refund_unowed_payment(self, payment_pk: int) -> int | None:  # type: ignore[
             raise
         raise self.retry(exc=error, countdown=min(30 * 2**self.request.retries, 3600)) from error
     return refund.pk if refund is not None else None
+
+
+@shared_task(acks_late=True)
+def refunds_unowed_sweep() -> int:
+    """Periodic: refunds of late payments whose queued task was lost (a broker outage)."""
+    return services.refunds_unowed_sweep()

@@ -242,3 +242,22 @@ class TestRefund:
         order.refresh_from_db()
         assert order.status == S.CANCELLED
         assert services.refund_unowed(payment_pk=payment.pk) is None  # twice: nothing more
+
+    def test_a_lost_refund_enqueue_is_found_by_the_sweep(self, order, settings):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        payment = services.payment_start(order=order)
+        order_cancel(order=order, actor=None, note="Hold expired.")
+        pay_at_stripe(payment)
+        services.payment_sync(order=order)  # its on-commit task never runs in this test: a lost enqueue
+        assert not Refund.objects.exists()
+
+        assert services.refunds_unowed_sweep() == 0  # within the grace period the queued task has the job
+        later = timezone.now() + timedelta(seconds=settings.REFUND_SWEEP_GRACE_SECONDS + 1)
+        assert services.refunds_unowed_sweep(now=later) == 1  # the task runs eagerly here
+
+        refund = Refund.objects.get()
+        assert (refund.payment, refund.amount_minor, refund.status) == (payment, 4800, Refund.Status.SUCCEEDED)
+        assert services.refunds_unowed_sweep(now=later) == 0  # refunded: nothing more to do
