@@ -88,7 +88,11 @@ TEMPLATES = [
                 "commerce.support.context_processors.support",
                 "realtime.context_processors.live",
             ],
-            "builtins": ["template_partials.templatetags.partials", "commerce.catalog.templatetags.money"],
+            "builtins": [
+                "template_partials.templatetags.partials",
+                "commerce.catalog.templatetags.money",
+                "commerce.catalog.templatetags.stock",
+            ],
         },
     },
 ]

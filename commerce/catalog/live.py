@@ -2,12 +2,11 @@
 
 from collections.abc import Callable
 
-from django.template.loader import render_to_string
-
 from realtime import topics
 from realtime.broadcast import publish_state_on_commit
 
 from .models import Variant
+from .templatetags.stock import stock_badge_html
 
 StockListener = Callable[[list[int]], None]
 # Other areas that follow stock (the ops dashboard) register here, so catalog imports none of them.
@@ -22,7 +21,7 @@ def on_stock_change(listener: StockListener) -> None:
 
 def stock_fragment(variant: Variant) -> str:
     """`#stock-<pk>` with `data-stock`, swapped out of band wherever the variant is shown."""
-    return render_to_string("catalog/_stock.html", {"variant": variant, "oob": True})
+    return str(stock_badge_html(variant, oob=True))
 
 
 def stock_snapshot(key: str) -> str | None:
