@@ -9,6 +9,7 @@ through the snapshot on their next (re)connect. The database is the truth, the p
 import logging
 import threading
 from collections import Counter
+from collections.abc import Callable, Hashable
 
 from django.conf import settings
 from django.db import connections, transaction
@@ -45,6 +46,23 @@ def publish(topic: str, html: str) -> bool:
 _pending = threading.local()
 
 
+def on_commit_once(key: Hashable, callback: Callable[[], object]) -> None:
+    """Run `callback` once the current transaction commits (at once outside a transaction),
+    once per `key`: a later call with the same key in the transaction replaces the earlier one."""
+    latest: dict[Hashable, int] = getattr(_pending, "latest", None) or {}
+    _pending.latest = latest
+    _pending.seq = seq = getattr(_pending, "seq", 0) + 1
+    latest[key] = seq
+
+    def run() -> None:
+        if latest.get(key) != seq:
+            return  # replaced by a later call with the same key
+        del latest[key]
+        callback()
+
+    transaction.on_commit(run, robust=True)
+
+
 def publish_on_commit(topic: str, html: str) -> None:
     """Publish once the current transaction commits (at once outside a transaction).
 
@@ -52,19 +70,7 @@ def publish_on_commit(topic: str, html: str) -> None:
     back the same variant, a merge that touches a cart twice) is sent once, with the last
     fragment: each call supersedes the earlier ones of its thread.
     """
-    latest: dict[str, tuple[int, str]] = getattr(_pending, "latest", None) or {}
-    _pending.latest = latest
-    _pending.seq = seq = getattr(_pending, "seq", 0) + 1
-    latest[topic] = (seq, html)
-
-    def send() -> None:
-        current = latest.get(topic)
-        if current is None or current[0] != seq:
-            return  # superseded by a later publish of the same topic
-        del latest[topic]
-        publish(topic, current[1])
-
-    transaction.on_commit(send, robust=True)
+    on_commit_once(("publish", topic), lambda: publish(topic, html))
 
 
 class Coalescer:

@@ -13,9 +13,7 @@ Nothing is rendered while no dashboard is open (no socket in any process follows
 """
 
 import logging
-import threading
 
-from django.db import transaction
 from django.template.loader import render_to_string
 
 from commerce.catalog.live import on_stock_change
@@ -56,39 +54,23 @@ def row_fragment(order: Order, *, new: bool) -> str:
 
 # --- Listeners --------------------------------------------------------------------------------------
 
-_pending = threading.local()
-
 
 def _panels_on_commit() -> None:
-    """`publish_state_on_commit(DASHBOARD)`, once per transaction (an order event and its stock move are
-    one change): after commit the coalescer re-reads and pushes the panels at the end of its window."""
-    _pending.panels = seq = getattr(_pending, "seq", 0) + 1
-    _pending.seq = seq
-
-    def mark() -> None:
-        if getattr(_pending, "panels", None) == seq:
-            broadcast.coalescer.mark(DASHBOARD)
-
-    transaction.on_commit(mark, robust=True)
+    """Once per transaction (an order event and its stock move are one change): after commit the
+    coalescer re-reads and pushes the panels at the end of its window."""
+    broadcast.on_commit_once(("ops", "panels"), lambda: broadcast.coalescer.mark(DASHBOARD))
 
 
 def _row_on_commit(order_pk: int, *, new: bool) -> None:
-    """Push the order's row once its transaction commits; one push per order per transaction."""
-    rows: dict[int, tuple[int, bool]] = getattr(_pending, "rows", None) or {}
-    _pending.rows = rows
-    _pending.seq = seq = getattr(_pending, "seq", 0) + 1
-    rows[order_pk] = (seq, new)
+    """Push the order's row once its transaction commits; one push per order per transaction
+    (rendered then, from the database: a later change of the order in the transaction wins)."""
 
     def send() -> None:
-        current = rows.get(order_pk)
-        if current is None or current[0] != seq:
-            return  # a later change of the same order in this transaction sends it
-        del rows[order_pk]
         row = _feed_row(order_pk)
         if row is not None:
-            broadcast.publish(DASHBOARD, row_fragment(row, new=current[1]))
+            broadcast.publish(DASHBOARD, row_fragment(row, new=new))
 
-    transaction.on_commit(send, robust=True)
+    broadcast.on_commit_once(("ops", "row", order_pk), send)
 
 
 def _feed_row(order_pk: int) -> Order | None:

@@ -10,11 +10,9 @@ from playwright.sync_api import Browser, expect
 
 from commerce.orders.services import checkout_start
 from tests.e2e.test_checkout import PASSWORD, fill_card
-from tests.e2e.test_live import elsewhere
+from tests.e2e.test_live import LIVE, elsewhere
 from tests.factories import ADDRESS, CartFactory, CartLineFactory, UserFactory, VariantFactory
 from tests.processes import celery_queue, start_celery
-
-LIVE = 2_000
 
 
 def confirmation_emails(mail_dir: Path) -> list[str]:

@@ -13,16 +13,12 @@ from playwright.sync_api import Browser, Page, expect
 from commerce.catalog.models import Variant
 from commerce.inventory.models import StockHold
 from commerce.orders.models import Order
+from tests.e2e.test_live import LIVE, wait_for_socket
 from tests.factories import VariantFactory
 
 pytestmark = pytest.mark.e2e
 
-LIVE = 2_000  # ms: what "live" promises
 DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1: every connection is refused at once
-
-
-def wait_for_socket(page: Page) -> None:
-    page.wait_for_selector("body[data-live=open]", state="attached", timeout=5_000)
 
 
 def check_out_as_guest(page: Page, base_url: str, email: str = "guest@example.com") -> None:
