@@ -24,7 +24,9 @@
     var el = event.target;
     if (!el || el.id !== "order-status") return;
     var status = el.getAttribute("data-status");
-    if (status === "cancelled" && !expired) {
+    if (status === "cancelled") {
+      // The hold was released: say so here (once), and stay on the page with its "check out again" link.
+      if (expired) return;
       if (holdTimer) clearInterval(holdTimer);
       expire(document.getElementById("hold-countdown"), document.getElementById("hold-message"),
              document.getElementById("hold-announce"), document.getElementById("pay-button"));

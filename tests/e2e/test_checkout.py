@@ -99,6 +99,11 @@ def test_the_countdown_reaches_zero_then_the_hold_is_released(page: Page, shoppe
     assert holds_release_expired() == 1
     assert Variant.objects.get(pk=tee.pk).stock == 5
 
+    # The release reaches the open page: its status turns cancelled, and the page stays where it is.
+    expect(page.locator("#order-status")).to_have_attribute("data-status", "cancelled")
+    expect(page).to_have_url(re.compile(rf"/checkout/pay/{order.number}/$"))
+    expect(page.locator("#hold-message")).to_contain_text("check out again")
+
     page.goto(f"/checkout/pay/{order.number}/")
     expect(page).to_have_url(re.compile(rf"/orders/{order.number}/$"))
     expect(page.locator("#order-status")).to_have_attribute("data-status", "cancelled")
