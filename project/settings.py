@@ -60,7 +60,7 @@ MIDDLEWARE = [
     "project.request_id.RequestIdMiddleware",
     "project.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "project.static.AsyncWhiteNoiseMiddleware",  # WhiteNoise, async-capable: see project/static.py
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -133,7 +133,12 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+            "OPTIONS": {
+                "socket_connect_timeout": 2,
+                "socket_timeout": 2,
+                # One pool per process, not one per request (see project/cache.py).
+                "pool_class": "project.cache.SharedConnectionPool",
+            },
         }
     }
     CHANNEL_LAYERS = {
@@ -229,9 +234,17 @@ X_FRAME_OPTIONS = "DENY"
 STORE_NAME = env.str("STORE_NAME", default="Live Store")
 STORE_CURRENCY = env.str("STORE_CURRENCY", default="USD")
 CATALOG_PAGE_SIZE = env.int("CATALOG_PAGE_SIZE", default=12)
+# The product list's part that is the same for everyone (filters, grid; not the stock figures) is
+# cached by catalog version (commerce/catalog/cache.py); entries of a replaced version expire after this.
+# 0 turns it off, the embedded default: there the periodic jobs (a hold's stock given back) run in
+# a process of their own, whose changes the web process's in-memory cache would never hear of.
+CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=600 if REDIS_URL else 0)
 LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=5)
 CART_MAX_LINE_QUANTITY = env.int("CART_MAX_LINE_QUANTITY", default=99)
 STOCK_HOLD_SECONDS = env.int("STOCK_HOLD_SECONDS", default=600)
+# On PostgreSQL a checkout is one call of a database function (orders/migrations/0002); off, the
+# Python path does every checkout (the tests run both).
+CHECKOUT_IN_DATABASE = env.bool("CHECKOUT_IN_DATABASE", default=True)
 HOLD_RELEASE_INTERVAL_SECONDS = env.int("HOLD_RELEASE_INTERVAL_SECONDS", default=15)
 
 CELERY_BEAT_SCHEDULE = {

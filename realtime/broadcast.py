@@ -14,9 +14,9 @@ from collections.abc import Callable, Hashable
 from django.conf import settings
 from django.db import connections, transaction
 
+from . import hub, topics
 from .hub import publish_fragment
 from .metrics import BROADCASTS, PUBLISH_SECONDS
-from .topics import snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -110,9 +110,12 @@ class Coalescer:
                 connections.close_all()  # this thread's own connections
 
     def _publish(self, due: list[str]) -> None:
+        # Render only what some page follows now (one Redis round trip for the whole window); a
+        # page that starts following later reads the same state in its snapshot.
+        watched = hub.followed(due) if due else set()
         for topic in due:
             try:
-                html = snapshot(topic)
+                html = topics.push(topic, followed=topic in watched)
             except Exception:  # a failed render must not stop the others
                 _count("failed")
                 logger.exception("realtime render failed", extra={"topic": topic})

@@ -17,7 +17,7 @@ import asyncio
 import functools
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from functools import cache
 from typing import Any, Protocol
 
@@ -260,11 +260,23 @@ def publish_fragment(topic: str, text: str) -> None:
 
 def has_followers(topic: str) -> bool:
     """Whether a socket in any process follows `topic` now (is a fragment for it worth rendering?)."""
+    return topic in followed([topic])
+
+
+def followed(topics: Sequence[str]) -> set[str]:
+    """Those of `topics` some socket in any process follows now: one Redis round trip for all."""
     if not settings.REDIS_URL:
-        return topic in hub._members
+        return {topic for topic in topics if topic in hub._members}
+    if not topics:
+        return set()
+    channels = {channel_for(topic): topic for topic in topics}
     try:
-        counts: list[tuple[bytes, int]] = _publisher(settings.REDIS_URL).pubsub_numsub(channel_for(topic))  # type: ignore[assignment]
+        counts: list[tuple[bytes, int]] = _publisher(settings.REDIS_URL).pubsub_numsub(*channels)  # type: ignore[assignment]
     except Exception:  # Redis is down: nothing would arrive anyway
         logger.warning("live hub could not count followers", exc_info=True)
-        return False
-    return any(int(count) > 0 for _channel, count in counts)
+        return set()
+    return {
+        channels[channel.decode() if isinstance(channel, bytes) else channel]
+        for channel, count in counts
+        if int(count) > 0
+    }

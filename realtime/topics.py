@@ -21,20 +21,28 @@ from django.http import HttpRequest
 SALT = "realtime.topics"
 TOPIC_RE = re.compile(r"^[a-z_]+\.[A-Za-z0-9_-]{1,64}$")
 Snapshot = Callable[[str], str | None]
+Push = Callable[[str, bool], str | None]
 
 
 @dataclass(frozen=True)
 class TopicKind:
     prefix: str
     snapshot: Snapshot
+    push: Push | None
 
 
 _kinds: dict[str, TopicKind] = {}
 
 
-def register(prefix: str, snapshot: Snapshot) -> None:
-    """Declare a topic kind (`stock`, `cart`, ...) and how to render one topic's current state."""
-    _kinds[prefix] = TopicKind(prefix=prefix, snapshot=snapshot)
+def register(prefix: str, snapshot: Snapshot, *, push: Push | None = None) -> None:
+    """Declare a topic kind (`stock`, `cart`, ...) and how to render one topic's current state.
+
+    `push(key, followed)`, if given, renders what the coalescer sends when the topic was marked
+    changed (the snapshot plus what changed since the last push, say). It is called even when
+    no page follows the topic (`followed` False, nothing is sent), so it can drop what it kept.
+    Without it, the coalescer sends the snapshot, rendered only when followed.
+    """
+    _kinds[prefix] = TopicKind(prefix=prefix, snapshot=snapshot, push=push)
 
 
 def kind_of(topic: str) -> TopicKind | None:
@@ -45,6 +53,17 @@ def snapshot(topic: str) -> str | None:
     """The current fragment for a topic, straight from the database (None if there is nothing to show)."""
     kind = kind_of(topic)
     return kind.snapshot(topic.split(".", 1)[1]) if kind else None
+
+
+def push(topic: str, *, followed: bool) -> str | None:
+    """The fragment the coalescer sends for a topic marked changed (None: nothing to send)."""
+    kind = kind_of(topic)
+    if kind is None:
+        return None
+    key = topic.split(".", 1)[1]
+    if kind.push is not None:
+        return kind.push(key, followed)
+    return kind.snapshot(key) if followed else None
 
 
 def binding_for(*, user_pk: int | None, session_key: str | None) -> str:

@@ -43,7 +43,18 @@ def stripe_settings(settings, localstripe_url):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def capture_broadcasts(monkeypatch, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+def followers(monkeypatch):  # type: ignore[no-untyped-def]
+    """Which topics some page follows, as publishers see it (unit tests have no sockets): every
+    topic but the ops dashboard's. Returns the set of unfollowed topics, for a test to change."""
+    from realtime import hub
+
+    unfollowed = {"ops.dashboard"}
+    monkeypatch.setattr(hub, "followed", lambda topics: {topic for topic in topics if topic not in unfollowed})
+    return unfollowed
+
+
+@pytest.fixture
+def capture_broadcasts(monkeypatch, django_capture_on_commit_callbacks, followers):  # type: ignore[no-untyped-def]
     """Run on-commit callbacks and record what was published, as (topic, html) pairs, instead of sending."""
     from contextlib import contextmanager
 
@@ -88,3 +99,13 @@ def _celery_eager():  # type: ignore[no-untyped-def]
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = previous
+
+
+@pytest.fixture(autouse=True)
+def _fresh_catalog_version():  # type: ignore[no-untyped-def]
+    """Each test starts on a catalog version of its own: a test's rolled-back rows never commit, so
+    nothing else would move the version on from the pages an earlier test cached (the cache is Redis,
+    shared by the whole run)."""
+    from commerce.catalog.cache import catalog_changed
+
+    catalog_changed()

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from commerce.search.services import search_products_sync_on_commit
 
+from .cache import catalog_changed_on_commit
 from .live import stock_publish
 from .models import Category, Product, ProductImage, Variant
 
@@ -83,6 +84,7 @@ class ProductAdmin(admin.ModelAdmin[Product]):
     def soft_delete(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
         pks = list(queryset.filter(deleted_at__isnull=True).values_list("pk", flat=True))
         count = Product.objects.filter(pk__in=pks).update(deleted_at=timezone.now())
+        catalog_changed_on_commit()  # update() sends no post_save
         search_products_sync_on_commit(product_pks=pks)
         self.message_user(request, f"{count} product(s) hidden from the store.")
 
@@ -90,6 +92,7 @@ class ProductAdmin(admin.ModelAdmin[Product]):
     def restore(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
         pks = list(queryset.filter(deleted_at__isnull=False).values_list("pk", flat=True))
         count = Product.objects.filter(pk__in=pks).update(deleted_at=None)
+        catalog_changed_on_commit()  # update() sends no post_save
         search_products_sync_on_commit(product_pks=pks)
         self.message_user(request, f"{count} product(s) restored.")
 

@@ -7,6 +7,7 @@ class CatalogConfig(AppConfig):
     verbose_name = "Catalog"
 
     def ready(self) -> None:
-        from . import live
+        from . import cache, live
 
         live.register()
+        cache.connect()

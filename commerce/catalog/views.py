@@ -1,35 +1,83 @@
+from typing import Any
+
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from project.http import HtmxHttpRequest
 from realtime.pages import follow
 
+from . import cache as catalog_cache
 from . import selectors
+from .templatetags.stock import fill_stock
 
 
 @require_GET
 @vary_on_headers("HX-Request")
 def product_list(request: HtmxHttpRequest) -> HttpResponse:
     """The catalog: category filter, sort and pages; htmx requests get the results partial."""
-    query = selectors.listing_query_parse(
-        category_slug=request.GET.get("category") or None, sort=request.GET.get("sort")
+    listing = _listing(
+        category_slug=request.GET.get("category") or None, sort=request.GET.get("sort"), page=request.GET.get("page")
     )
+    follow(request, *listing["topics"])
+    results = fill_stock(listing["results"], listing["variants"])  # the stock of this moment
+    if request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request:
+        return HttpResponse(results)
+    shared = {"filters": mark_safe(listing["filters"]), "results": mark_safe(results)}  # noqa: S308 - rendered by templates
+    return render(request, "catalog/list.html", {"listing": {"title": listing["title"], **shared}})
+
+
+def _listing(*, category_slug: str | None, sort: str | None, page: str | None) -> dict[str, Any]:
+    """What the list page shows every shopper alike, from the cache when the catalog has not changed.
+
+    Keys name the catalog version and the normalized query: a category that exists (an unknown
+    one is a 404, never stored), a known sort, and a page number that exists (anything else is
+    rendered and not stored), so the keys stay as few as the catalog's real pages.
+    """
+    sort = sort if sort in selectors.SORTS else selectors.DEFAULT_SORT
+    # A plain page number is a key; the rest (page 0, "-1", "abc": Paginator.get_page's fallbacks) is not.
+    number = int(page) if page and page.isascii() and page.isdigit() and len(page) < 7 else 1 if not page else 0
+    version = catalog_cache.catalog_version() if number and catalog_cache.enabled() else None  # before any query
+    if version is None:
+        return _listing_render(category_slug=category_slug, sort=sort, page=page)
+    parts = [version, catalog_cache.layout_tag(), category_slug or "", sort, number, settings.CATALOG_PAGE_SIZE]
+    return catalog_cache.get_or_make(
+        "catalog:list:" + ":".join(map(str, parts)),
+        lambda: _listing_render(category_slug=category_slug, sort=sort, page=page),
+        keep=lambda entry: entry["number"] == number,  # past the last page: shown, not stored
+    )
+
+
+def _listing_render(*, category_slug: str | None, sort: str, page: str | None) -> dict[str, Any]:
+    query = selectors.listing_query_parse(category_slug=category_slug, sort=sort)
     paginator = Paginator(selectors.product_listing(query), settings.CATALOG_PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
-    follow(request, *(f"stock.{v.pk}" for product in page.object_list for v in product.variants.all()))
+    shown = paginator.get_page(page)
+    params = QueryDict(mutable=True)  # the pages' links carry the query, not whatever else the URL had
+    if query.category is not None:
+        params["category"] = query.category.slug
+    if query.sort != selectors.DEFAULT_SORT:
+        params["sort"] = query.sort
     context = {
         "query": query,
-        "page": page,
+        "page": shown,
+        "params": params,
         "categories": selectors.category_list(),
         "sorts": {key: label for key, (label, _) in selectors.SORTS.items()},
+        "stock_later": True,  # marks where the stock goes: filled on every request, never cached
     }
-    partial = request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request
-    template = "catalog/list.html#results" if partial else "catalog/list.html"
-    return render(request, template, context)
+    return {
+        "title": query.category.name if query.category else "",
+        "filters": render_to_string("catalog/_filters.html", context),
+        "results": render_to_string("catalog/_results.html", context),
+        "topics": [f"stock.{v.pk}" for product in shown.object_list for v in product.variants.all()],
+        "variants": {product.pk: [v.pk for v in product.variants.all()] for product in shown.object_list},
+        "number": shown.number,
+    }
 
 
 @require_GET

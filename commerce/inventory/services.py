@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 
-from django.db.models import F
+from django.db import connection
 
 from commerce.catalog.live import stock_publish
 from commerce.catalog.models import Variant
@@ -19,16 +19,15 @@ def stock_take(*, quantities: Iterable[tuple[int, int]]) -> None:
     checkouts of the same variants never wait on each other in a cycle. Must run inside
     a transaction, so that a failure on a later line rolls back the earlier ones.
 
-    The filter must stay on the variant's own columns: a join would make Django emit
-    `WHERE pk IN (subquery)`, and PostgreSQL re-checks only the outer condition after
-    waiting for a concurrent buyer's lock, so `stock >= q` would not be re-checked.
+    The filter must stay on the variant's own columns (written as SQL, see `_TAKE`): with a
+    join Django would emit `WHERE pk IN (subquery)`, and PostgreSQL re-checks only the outer
+    condition after waiting for a concurrent buyer's lock, so `stock >= q` would not be re-checked.
     """
     pairs = sorted(quantities)
+    sold_out: list[int] = []
     for variant_pk, quantity in pairs:
-        taken = Variant.objects.filter(pk=variant_pk, stock__gte=quantity, is_active=True).update(
-            stock=F("stock") - quantity
-        )
-        if taken != 1:
+        left = _move(_TAKE, quantity, variant_pk, quantity)
+        if left is None:
             variant = Variant.objects.select_related("product").filter(pk=variant_pk).first()
             raise OutOfStock(
                 variant_pk=variant_pk,
@@ -36,14 +35,41 @@ def stock_take(*, quantities: Iterable[tuple[int, int]]) -> None:
                 wanted=quantity,
                 available=variant.stock if variant and variant.is_active else 0,
             )
-    stock_publish([pk for pk, _ in pairs])
-    search_stock_sync_on_commit(variant_pks=[pk for pk, _ in pairs])
+        if left == 0:
+            sold_out.append(variant_pk)
+    stock_moved([pk for pk, _ in pairs], availability_changed=sold_out)
 
 
 def stock_return(*, quantities: Iterable[tuple[int, int]]) -> None:
     """Give `(variant_pk, quantity)` pairs back to stock, in variant-pk order."""
     pairs = sorted(quantities)
+    back_in_stock: list[int] = []
     for variant_pk, quantity in pairs:
-        Variant.objects.filter(pk=variant_pk).update(stock=F("stock") + quantity)
-    stock_publish([pk for pk, _ in pairs])
-    search_stock_sync_on_commit(variant_pks=[pk for pk, _ in pairs])
+        if _move(_RETURN, quantity, variant_pk) == quantity:
+            back_in_stock.append(variant_pk)
+    stock_moved([pk for pk, _ in pairs], availability_changed=back_in_stock)
+
+
+def stock_moved(variant_pks: list[int], *, availability_changed: list[int]) -> None:
+    """After commit: push the new figures to the pages showing them, and tell search of the
+    variants whose stock reached or left zero (their products' "in stock" flag may flip)."""
+    stock_publish(variant_pks)
+    search_stock_sync_on_commit(variant_pks=availability_changed)
+
+
+# One statement per move, returning the stock left: search only needs to hear of a variant whose
+# stock reached or left zero, not of every sale. The table name comes from the model, never from
+# input (hence the noqa); the values are parameters.
+_TABLE = Variant._meta.db_table
+_TAKE = (
+    f'UPDATE "{_TABLE}" SET "stock" = "stock" - %s WHERE "id" = %s AND "stock" >= %s AND "is_active" RETURNING "stock"'  # noqa: S608
+)
+_RETURN = f'UPDATE "{_TABLE}" SET "stock" = "stock" + %s WHERE "id" = %s RETURNING "stock"'  # noqa: S608
+
+
+def _move(statement: str, *params: int) -> int | None:
+    """Run one stock move; the stock left, or None when no row matched."""
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])

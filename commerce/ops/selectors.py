@@ -219,6 +219,12 @@ def feed_row(order_pk: int) -> Order | None:
     return _rows().filter(pk=order_pk).first()
 
 
+def feed_rows(order_pks: list[int]) -> list[Order]:
+    """These orders as feed rows, in the order given (orders that are gone are left out)."""
+    found = {order.pk: order for order in _rows().filter(pk__in=order_pks)}
+    return [found[pk] for pk in order_pks if pk in found]
+
+
 # --- Stock and holds ------------------------------------------------------------------------------
 
 

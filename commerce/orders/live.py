@@ -4,18 +4,19 @@ from collections.abc import Callable
 
 from django.template.loader import render_to_string
 
-from realtime import topics
-from realtime.broadcast import publish_on_commit
+from realtime import broadcast, topics
+from realtime.hub import has_followers
 
 from .models import Order
 
-OrderListener = Callable[[Order], None]
+OrderListener = Callable[[Order, str], None]
 # Other areas that follow orders (the ops dashboard) register here, so orders imports none of them.
 order_listeners: list[OrderListener] = []
 
 
 def on_order_change(listener: OrderListener) -> None:
-    """Call `listener(order)` on every order event, inside the event's transaction (schedule effects on commit)."""
+    """Call `listener(order, kind)` on every order event (`kind` as on the timeline: "placed", "paid"...),
+    inside the event's transaction (schedule effects on commit)."""
     if listener not in order_listeners:
         order_listeners.append(listener)
 
@@ -30,10 +31,22 @@ def order_snapshot(key: str) -> str | None:
     return order_fragment(order) if order else None
 
 
-def order_publish(order: Order) -> None:
-    publish_on_commit(f"order.{order.pk}", order_fragment(order))
+def order_publish(order: Order, *, kind: str) -> None:
+    """After commit, push the order's badge and timeline to its pages, if any page follows it.
+
+    Rendered then, from the database, so a transaction's last event wins; a just-placed order is
+    skipped: no page can follow an order before it exists.
+    """
+    if kind != "placed":
+        topic = f"order.{order.pk}"
+
+        def push() -> None:
+            if has_followers(topic) and (html := order_snapshot(str(order.pk))):
+                broadcast.publish(topic, html)
+
+        broadcast.on_commit_once(("publish", topic), push)
     for listener in order_listeners:
-        listener(order)
+        listener(order, kind)
 
 
 def register() -> None:

@@ -270,7 +270,10 @@ def checkout_section(data: dict[str, Any]) -> list[str]:
         f" `{data['floor_sql']}` (psycopg, autocommit). *HTTP*: the same"
         " buyers, each a guest session with its cart and checkout details, POST `/checkout/place/` at once to one"
         " Daphne process (its pool of database connections). Orders per second are successful orders over the"
-        " time from the release to the last answer; p95 is over every attempt, refused ones included."
+        " time from the release to the last answer; p95 is over every attempt, refused ones included. Before the"
+        " release each connection is warmed as a running store's pooled connections are: the service's by one"
+        " checkout of a cart of its own, rolled back (a checkout is one call of a PostgreSQL function, whose"
+        " statements are planned on a connection's first call), the floor's by its UPDATE on no row."
         f" {runs_text(data['runs'])} of each; median (range) over runs. Sold units are counted from the orders in the"
         " database, not from the answers.",
         "",

@@ -51,10 +51,9 @@ def test_checkout_publishes_stock_and_order_then_payment_publishes_order_and_car
 
     with capture_broadcasts() as sent:
         order = order_services.checkout_start(cart=cart, user=user, email=user.email, address=ADDRESS)
-    # The order is written first and the stock taken last (the row lock covers only the take).
-    assert [topic for topic, _ in sent] == [f"order.{order.pk}", f"stock.{a.pk}", f"stock.{b.pk}"]
-    assert 'data-status="pending_payment"' in sent[0][1]
-    assert f'id="stock-{a.pk}" class="stock stock--low" data-stock="3" hx-swap-oob="true">Only 3 left<' in sent[1][1]
+    # No page can follow an order before it exists: only the stock figures go out.
+    assert [topic for topic, _ in sent] == [f"stock.{a.pk}", f"stock.{b.pk}"]
+    assert f'id="stock-{a.pk}" class="stock stock--low" data-stock="3" hx-swap-oob="true">Only 3 left<' in sent[0][1]
 
     with capture_broadcasts() as sent:
         order_services.order_mark_paid(order=order, amount_minor=order.total_minor, currency="usd", reference="pi_1")
@@ -62,6 +61,19 @@ def test_checkout_publishes_stock_and_order_then_payment_publishes_order_and_car
     assert 'data-status="paid"' in sent[0][1]
     assert "Payment received" in sent[0][1]
     assert 'hx-swap-oob="true">0</span>' in sent[1][1]
+
+
+def test_an_order_no_page_follows_is_not_rendered(capture_broadcasts, followers):
+    order = order_services.checkout_start(
+        cart=CartLineFactory(quantity=1).cart, user=None, email="g@example.com", address=ADDRESS
+    )
+    followers.add(f"order.{order.pk}")  # its page was closed
+
+    with capture_broadcasts() as sent:
+        order_services.order_mark_paid(order=order, amount_minor=order.total_minor, currency="usd", reference="pi_1")
+
+    assert [topic for topic, _ in sent] == [f"cart.{order.cart_id}"]
+    assert Order.objects.get().status == "paid"
 
 
 def test_hold_release_publishes_order_and_stock(capture_broadcasts):
@@ -145,7 +157,7 @@ def test_a_new_guest_cart_tells_the_visitors_pages_to_refresh(capture_broadcasts
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_burst_of_stock_changes_is_pushed_once_with_the_final_figure(settings, monkeypatch):
+def test_a_burst_of_stock_changes_is_pushed_once_with_the_final_figure(settings, monkeypatch, followers):
     import time
 
     from commerce.catalog.live import stock_publish
@@ -162,6 +174,9 @@ def test_a_burst_of_stock_changes_is_pushed_once_with_the_final_figure(settings,
         Variant.objects.filter(pk=variant.pk).update(stock=stock)
         stock_publish([variant.pk])
     stock_publish([other.pk])
+    unfollowed = VariantFactory(stock=4)
+    followers.add(f"stock.{unfollowed.pk}")  # no page shows this one: nothing is rendered for it
+    stock_publish([unfollowed.pk])
     time.sleep(0.3)
 
     assert sorted(topic for topic, _ in sent) == sorted([f"stock.{variant.pk}", f"stock.{other.pk}"])

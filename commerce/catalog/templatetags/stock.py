@@ -1,11 +1,22 @@
-"""`{% stock_badge variant %}`: a variant's live stock figure, `#stock-<pk>` with `data-stock`.
+"""`{% stock_badge variant %}`: a variant's live stock figure, `#stock-<pk>` with `data-stock`;
+`{% sold_out_or product "when sold out" "otherwise" %}`: text that depends on whether any of a
+product's options is in stock (the card's class, its "Sold out" label).
 
-Written in Python rather than as an included template: a product list shows dozens of them,
-and the live push renders the same markup (`commerce.catalog.live.stock_fragment`).
+Written in Python rather than as included templates: a product list shows dozens of them, and
+the live push renders the same markup (`commerce.catalog.live.stock_fragment`).
+
+Rendered with `stock_later` in the context (the product list's cached grid), both leave a mark
+instead, and `fill_stock()` writes the figures of the moment into the marks on every request:
+the grid is cached until the catalog changes, its stock never is. A mark is delimited by NUL,
+which no text from the database or a form can hold.
 """
 
+import re
+from typing import Any
+
 from django import template
-from django.utils.html import format_html
+from django.conf import settings
+from django.db import connection
 from django.utils.safestring import SafeString, mark_safe
 
 from commerce.catalog.models import Variant
@@ -15,22 +26,62 @@ OOB = mark_safe(' hx-swap-oob="true"')  # noqa: S308 - a constant
 
 
 def stock_badge_html(variant: Variant, *, oob: bool = False) -> SafeString:
-    if variant.is_sold_out:
+    return badge(variant.pk, variant.stock, oob=oob)
+
+
+def badge(pk: int, stock: int, *, oob: bool = False) -> SafeString:
+    """The badge from two integers (nothing to escape): cheap enough to write dozens per request."""
+    pk, stock = int(pk), int(stock)
+    if stock <= 0:
         css, text = "stock--out", "Sold out"
-    elif variant.is_low:
-        css, text = "stock--low", f"Only {variant.stock} left"
+    elif stock <= settings.LOW_STOCK_THRESHOLD:
+        css, text = "stock--low", f"Only {stock} left"
     else:
         css, text = "stock--in", "In stock"
-    return format_html(
-        '<span id="stock-{}" class="stock {}" data-stock="{}"{}>{}</span>',
-        variant.pk,
-        css,
-        variant.stock,
-        OOB if oob else "",
-        text,
-    )
+    swap = OOB if oob else ""
+    return mark_safe(f'<span id="stock-{pk}" class="stock {css}" data-stock="{stock}"{swap}>{text}</span>')  # noqa: S308
 
 
-@register.simple_tag
-def stock_badge(variant: Variant, oob: bool = False) -> SafeString:
+@register.simple_tag(takes_context=True)
+def stock_badge(context: template.Context, variant: Variant, oob: bool = False) -> SafeString:
+    if context.get("stock_later"):
+        return mark_safe(f"\x00stock:{variant.pk}\x00")  # noqa: S308 - an int
     return stock_badge_html(variant, oob=bool(oob))
+
+
+@register.simple_tag(takes_context=True)
+def sold_out_or(context: template.Context, product: Any, when_sold_out: str, otherwise: str = "") -> SafeString:
+    """`when_sold_out` if the product's stock total is 0, else `otherwise` (constants from a template)."""
+    if context.get("stock_later"):
+        return mark_safe(f"\x00product:{product.pk}:{when_sold_out}:{otherwise}\x00")  # noqa: S308
+    return mark_safe(when_sold_out if product.total_stock == 0 else otherwise)  # noqa: S308
+
+
+MARK = re.compile("\x00(stock|product):(\\d+)(?::([^:\x00]*):([^:\x00]*))?\x00")
+
+
+def fill_stock(html: str, variants_by_product: dict[int, list[int]]) -> str:
+    """Write the current stock into a grid rendered with `stock_later`: one query for all."""
+    pks = [pk for variants in variants_by_product.values() for pk in variants]
+    stock = stock_figures(pks)
+    totals = {product: sum(stock.get(pk, 0) for pk in variants) for product, variants in variants_by_product.items()}
+
+    def fill(mark: re.Match[str]) -> str:
+        kind, pk = mark[1], int(mark[2])
+        if kind == "stock":
+            return badge(pk, stock.get(pk, 0))
+        return mark[3] if totals.get(pk, 0) == 0 else mark[4]
+
+    return MARK.sub(fill, html)
+
+
+def stock_figures(variant_pks: list[int]) -> dict[int, int]:
+    """The stock of these variants now, by pk. In SQL: this runs on every product list, and the
+    ORM takes several times longer to build and read it than the database to answer it."""
+    if not variant_pks:
+        return {}
+    table = connection.ops.quote_name(Variant._meta.db_table)
+    marks = ", ".join(["%s"] * len(variant_pks))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, stock FROM {table} WHERE id IN ({marks})", variant_pks)  # noqa: S608
+        return {int(pk): int(stock) for pk, stock in cursor.fetchall()}

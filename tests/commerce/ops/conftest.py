@@ -11,9 +11,9 @@ from tests.factories import ADDRESS, CartFactory, CartLineFactory, UserFactory, 
 
 
 @pytest.fixture
-def watched(monkeypatch):  # type: ignore[no-untyped-def]
+def watched(followers):  # type: ignore[no-untyped-def]
     """A dashboard is open somewhere (unit tests have no real sockets following the topic)."""
-    monkeypatch.setattr(live, "dashboard_watched", lambda: True)
+    followers.discard(live.DASHBOARD)
 
 
 @pytest.fixture

@@ -17,3 +17,11 @@ def filled_cart(db, buyer):  # type: ignore[no-untyped-def]
     CartLineFactory(cart=cart, variant=tee, quantity=2)
     CartLineFactory(cart=cart, variant=mug, quantity=1)
     return cart
+
+
+@pytest.fixture(params=["database", "python"])
+def checkout_path(request, settings) -> str:  # type: ignore[no-untyped-def]
+    """Run a test with both ways of placing an order: the database function (PostgreSQL's
+    default) and the Python path (SQLite, and a cart with an earlier unpaid order)."""
+    settings.CHECKOUT_IN_DATABASE = request.param == "database"
+    return str(request.param)

@@ -3,7 +3,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from commerce.cart.models import CartLine
@@ -31,7 +31,17 @@ def timeline(order: Order) -> list[str]:
     return list(OrderEvent.objects.filter(order=order).values_list("kind", flat=True))
 
 
+@pytest.mark.usefixtures("checkout_path")
 class TestCheckoutStart:
+    def test_the_database_path_is_one_call(self, filled_cart, buyer, checkout_path):
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            place(filled_cart, buyer)
+
+        calls = [q["sql"] for q in queries.captured_queries if "commerce_checkout_place" in q["sql"]]
+        assert len(calls) == (1 if checkout_path == "database" else 0)
+
     def test_creates_the_order_with_snapshots_takes_stock_and_holds_it(self, filled_cart, buyer, settings):
         settings.STOCK_HOLD_SECONDS = 600
         before = timezone.now()
@@ -265,7 +275,24 @@ def _race(n: int, target) -> list[object]:  # type: ignore[no-untyped-def]
     return results
 
 
+def _wait_for_a_lock_wait() -> None:
+    """Until some session of this database waits for a row lock (10 s at most)."""
+    import time
+
+    deadline = time.monotonic() + 10
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.02)
+    raise AssertionError("nobody waited for a lock")
+
+
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("checkout_path")
 class TestConcurrency:
     @pytest.fixture(autouse=True)
     def _postgres_only(self):  # type: ignore[no-untyped-def]
@@ -287,6 +314,50 @@ class TestConcurrency:
         assert stock("LAST") == 0
         assert Order.objects.filter(status=S.PENDING_PAYMENT).count() == 10
         assert all(r.message == f"{variant} sold out while you were checking out." for r in refused)
+
+    def test_a_buyer_who_passes_the_first_look_but_loses_the_take_gets_nothing(self):
+        """The stock read before the order is written is only a first look: here a sale commits
+        between it and the take, and the take refuses and undoes everything."""
+        kettle = VariantFactory(stock=5, sku="KETTLE")  # taken first (lower pk), then given back
+        lamp = VariantFactory(product__name="Lamp", name="Brass", stock=1, sku="LAMP")
+        cart = CartLineFactory(cart=CartFactory(), variant=kettle, quantity=1).cart
+        CartLineFactory(cart=cart, variant=lamp, quantity=1)
+        locked, release = threading.Event(), threading.Event()
+        outcome: list[object] = []
+
+        def rival_sale() -> None:  # holds the lamp's row, then sells the last one
+            try:
+                with transaction.atomic():
+                    Variant.objects.select_for_update().get(pk=lamp.pk)
+                    locked.set()
+                    release.wait(10)
+                    Variant.objects.filter(pk=lamp.pk).update(stock=0)
+            finally:
+                connection.close()
+
+        def buy() -> None:
+            try:
+                outcome.append(place(cart))
+            except OutOfStock as exc:
+                outcome.append(exc)
+            finally:
+                connection.close()
+
+        rival, buyer = threading.Thread(target=rival_sale), threading.Thread(target=buy)
+        rival.start()
+        assert locked.wait(10)
+        buyer.start()
+        _wait_for_a_lock_wait()  # the buyer's take waits for the lamp's row
+        release.set()
+        rival.join(10)
+        buyer.join(10)
+
+        (refused,) = outcome
+        assert isinstance(refused, OutOfStock)
+        assert refused.message == "Lamp — Brass sold out while you were checking out."
+        assert (stock("KETTLE"), stock("LAMP")) == (5, 0)
+        assert not Order.objects.exists()
+        assert not StockHold.objects.exists()
 
     def test_two_variants_in_opposite_cart_orders_do_not_deadlock(self):
         a = VariantFactory(stock=20, sku="A")

@@ -60,6 +60,26 @@ class TestIndexSync:
 
         assert len(callbacks) == 1
 
+    def test_only_a_stock_move_that_reaches_or_leaves_zero_queues_an_availability_update(
+        self, db, monkeypatch, django_capture_on_commit_callbacks
+    ):
+        from commerce.inventory.services import stock_return, stock_take
+
+        queued: list[list[int]] = []
+        monkeypatch.setattr(tasks.sync_stock, "delay", queued.append)
+        variant = VariantFactory(stock=3)
+
+        for move in (
+            lambda: stock_take(quantities=[(variant.pk, 1)]),  # 2 left: still in stock
+            lambda: stock_take(quantities=[(variant.pk, 2)]),  # sold out
+            lambda: stock_return(quantities=[(variant.pk, 1)]),  # back in stock
+            lambda: stock_return(quantities=[(variant.pk, 1)]),  # more of it
+        ):
+            with django_capture_on_commit_callbacks(execute=True):
+                move()
+
+        assert queued == [[variant.pk], [variant.pk]]
+
 
 class TestRebuildAndRepair:
     def test_rebuild_command_shows_progress_and_counts(self, shop, search_backend):

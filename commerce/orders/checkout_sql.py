@@ -1,0 +1,81 @@
+"""Checkout as one call of the database function `commerce_checkout_place` (PostgreSQL).
+
+The function, and why it exists, are in migrations/0002_checkout_function.py. `place()` calls it
+and turns its answer into what `commerce.orders.services.checkout_start` returns or raises; the
+effects after commit (pushes, the search update, the ops dashboard) are the ones the Python
+path schedules.
+"""
+
+import json
+from contextlib import nullcontext
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from commerce.accounts.models import User
+from commerce.inventory.errors import OutOfStock
+from commerce.inventory.services import stock_moved
+
+from .errors import OrderError
+from .live import order_publish
+from .models import Order, new_order_number
+
+OUT_OF_STOCK = "SF001"  # the SQLSTATE the function raises when a take finds too little stock
+
+
+def hold_note() -> str:
+    return f"Stock held for {settings.STOCK_HOLD_SECONDS // 60} minutes."
+
+
+def place(*, cart_pk: int, user: User | None, email: str, address: dict[str, Any]) -> Order | None:
+    """Place the order in one call; None when the cart has an earlier unpaid order to replace."""
+    params = [
+        cart_pk,
+        user.pk if user else None,
+        email,
+        json.dumps(address),
+        settings.STORE_CURRENCY,
+        new_order_number(),
+        timezone.now() + timedelta(seconds=settings.STOCK_HOLD_SECONDS),
+        hold_note(),
+    ]
+    # Outside a transaction the call is its own (committed as it returns); inside one, a
+    # savepoint keeps the caller's transaction usable after a refusal.
+    try:
+        with nullcontext() if connection.get_autocommit() else transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SELECT commerce_checkout_place(%s, %s, %s, %s::jsonb, %s, %s, %s, %s)", params)
+            row = cursor.fetchone()
+    except DatabaseError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) == OUT_OF_STOCK:
+            raise _out_of_stock(json.loads(exc.__cause__.diag.message_detail)) from None  # type: ignore[union-attr]
+        raise
+    answer = json.loads(row[0], parse_float=Decimal)
+    match answer["outcome"]:
+        case "stale":
+            return None
+        case "empty":
+            raise OrderError.empty_cart()
+        case "unavailable":
+            raise OrderError.unavailable_lines(answer["names"])
+        case "short":
+            raise _out_of_stock(answer)
+    order = _order(answer["order"])
+    stock_moved(answer["taken"], availability_changed=answer["sold_out"])
+    order_publish(order, kind="placed")
+    return order
+
+
+def _out_of_stock(details: dict[str, Any]) -> OutOfStock:
+    return OutOfStock(
+        variant_pk=details["variant"], name=details["name"], wanted=details["wanted"], available=details["available"]
+    )
+
+
+def _order(row: dict[str, Any]) -> Order:
+    """The Order the function inserted, from its row (columns by name), as the ORM would load it."""
+    fields = Order._meta.concrete_fields
+    return Order.from_db(connection.alias, [f.attname for f in fields], [f.to_python(row[f.column]) for f in fields])
