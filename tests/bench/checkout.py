@@ -128,7 +128,9 @@ def _threads(
 ) -> dict[str, Any]:
     """Run `attempt(buyer)` for every buyer on `connections` threads released at once; time each attempt.
 
-    Each thread runs `setup` (opens its connection) before the start and `teardown` at the end.
+    Each thread runs `setup` (opens its connection) before the start and `teardown` once every
+    thread is done: the run ends with its last attempt, and closing connections (a PostgreSQL
+    backend's exit costs CPU) never competes with attempts still running.
     """
     order = list(range(buyers))
     lock = threading.Lock()
@@ -136,7 +138,9 @@ def _threads(
     outcomes = {"ok": 0, "refused": 0, "errors": 0}
     error_sample: list[str] = []
     started: list[float] = []
+    ended = [0.0]
     barrier = threading.Barrier(connections + 1, action=lambda: started.append(time.monotonic()))
+    finished = threading.Barrier(connections)
 
     def work() -> None:
         try:
@@ -148,6 +152,7 @@ def _threads(
             with lock:
                 error_sample.append(repr(exc)[:200])
         finally:
+            finished.wait()  # every thread gets here once, whatever happened before
             teardown()
 
     def serve() -> None:
@@ -163,10 +168,11 @@ def _threads(
                 key = "errors"
                 with lock:
                     error_sample.append(repr(exc)[:200])
-            took = (time.monotonic() - began) * 1000
+            now = time.monotonic()
             with lock:
-                latencies.append(took)
+                latencies.append((now - began) * 1000)
                 outcomes[key] += 1
+                ended[0] = max(ended[0], now)
 
     threads = [threading.Thread(target=work) for _ in range(connections)]
     for thread in threads:
@@ -179,7 +185,7 @@ def _threads(
         raise RuntimeError(f"could not start {connections} connections: {error_sample[:1]}") from None
     for thread in threads:
         thread.join()
-    wall = time.monotonic() - started[0]
+    wall = ended[0] - started[0]
     return {"wall": wall, "latencies": latencies, **outcomes, "error_sample": error_sample[:3]}
 
 

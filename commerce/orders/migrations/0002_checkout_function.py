@@ -17,7 +17,8 @@ A take that finds too little stock (a concurrent buyer got there first) raises S
 with the same details as `short` in DETAIL, so the whole call rolls back.
 
 Changing any table it writes means a new migration replacing it; the checkout tests run both
-paths, so a mismatch fails them.
+paths, so a mismatch fails them. A replacement keeps `SET plan_cache_mode = force_generic_plan`
+(added by 0003; CREATE OR REPLACE drops a function's settings, and a test checks it is there).
 """
 
 from django.db import migrations
