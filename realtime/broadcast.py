@@ -43,34 +43,51 @@ def publish(topic: str, html: str) -> bool:
     return True
 
 
-_pending = threading.local()
+class _Once:
+    """A callback registered by `on_commit_once`, tagged with its key."""
+
+    __slots__ = ("callback", "key")
+
+    def __init__(self, key: Hashable, callback: Callable[[], object]) -> None:
+        self.key, self.callback = key, callback
+
+    def __call__(self) -> None:
+        self.callback()
 
 
-def on_commit_once(key: Hashable, callback: Callable[[], object]) -> None:
+def on_commit_once(key: Hashable, callback: Callable[[], object], *, using: str | None = None) -> None:
     """Run `callback` once the current transaction commits (at once outside a transaction),
-    once per `key`: a later call with the same key in the transaction replaces the earlier one."""
-    latest: dict[Hashable, int] = getattr(_pending, "latest", None) or {}
-    _pending.latest = latest
-    _pending.seq = seq = getattr(_pending, "seq", 0) + 1
-    latest[key] = seq
+    once per `key`: a later call with the same key replaces the earlier one, and runs last.
 
-    def run() -> None:
-        if latest.get(key) != seq:
-            return  # replaced by a later call with the same key
-        del latest[key]
-        callback()
+    Savepoints: a pending call is replaced only when every savepoint it was made in is still
+    open (a rollback that drops the new call then drops the old one too); a call made in a
+    savepoint that is later rolled back never cancels one made outside it. In that rare case
+    (a call, then another deeper in a savepoint that is released) both run: never lost, at
+    worst sent twice.
 
-    transaction.on_commit(run, robust=True)
+    Reads Django's pending callbacks (`connection.run_on_commit`: savepoint ids, callback,
+    robust), which its savepoint rollback filters; tests/realtime/test_broadcasts.py covers it.
+    """
+    connection = transaction.get_connection(using)
+    if connection.in_atomic_block:
+        open_now = set(connection.savepoint_ids)
+        connection.run_on_commit[:] = [
+            entry
+            for entry in connection.run_on_commit
+            if not (isinstance(entry[1], _Once) and entry[1].key == key and entry[0] >= open_now)
+        ]
+    transaction.on_commit(_Once(key, callback), using=using, robust=True)
 
 
-def publish_on_commit(topic: str, html: str) -> None:
+def publish_on_commit(topic: str, html: str, *, part: str = "") -> None:
     """Publish once the current transaction commits (at once outside a transaction).
 
-    A topic published several times in one transaction (a checkout that takes and gives
-    back the same variant, a merge that touches a cart twice) is sent once, with the last
-    fragment: each call supersedes the earlier ones of its thread.
+    A fragment is the state of one `part` of the topic's pages (by default the whole topic):
+    published several times in one transaction (a checkout that takes and gives back the same
+    variant, a merge that touches a cart twice), a part is sent once, with its last fragment.
+    Fragments that add to a page (a new message) name their own part, so none is lost.
     """
-    on_commit_once(("publish", topic), lambda: publish(topic, html))
+    on_commit_once(("publish", topic, part), lambda: publish(topic, html))
 
 
 class Coalescer:

@@ -31,8 +31,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache as django_cache
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.models.signals import post_delete, post_save
+
+from realtime.broadcast import on_commit_once
 
 from .models import Category, Product, ProductImage, Variant
 
@@ -83,15 +84,10 @@ def catalog_changed() -> None:
 
 
 def catalog_changed_on_commit(using: str | None = None) -> None:
-    """Start a new catalog version when the current transaction commits (at once outside one).
-
-    Once per transaction: a later change in the same transaction finds the first bump still
-    pending (a savepoint rolled back drops the bumps made inside it, and the changes with them).
-    """
-    connection = connections[using or DEFAULT_DB_ALIAS]
-    if connection.in_atomic_block and any(entry[1] is catalog_changed for entry in connection.run_on_commit):
-        return
-    transaction.on_commit(catalog_changed, using=using, robust=True)
+    """Start a new catalog version when the current transaction commits (at once outside one),
+    once per transaction however many catalog rows it changes (a savepoint rolled back drops
+    only the changes, and the bump, made inside it)."""
+    on_commit_once(("catalog", "changed"), catalog_changed, using=using)
 
 
 def get(key: str) -> dict[str, Any] | None:

@@ -29,8 +29,7 @@ def _marks(conv: Conversation) -> str:
 
 def message_fragment(conv: Conversation, message: Message) -> str:
     context = {"conversation": conv, "message": message, "push": True, "oob": True}
-    # The header too: the first reply assigns the agent. (One fragment: a topic published twice
-    # in a transaction sends the last fragment only.)
+    # The header and the marks too (the first reply assigns the agent), in the same push.
     return (
         render_to_string("support/_push_message.html", context)
         + render_to_string("support/_meta.html", context)
@@ -80,21 +79,23 @@ def conversation_started_publish(conv: Conversation) -> None:
 
 
 def message_publish(conv: Conversation, message: Message) -> None:
-    publish_on_commit(conv.topic, message_fragment(conv, message))
-    publish_on_commit(INBOX_TOPIC, inbox_row_fragment(conv.pk, to_top=True))
+    publish_on_commit(conv.topic, message_fragment(conv, message), part=f"message.{message.pk}")
+    publish_on_commit(INBOX_TOPIC, inbox_row_fragment(conv.pk, to_top=True), part=f"row.{conv.pk}")
 
 
 def read_publish(conv: Conversation) -> None:
-    publish_on_commit(conv.topic, _marks(conv))
-    publish_on_commit(INBOX_TOPIC, inbox_row_fragment(conv.pk, to_top=False))
+    publish_on_commit(conv.topic, _marks(conv), part="marks")
+    publish_on_commit(INBOX_TOPIC, inbox_row_fragment(conv.pk, to_top=False), part=f"row.{conv.pk}")
 
 
 def conversation_publish(conv: Conversation) -> None:
     """Status or assignee changed: the agent's thread header and the inbox row."""
     publish_on_commit(
-        conv.topic, render_to_string("support/_meta.html", {"conversation": conv, "oob": True, "push": True})
+        conv.topic,
+        render_to_string("support/_meta.html", {"conversation": conv, "oob": True, "push": True}),
+        part="meta",
     )
-    publish_on_commit(INBOX_TOPIC, inbox_row_fragment(conv.pk, to_top=False))
+    publish_on_commit(INBOX_TOPIC, inbox_row_fragment(conv.pk, to_top=False), part=f"row.{conv.pk}")
 
 
 # --- Snapshots -------------------------------------------------------------------------

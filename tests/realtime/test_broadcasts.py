@@ -183,3 +183,50 @@ def test_a_burst_of_stock_changes_is_pushed_once_with_the_final_figure(settings,
     pushed = dict(sent)
     assert f'id="stock-{variant.pk}" class="stock stock--in" data-stock="7"' in pushed[f"stock.{variant.pk}"]
     assert f'id="stock-{other.pk}" class="stock stock--low" data-stock="3"' in pushed[f"stock.{other.pk}"]
+
+
+def test_a_savepoint_rolled_back_never_cancels_a_publish_made_before_it(capture_broadcasts):
+    from django.db import transaction
+
+    from realtime.broadcast import publish_on_commit
+
+    with capture_broadcasts() as sent, transaction.atomic():
+        publish_on_commit("stock.1", "before")
+        try:
+            with transaction.atomic():
+                publish_on_commit("stock.1", "rolled back")
+                raise RuntimeError
+        except RuntimeError:
+            pass
+
+    assert sent == [("stock.1", "before")]
+
+
+def test_a_publish_in_a_released_savepoint_replaces_the_earlier_one_when_both_commit(capture_broadcasts):
+    from django.db import transaction
+
+    from realtime.broadcast import publish_on_commit
+
+    with capture_broadcasts() as sent, transaction.atomic():
+        with transaction.atomic():
+            publish_on_commit("stock.1", "inside")
+        publish_on_commit("stock.1", "after")
+
+    assert sent == [("stock.1", "after")]
+
+
+def test_two_messages_in_one_transaction_are_both_pushed(capture_broadcasts):
+    from django.db import transaction
+
+    from commerce.support import services
+    from tests.factories import UserFactory
+
+    customer = UserFactory()
+    conversation = services.conversation_for_customer(customer=customer)
+    with capture_broadcasts() as sent, transaction.atomic():
+        services.message_post(conversation=conversation, author=customer, from_staff=False, body="First")
+        services.message_post(conversation=conversation, author=customer, from_staff=False, body="Second")
+
+    thread = "".join(html for topic, html in sent if topic == conversation.topic)
+    assert "First" in thread
+    assert "Second" in thread
