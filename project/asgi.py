@@ -1,5 +1,6 @@
 """ASGI entry point: Django for HTTP, Channels for WebSockets (served by Daphne)."""
 
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -21,3 +22,13 @@ application = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+# A live server holds thousands of sockets of ~150 objects each; CPython's full collections walk
+# them all and pause every push meanwhile (BENCHMARKS.md, section 1). What start-up built lives as
+# long as the process: frozen, it is never walked again; and the young generations are collected
+# less often, so fewer of their survivors reach the old one and full collections come rarely.
+from django.conf import settings  # noqa: E402
+
+gc.collect()
+gc.freeze()
+gc.set_threshold(*settings.GC_THRESHOLDS)

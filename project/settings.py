@@ -329,6 +329,10 @@ REALTIME_CHANNEL_PREFIX = env.str("CHANNEL_PREFIX", default="sf")
 # Stock pushes within this window are coalesced into one per variant (0: push each change).
 # Off in the embedded mode: the in-memory layer belongs to the server's event loop.
 REALTIME_COALESCE_SECONDS = env.float("REALTIME_COALESCE_SECONDS", default=0.05 if REDIS_URL else 0.0)
+# The server process's garbage collector (project/asgi.py): what start-up built is frozen, and
+# collections of the young generations are rarer, so full collections (which walk every live
+# socket's objects: ~0.3 s at 2,000 sockets) no longer pause pushes every few seconds.
+GC_THRESHOLDS = tuple(env.list("GC_THRESHOLDS", cast=int, default=[10_000, 20, 100]))
 
 # --- Support messaging ---------------------------------------------------------------
 SUPPORT_RATE_LIMIT = env.int("SUPPORT_RATE_LIMIT", default=8)  # messages per person per window
