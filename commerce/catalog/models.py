@@ -64,6 +64,13 @@ class Product(models.Model):
         return self.seo_description or self.description[:160]
 
 
+def stock_level(stock: int) -> str:
+    """ "out", "low" or "in": what a shopper is told of a stock figure (badges, options, pushes)."""
+    if stock <= 0:
+        return "out"
+    return "low" if stock <= settings.LOW_STOCK_THRESHOLD else "in"
+
+
 class Variant(models.Model):
     """One buyable version of a product; `stock` is what is still available to sell."""
 
@@ -88,11 +95,11 @@ class Variant(models.Model):
 
     @property
     def is_sold_out(self) -> bool:
-        return self.stock <= 0
+        return stock_level(self.stock) == "out"
 
     @property
     def is_low(self) -> bool:
-        return bool(0 < self.stock <= settings.LOW_STOCK_THRESHOLD)
+        return stock_level(self.stock) == "low"
 
 
 class ProductImage(models.Model):

@@ -115,8 +115,20 @@ def run(*, runs: int, connections: int, processes: int, warmup: float, duration:
                     f"catalog run {i + 1}/{runs} {name}: {figures['rps']:.0f} req/s, p50 {figures['p50']:.1f}"
                     f" p95 {figures['p95']:.1f} ms, errors {figures['errors']}"
                 )
+        # The same requests one at a time: each page's own time, with no queue in front of it.
+        alone = {
+            name: _load(
+                server.url + path, server_pid=server.process.pid, connections=1, processes=1, warmup=1.0, duration=4.0
+            )
+            for name, path in targets.items()
+        }
+        log(
+            "catalog, one connection: "
+            + ", ".join(f"{name} p50 {f['p50']:.1f} p95 {f['p95']:.1f} ms" for name, f in alone.items())
+        )
     ratios = [c["rps"] / t["rps"] for c, t in zip(per_run["catalog"], per_run["trivial"], strict=True)]
     return {
+        "alone": alone,
         "page": page_cost(),
         "runs": runs,
         "connections": connections,

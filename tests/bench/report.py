@@ -324,7 +324,21 @@ def catalog_summary(data: dict[str, Any]) -> list[list[str]]:
             verdict(share >= 0.4),
         ],
         ["4. Catalog page", "p95", ms(p95), ms(data["trivial"]["p95"]["median"]), "", "< 50 ms", verdict(p95 < 50)],
-    ]
+    ] + (
+        [
+            [
+                "4. Catalog page, one connection",
+                "p95",
+                ms(data["alone"]["catalog"]["p95"]),
+                ms(data["alone"]["trivial"]["p95"]) + " (trivial view)",
+                "",
+                "(for scale: no queue)",
+                "–",
+            ]
+        ]
+        if "alone" in data
+        else []
+    )
 
 
 def catalog_section(data: dict[str, Any]) -> list[str]:
@@ -369,6 +383,16 @@ def catalog_section(data: dict[str, Any]) -> list[str]:
         f" {data['connections'] / 0.05:,.0f} req/s from one process; the trivial view itself gives"
         f" {trivial_rps:,.0f} req/s here.",
     ]
+    if "alone" in data:
+        alone = data["alone"]
+        out += [
+            "",
+            "The same server with one connection (one request at a time, 4 s): the product list"
+            f" p50 {ms(alone['catalog']['p50'])}, p95 {ms(alone['catalog']['p95'])},"
+            f" {per_s(alone['catalog']['rps'])}; the trivial view p50 {ms(alone['trivial']['p50'])},"
+            f" p95 {ms(alone['trivial']['p95'])}, {per_s(alone['trivial']['rps'])}. This is the time a page"
+            " takes when nothing waits ahead of it; at 32 connections the rest of the p95 is the queue.",
+        ]
     if page:
         out += [
             "",

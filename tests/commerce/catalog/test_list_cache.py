@@ -39,7 +39,7 @@ def stock(page: str, variant: Variant) -> int:
     return int(found[1])
 
 
-STOCK_FIGURES = 'SELECT id, stock FROM "catalog_variant" WHERE id IN'
+STOCK_FIGURES = 'SELECT id, stock FROM "catalog_variant" WHERE id = ANY'
 
 
 def catalog_queries(client: Client, path: str = LIST, **params: str) -> tuple[str, int]:
