@@ -43,16 +43,8 @@ def publish(topic: str, html: str) -> bool:
     return True
 
 
-class _Once:
-    """A callback registered by `on_commit_once`, tagged with its key."""
-
-    __slots__ = ("callback", "key")
-
-    def __init__(self, key: Hashable, callback: Callable[[], object]) -> None:
-        self.key, self.callback = key, callback
-
-    def __call__(self) -> None:
-        self.callback()
+_ONCE_KEY = "on_commit_once_key"  # the attribute that tags a pending callback with its key
+_UNTAGGED = object()
 
 
 def on_commit_once(key: Hashable, callback: Callable[[], object], *, using: str | None = None) -> None:
@@ -74,9 +66,15 @@ def on_commit_once(key: Hashable, callback: Callable[[], object], *, using: str 
         connection.run_on_commit[:] = [
             entry
             for entry in connection.run_on_commit
-            if not (isinstance(entry[1], _Once) and entry[1].key == key and entry[0] >= open_now)
+            if not (getattr(entry[1], _ONCE_KEY, _UNTAGGED) == key and entry[0] >= open_now)
         ]
-    transaction.on_commit(_Once(key, callback), using=using, robust=True)
+
+    def run() -> None:
+        callback()
+
+    setattr(run, _ONCE_KEY, key)
+    run.__qualname__ = getattr(callback, "__qualname__", run.__qualname__)  # as Django logs a failure
+    transaction.on_commit(run, using=using, robust=True)
 
 
 def publish_on_commit(topic: str, html: str, *, part: str = "") -> None:

@@ -230,3 +230,23 @@ def test_two_messages_in_one_transaction_are_both_pushed(capture_broadcasts):
     thread = "".join(html for topic, html in sent if topic == conversation.topic)
     assert "First" in thread
     assert "Second" in thread
+
+
+def test_a_failing_callback_is_logged_by_its_name_and_the_others_still_run(caplog, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from realtime.broadcast import on_commit_once
+
+    ran = []
+
+    def fails() -> None:
+        raise RuntimeError("boom")
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        on_commit_once("a", fails)
+        on_commit_once("b", lambda: ran.append("b"))
+
+    assert ran == ["b"]
+    logged = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Error calling")]
+    assert len(logged) == 1
+    assert ".<locals>.fails in on_commit() (boom)" in logged[0]
