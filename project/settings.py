@@ -29,6 +29,9 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 REDIS_URL = env.str("REDIS_URL", default="")
 SERVICES_MODE = bool(REDIS_URL)
+# Every key and channel this store names in Redis starts with this (live fragments, the cache,
+# presence), so that stores, benchmarks and test runs can share one Redis (`make test` sets its own).
+REDIS_PREFIX = env.str("CHANNEL_PREFIX", default="sf")
 
 INSTALLED_APPS = [
     "daphne",
@@ -133,6 +136,7 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
+            "KEY_PREFIX": REDIS_PREFIX,
             "OPTIONS": {
                 "socket_connect_timeout": 2,
                 "socket_timeout": 2,
@@ -144,7 +148,7 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNEL_PREFIX", default="sf")},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_PREFIX},
         }
     }
 else:
@@ -219,7 +223,11 @@ if not STATIC_MANIFEST:
 # --- Security -----------------------------------------------------------------
 # Off by default: the embedded demo and the tests serve plain http. A deployment behind a
 # TLS-terminating proxy turns them on (deploy/, `manage.py check --deploy`).
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env.bool("BEHIND_PROXY", default=False) else None
+BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
+# How many proxies of ours append to X-Forwarded-For (the ingress: 1); limits per client address
+# read the entry the outermost of them wrote (project/clients.py).
+PROXY_HOPS = max(1, env.int("PROXY_HOPS", default=1))
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 # Probes and the metrics scraper talk plain http to the pod itself.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
@@ -325,7 +333,7 @@ REALTIME_MAX_INBOUND_BYTES = env.int("REALTIME_MAX_INBOUND_BYTES", default=2048)
 REALTIME_INBOUND_RATE = env.float("REALTIME_INBOUND_RATE", default=5.0)
 REALTIME_INBOUND_BURST = env.int("REALTIME_INBOUND_BURST", default=20)
 # Live fragments travel as Redis PUBLISH on "<prefix>:live:<topic>" (realtime/hub.py).
-REALTIME_CHANNEL_PREFIX = env.str("CHANNEL_PREFIX", default="sf")
+REALTIME_CHANNEL_PREFIX = REDIS_PREFIX
 # Stock pushes within this window are coalesced into one per variant (0: push each change).
 # Off in the embedded mode: the in-memory layer belongs to the server's event loop.
 REALTIME_COALESCE_SECONDS = env.float("REALTIME_COALESCE_SECONDS", default=0.05 if REDIS_URL else 0.0)

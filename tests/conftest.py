@@ -1,7 +1,21 @@
+import os
+
 import pytest
 from django.test import Client
 
 from tests.factories import UserFactory, VariantFactory
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):  # type: ignore[no-untyped-def]
+    """A test database of this run's own (`test_storefront_<run>`), so runs side by side never meet.
+
+    The run is named by CHANNEL_PREFIX (`make test` sets one per run), which also prefixes every
+    Redis key and channel the store uses; without it, by this process.
+    """
+    from pytest_django.fixtures import _set_suffix_to_test_databases
+
+    _set_suffix_to_test_databases(os.environ.get("CHANNEL_PREFIX") or f"run{os.getpid()}")
 
 
 @pytest.fixture

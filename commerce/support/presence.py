@@ -9,7 +9,6 @@ from functools import cache
 import redis
 from django.conf import settings
 
-KEY = "support:presence"
 _local: dict[int, float] = {}
 _lock = threading.Lock()
 
@@ -19,10 +18,14 @@ def _redis(url: str) -> redis.Redis:
     return redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
 
 
+def _key() -> str:
+    return f"{settings.REDIS_PREFIX}:support:presence"
+
+
 def presence_touch(user_pk: int) -> None:
     now = time.time()
     if settings.REDIS_URL:
-        _redis(settings.REDIS_URL).zadd(KEY, {str(user_pk): now})
+        _redis(settings.REDIS_URL).zadd(_key(), {str(user_pk): now})
         return
     with _lock:
         _local[user_pk] = now
@@ -33,8 +36,8 @@ def presence_online() -> list[int]:
     cutoff = time.time() - float(settings.SUPPORT_PRESENCE_TTL)
     if settings.REDIS_URL:
         client = _redis(settings.REDIS_URL)
-        client.zremrangebyscore(KEY, "-inf", cutoff)
-        members: list[bytes] = client.zrange(KEY, 0, -1)  # type: ignore[assignment]
+        client.zremrangebyscore(_key(), "-inf", cutoff)
+        members: list[bytes] = client.zrange(_key(), 0, -1)  # type: ignore[assignment]
         return sorted(int(pk) for pk in members)
     with _lock:
         for pk in [pk for pk, seen in _local.items() if seen < cutoff]:
@@ -45,6 +48,6 @@ def presence_online() -> list[int]:
 def presence_clear() -> None:
     """Forget everyone (tests)."""
     if settings.REDIS_URL:
-        _redis(settings.REDIS_URL).delete(KEY)
+        _redis(settings.REDIS_URL).delete(_key())
     with _lock:
         _local.clear()
