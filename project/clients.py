@@ -15,9 +15,8 @@ UNKNOWN = "unknown"
 
 def _from_forwarded(header: str) -> str | None:
     hops = [part.strip() for part in header.split(",") if part.strip()]
-    if len(hops) < settings.PROXY_HOPS:
-        return None
-    return hops[-settings.PROXY_HOPS]
+    count = int(settings.PROXY_HOPS)
+    return hops[-count] if len(hops) >= count else None
 
 
 def client_address(request: HttpRequest) -> str:
