@@ -16,6 +16,13 @@ BENCH_DATABASE_URL ?= $(dir $(TEST_DATABASE_URL))storefront_bench
 BENCH_REDIS_URL ?= $(dir $(TEST_REDIS_URL))10
 BENCH_CHANNEL_PREFIX ?= bench$$$$
 
+# The services mode refuses to start on the embedded demo's published secrets (project/settings.py):
+# `make test` and `make bench` bring fresh ones per run; `make run-services` keeps its own in
+# var/services.env, made once (sessions outlive a restart).
+FRESH_SECRETS = SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(40))') \
+	STRIPE_WEBHOOK_SECRET=whsec_$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(16))')
+SERVICES_ENV := var/services.env
+
 .PHONY: run run-services test lint typecheck pytest e2e bench venv clean
 
 $(STAMP): pyproject.toml
@@ -35,10 +42,15 @@ run: $(STAMP)
 	env -u DATABASE_URL -u REDIS_URL BIN=$(BIN) HOST=$(HOST) PORT=$(PORT) sh deploy/run-embedded.sh
 
 ## run-services: the same store against PostgreSQL and Redis from DATABASE_URL / REDIS_URL
-run-services: $(STAMP)
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python manage.py migrate --noinput
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python manage.py seed_demo
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/daphne -b $(HOST) -p $(PORT) project.asgi:application
+run-services: $(STAMP) $(SERVICES_ENV)
+	set -a && . ./$(SERVICES_ENV) && set +a && export DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) && \
+	$(BIN)/python manage.py migrate --noinput && $(BIN)/python manage.py seed_demo && \
+	$(BIN)/daphne -b $(HOST) -p $(PORT) project.asgi:application
+
+$(SERVICES_ENV): | $(STAMP)
+	mkdir -p var
+	umask 077 && $(BIN)/python -c 'import secrets; print(f"SECRET_KEY={secrets.token_urlsafe(50)}"); \
+		print(f"STRIPE_WEBHOOK_SECRET=whsec_{secrets.token_hex(24)}")' > $@
 
 lint: $(STAMP)
 	$(BIN)/ruff format --check .
@@ -51,7 +63,7 @@ typecheck: $(STAMP)
 test: $(STAMP)
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python tests/check_services.py
 	$(MAKE) --no-print-directory lint typecheck
-	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CHROMIUM=$(CHROMIUM) \
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CHROMIUM=$(CHROMIUM) $(FRESH_SECRETS) \
 		CHANNEL_PREFIX=test$$$$ $(BIN)/pytest $(PYTEST_ARGS)
 
 e2e: PYTEST_ARGS = tests/e2e
@@ -61,7 +73,7 @@ e2e: test
 bench: $(STAMP)
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python tests/check_services.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) CHANNEL_PREFIX=$(BENCH_CHANNEL_PREFIX) \
-		$(BIN)/python -m tests.bench.run $(BENCH_ARGS)
+		$(FRESH_SECRETS) $(BIN)/python -m tests.bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var staticfiles .mypy_cache .ruff_cache

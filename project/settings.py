@@ -22,13 +22,21 @@ if (BASE_DIR / ".env").exists():  # optional, never committed
     environ.Env.read_env(BASE_DIR / ".env")
 
 DEBUG = env.bool("DEBUG", default=False)
-# The embedded demo is a local toy; any real deployment sets its own key.
-SECRET_KEY = env.str("SECRET_KEY", default="embedded-demo-only-not-a-secret")
+DATABASE_URL = env.str("DATABASE_URL", default="")
+REDIS_URL = env.str("REDIS_URL", default="")
+SERVICES_MODE = bool(REDIS_URL)
+# The embedded mode (`make run`: neither DATABASE_URL nor REDIS_URL) is a demo on one laptop, and the
+# only place where the secrets may fall back to values published in this file. Anything else is a
+# deployment: see `_require_secrets` at the end.
+EMBEDDED = not (DATABASE_URL or REDIS_URL)
+DEMO_SECRETS = {
+    "SECRET_KEY": "embedded-demo-only-not-a-secret",
+    "STRIPE_WEBHOOK_SECRET": "whsec_localstripe",
+}
+SECRET_KEY = env.str("SECRET_KEY", default=DEMO_SECRETS["SECRET_KEY"] if EMBEDDED else "")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-REDIS_URL = env.str("REDIS_URL", default="")
-SERVICES_MODE = bool(REDIS_URL)
 # Every key and channel this store names in Redis starts with this (live fragments, the cache,
 # presence), so that stores, benchmarks and test runs can share one Redis (`make test` sets its own).
 REDIS_PREFIX = env.str("CHANNEL_PREFIX", default="sf")
@@ -101,8 +109,11 @@ TEMPLATES = [
 ]
 
 # --- Database -----------------------------------------------------------------
-if env.str("DATABASE_URL", default=""):
+if DATABASE_URL:
     DATABASES = {"default": env.db("DATABASE_URL")}
+    # A connection kept from an earlier request (pooled, or CONN_MAX_AGE) is checked before it is
+    # handed out: after PostgreSQL restarts, the next request gets a fresh one instead of an error.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("OPTIONS", {})
         if env.bool("DATABASE_POOL", default=True):
@@ -303,7 +314,11 @@ NOTIFICATION_STALE_SECONDS = env.int("NOTIFICATION_STALE_SECONDS", default=300)
 LOCALSTRIPE_SECRET_KEY = "sk_test_localstripe"  # noqa: S105 - the fake server accepts any sk_ key
 STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default=LOCALSTRIPE_SECRET_KEY)
 STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="pk_test_localstripe")
-STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="whsec_localstripe")
+# Whoever knows it can sign a `payment_intent.succeeded` of their own: never a published value outside
+# the embedded demo (localstripe signs with whatever `manage.py localstripe_webhook` registered).
+STRIPE_WEBHOOK_SECRET = env.str(
+    "STRIPE_WEBHOOK_SECRET", default=DEMO_SECRETS["STRIPE_WEBHOOK_SECRET"] if EMBEDDED else ""
+)
 _LOCALSTRIPE = STRIPE_SECRET_KEY == LOCALSTRIPE_SECRET_KEY
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="http://127.0.0.1:8420" if _LOCALSTRIPE else "")
 STRIPE_JS_URL = env.str(
@@ -417,3 +432,25 @@ LOGGING = {
         "elastic_transport": {"level": "WARNING"},  # one INFO line per request otherwise
     },
 }
+
+
+# --- Secrets: a deployment brings its own, or does not start -----------------------------------
+def _require_secrets() -> None:
+    """Refuse to configure a web, worker or beat process (or any manage.py command) of the services
+    mode whose secrets are missing or are the demo's, naming each variable to set."""
+    if EMBEDDED:
+        return
+    from django.core.exceptions import ImproperlyConfigured
+
+    values = {"SECRET_KEY": SECRET_KEY, "STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET}
+    wrong = [name for name, value in values.items() if not value or value == DEMO_SECRETS[name]]
+    if wrong:
+        raise ImproperlyConfigured(
+            f"{' and '.join(wrong)} must be set to secret values of this deployment: with DATABASE_URL or "
+            "REDIS_URL set (the services mode) the embedded demo's published values are refused. Generate one "
+            "with: python3 -c 'import secrets; print(secrets.token_urlsafe(50))' (STRIPE_WEBHOOK_SECRET: the "
+            "signing secret of your Stripe webhook endpoint, or any random value registered with localstripe)."
+        )
+
+
+_require_secrets()

@@ -13,6 +13,7 @@ import argparse
 import io
 import json
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -97,7 +98,9 @@ def main() -> int:
     os.environ["DATABASE_POOL"] = "0"  # this process's threads each hold their own connection
     os.environ["CELERY_QUEUE"] = f"{prefix}-bench-tasks"  # no worker runs: tasks queue here and are dropped
     os.environ.setdefault("LOG_LEVEL", "WARNING")
-    os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")
+    # The services mode wants secrets of its own (project/settings.py): fresh ones per run.
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(40))
+    os.environ.setdefault("STRIPE_WEBHOOK_SECRET", f"whsec_{secrets.token_hex(16)}")
 
     from .common import LOG_DIR, ROOT, log, machine, raise_nofile, versions
 

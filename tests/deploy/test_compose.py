@@ -83,4 +83,6 @@ def test_env_example_names_every_variable_compose_reads():
     read = set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)", COMPOSE.read_text()))
 
     assert read <= named, f"not in .env.example: {sorted(read - named)}"
-    assert re.search(r"^SECRET_KEY=$", example, flags=re.MULTILINE), "no secret value is committed"
+    for secret in ("SECRET_KEY", "STRIPE_WEBHOOK_SECRET"):
+        assert re.search(rf"^{secret}=$", example, flags=re.MULTILINE), f"no {secret} value is committed"
+        assert f"${{{secret}:?" in COMPOSE.read_text(), f"compose refuses to start without {secret}"

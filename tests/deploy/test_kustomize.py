@@ -253,7 +253,7 @@ def test_dev_secrets_are_throwaway_values(dev):
         for key, value in secret["data"].items()
     }
 
-    assert len(values) == 4
+    assert len(values) == 5
     for name, value in values.items():
         # Marked as such, or pointing only at the in-namespace dev services.
         assert "dev-only" in value or value == "redis://storefront-redis:6379/0", name
@@ -276,6 +276,7 @@ def test_prod_settings_pass_manage_py_check_deploy(prod):
         **config,
         "STATIC_MANIFEST": "0",  # no collectstatic output here; the image has it
         "SECRET_KEY": "k3V9x-placeholder-long-and-random-looking-0123456789abcdefXYZ",
+        "STRIPE_WEBHOOK_SECRET": "whsec_placeholder",
         "DATABASE_URL": "postgres://storefront:x@db.invalid:5432/storefront",
         "REDIS_URL": "redis://redis.invalid:6379/0",
     }
