@@ -11,6 +11,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import stripe
 from django.conf import settings
@@ -64,6 +65,23 @@ class RefundResult:
 def is_fake() -> bool:
     """True when the API base points at localstripe (development, tests), not at Stripe."""
     return bool(settings.STRIPE_API_BASE)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def csp_sources() -> dict[str, list[str]]:
+    """What the pay page's Content-Security-Policy must add for Stripe.js (Stripe's own list, or localstripe's)."""
+    script = _origin(settings.STRIPE_JS_URL)
+    if is_fake():
+        return {"script-src": [script], "connect-src": [_origin(settings.STRIPE_API_BASE)]}
+    return {
+        "script-src": [script],
+        "connect-src": ["https://api.stripe.com"],
+        "frame-src": [script, "https://hooks.stripe.com"],
+    }
 
 
 @functools.lru_cache(maxsize=4)

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from commerce.accounts.models import User
-from commerce.accounts.permissions import role_required, strict_csp
+from commerce.accounts.permissions import role_required
 from commerce.cart.selectors import cart_summary
 from commerce.orders.selectors import order_for_viewer
 from project.http import HtmxHttpRequest
@@ -22,7 +22,7 @@ from .services import SupportError
 View = Callable[..., HttpResponse]
 
 
-agent_required = role_required("support")  # includes the strict CSP
+agent_required = role_required("support")
 
 
 # --- Customer -------------------------------------------------------------------------------
@@ -44,7 +44,6 @@ def _widget_context(request: HtmxHttpRequest, conversation: Conversation | None,
     }
 
 
-@strict_csp
 @require_GET
 def help_page(request: HtmxHttpRequest) -> HttpResponse:
     """The widget's body (htmx), or the same as a page of its own (links in emails, no JavaScript)."""
@@ -53,7 +52,6 @@ def help_page(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, template, _widget_context(request, conversation))
 
 
-@strict_csp
 @require_GET
 def help_link(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """A guest's signed link from a notification: this browser may see the conversation from now on."""
@@ -64,7 +62,6 @@ def help_link(request: HtmxHttpRequest, token: str) -> HttpResponse:
     return redirect("support:help")
 
 
-@strict_csp
 @require_POST
 def help_post(request: HtmxHttpRequest) -> HttpResponse:
     """A customer's message: to the conversation the widget shows, or a new one."""
@@ -109,7 +106,6 @@ def help_post(request: HtmxHttpRequest) -> HttpResponse:
     return render(request, "support/_widget.html", _widget_context(request, conversation, refresh=started))
 
 
-@strict_csp
 @require_POST
 def help_order(request: HtmxHttpRequest, number: str) -> HttpResponse:
     """ "Ask about this order": the widget opens on the conversation about it (started if need be)."""

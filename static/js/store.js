@@ -20,6 +20,27 @@
     toast("Can't reach the store. Check your connection and try again.");
   });
 
+  // A form that must go once (placing an order): a second click while the first is on its way
+  // does nothing, and the button shows it is busy.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-submit-once")) return;
+    if (form.getAttribute("data-submitted")) { event.preventDefault(); return; }
+    form.setAttribute("data-submitted", "true");
+    var button = event.submitter || form.querySelector("button[type=submit]");
+    if (button) {
+      button.classList.add("is-busy");
+      setTimeout(function () { button.disabled = true; }, 0);  // after the browser took the submission
+    }
+  });
+  // Back to a page the browser kept (bfcache): its form may be sent again.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form[data-submitted]").forEach(function (form) {
+      form.removeAttribute("data-submitted");
+      form.querySelectorAll(".is-busy").forEach(function (b) { b.classList.remove("is-busy"); b.disabled = false; });
+    });
+  });
+
   // A push of #live-refresh (the person's cart was just created, in this tab or another):
   // reconnect the page's socket with its topics re-signed plus those every page follows now.
   // One re-sign at a time: a second push (this tab's own answer and the broadcast both carry
