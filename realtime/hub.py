@@ -223,10 +223,11 @@ class Hub:
                 found = _open_daphne_socket(sink)
                 if found is not None:
                     protocol, unsent = found
-                    # Bytes earlier pushes left in Twisted's buffers (the kernel's is full: the client
-                    # stopped reading). Checked before this write, so that one large fragment, not yet
-                    # flushed, never counts against every socket.
-                    if unsent is not None:
+                    # Bytes earlier pushes left in Twisted's buffers. `dataBuffer` stays empty while the
+                    # kernel takes everything (the client reads), so most sockets cost one attribute
+                    # here. Checked before this write, so that one large fragment, not yet flushed,
+                    # never counts against every socket.
+                    if unsent is not None and unsent.dataBuffer:
                         queued = len(unsent.dataBuffer) - unsent.offset + unsent._tempDataLen
                         if queued > max_queued:
                             dropped.append((sink, "slow_reader", queued))

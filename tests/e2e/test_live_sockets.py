@@ -9,16 +9,21 @@ import base64
 import json
 import os
 import socket
+import subprocess
 import time
 import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
 from django.core import signing
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
 from realtime import topics
 from realtime.hub import publish_fragment
+from tests.e2e.conftest import _free_port
 from tests.factories import VariantFactory
 
 pytestmark = pytest.mark.e2e
@@ -170,3 +175,48 @@ def test_a_client_that_stops_reading_is_closed_and_the_others_keep_receiving(dap
     # Its page reconnects and heals from the snapshot.
     with reading_client(port, path, session_key) as again:
         assert 'data-stock="4"' in str(again.recv(timeout=10))
+
+
+@contextmanager
+def private_redis() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """A Redis server of this test's own (the machine's is shared), to be stopped by the test."""
+    port = _free_port()
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline or process.poll() is not None:
+                    raise
+                time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/0", process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+        process.wait(timeout=10)
+
+
+def test_a_process_that_loses_redis_closes_its_sockets_with_1013(daphne, transactional_db):
+    """1013 (try again later) is what a page's ws extension reconnects on; Daphne's autobahn refuses
+    to send it through an ASGI close, so it has to reach the page another way."""
+    with private_redis() as (redis_url, redis_process):
+        server = daphne(REDIS_URL=redis_url)
+        port = int(server.url.rsplit(":", 1)[1])
+        variant = VariantFactory(stock=3)
+        path, session_key = live_path(f"stock.{variant.pk}")
+        with reading_client(port, path, session_key) as page:
+            assert 'data-stock="3"' in str(page.recv(timeout=10))
+
+            redis_process.terminate()  # the Redis of this Daphne process goes away
+
+            with pytest.raises(ConnectionClosed) as closed:
+                page.recv(timeout=15)
+            assert closed.value.rcvd is not None
+            assert closed.value.rcvd.code == 1013
