@@ -220,3 +220,36 @@ def test_a_process_that_loses_redis_closes_its_sockets_with_1013(daphne, transac
                 page.recv(timeout=15)
             assert closed.value.rcvd is not None
             assert closed.value.rcvd.code == 1013
+
+
+def test_one_address_holds_at_most_the_limit_of_sockets(daphne, transactional_db):
+    server = daphne(REALTIME_MAX_SOCKETS_PER_ADDRESS="2")
+    port = int(server.url.rsplit(":", 1)[1])
+    variant = VariantFactory(stock=6)
+    path, session_key = live_path(f"stock.{variant.pk}")
+    with reading_client(port, path, session_key) as first, reading_client(port, path, session_key) as second:
+        for tab in (first, second):
+            assert 'data-stock="6"' in str(tab.recv(timeout=10))
+
+        with reading_client(port, path, session_key) as third:
+            with pytest.raises(ConnectionClosed) as refused:
+                third.recv(timeout=10)
+            assert refused.value.rcvd is not None
+            assert refused.value.rcvd.code == 1013
+
+        first.close()  # a tab closed: its slot is free again, once the server has seen it go
+        deadline = time.monotonic() + 10
+        while True:  # (a page retries the same way, on 1013)
+            with reading_client(port, path, session_key) as again:
+                try:
+                    assert 'data-stock="6"' in str(again.recv(timeout=10))
+                    break
+                except ConnectionClosed:
+                    assert time.monotonic() < deadline, "the freed slot was never given back"
+
+    refusals = [
+        r
+        for r in log_records(server.log_text())
+        if r.get("message") == "live socket refused: too many open from one address"
+    ]
+    assert [r["address"] for r in refusals][:1] == ["127.0.0.1"]
