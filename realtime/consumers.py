@@ -86,17 +86,18 @@ class LiveConsumer(AsyncWebsocketConsumer):
         await self.accept()
         LIVE_SOCKETS.inc()
         self.counted = True
+        # Joined and never ready, a socket would keep every later push: whatever stops the catch-up
+        # (PostgreSQL restarting, the hub dropping it, the server cancelling a connect whose page went
+        # away), it leaves the hub at once.
         try:
             caught_up = await self._catch_up(names)
-        except BaseException as exc:
-            # Whatever failed (PostgreSQL restarting, or the server cancelling a connect that took too
-            # long), leave at once: joined and never ready, this socket would keep every later push.
-            await self._leave()
-            if not isinstance(exc, Exception):
-                raise
+        except Exception:
             logger.warning("live socket's snapshot failed; closing it so that the page retries", exc_info=True)
             LIVE_SOCKETS_CLOSED.labels(reason="snapshot_failed").inc()
             caught_up = False
+        except BaseException:
+            await self._leave()
+            raise
         if not caught_up:
             await self._leave()
             await self.close(code=CLOSE_TRY_AGAIN_LATER)

@@ -332,8 +332,9 @@ def _open_daphne_socket(sink: Sink) -> tuple[Any, Any] | None:
 
 
 def close_daphne_socket(sink: Sink, code: int) -> bool:
-    """Under Daphne, send a close frame with `code` straight through the socket's protocol; False
-    where the socket is not Daphne's or not open (the ASGI close then applies).
+    """Under Daphne, send a close frame with `code` straight through the socket's protocol (nothing
+    if it is closing already); False where the socket is not Daphne's or not yet accepted (the
+    ASGI close then applies: a refusal).
 
     Daphne hands an ASGI close to autobahn's `sendClose`, which sends only 1000 and 3000-4999 and
     raises on 1011-1014, the codes a page's ws extension reconnects on; the frame itself takes any
@@ -341,10 +342,14 @@ def close_daphne_socket(sink: Sink, code: int) -> bool:
     `closeHandshakeTimeout` for the client's reply and drops the connection: a client that stopped
     reading is cut off then, and its page sees the connection lost (1006) and reconnects.
     """
-    found = _open_daphne_socket(sink)
+    found = _daphne_socket(sink)
     if found is None:
         return False
-    found[0].sendCloseFrame(code=code)
+    protocol = found[0]
+    if protocol.state in (protocol.STATE_CONNECTING, getattr(protocol, "STATE_PROXY_CONNECTING", None)):
+        return False
+    if protocol.state == protocol.STATE_OPEN:
+        protocol.sendCloseFrame(code=code)
     return True
 
 
