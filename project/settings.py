@@ -368,6 +368,14 @@ REALTIME_TOKEN_MAX_AGE = env.int("REALTIME_TOKEN_MAX_AGE", default=6 * 3600)
 REALTIME_MAX_INBOUND_BYTES = env.int("REALTIME_MAX_INBOUND_BYTES", default=2048)
 REALTIME_INBOUND_RATE = env.float("REALTIME_INBOUND_RATE", default=5.0)
 REALTIME_INBOUND_BURST = env.int("REALTIME_INBOUND_BURST", default=20)
+# Bounds on what one live socket may cost this process (realtime/hub.py): fragments kept for a socket
+# whose snapshot is still being read, and bytes written to a socket its client has not taken yet.
+# Past either, the socket is closed with 1013 and the page reconnects and heals from its snapshot.
+REALTIME_MAX_BACKLOG = env.int("REALTIME_MAX_BACKLOG", default=1000)
+REALTIME_MAX_SEND_BUFFER = env.int("REALTIME_MAX_SEND_BUFFER", default=1024 * 1024)
+# Open live sockets one client address may hold in one server process (a household behind one NAT
+# with many tabs stays well under it); the next is closed with 1013 and its page retries later.
+REALTIME_MAX_SOCKETS_PER_ADDRESS = env.int("REALTIME_MAX_SOCKETS_PER_ADDRESS", default=50)
 # Live fragments travel as Redis PUBLISH on "<prefix>:live:<topic>" (realtime/hub.py).
 REALTIME_CHANNEL_PREFIX = REDIS_PREFIX
 # Stock pushes within this window are coalesced into one per variant (0: push each change).

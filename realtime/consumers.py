@@ -10,9 +10,12 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from project.clients import scope_client_address
+
 from . import inbound, topics
-from .hub import hub
-from .metrics import LIVE_SOCKETS
+from .address_slots import address_slots
+from .hub import close_daphne_socket, hub
+from .metrics import LIVE_SOCKETS, LIVE_SOCKETS_CLOSED
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +45,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
     backlog: list[str]
     ready = False  # accepted and the snapshot sent: the hub sends straight to it
     counted = False  # in the open-sockets gauge
+    address: str | None = None  # the client address whose slot this socket holds
 
     async def connect(self) -> None:
         self.topics_joined = []
@@ -62,32 +66,80 @@ class LiveConsumer(AsyncWebsocketConsumer):
             logger.info("live socket refused", extra={"reason": str(exc)})
             await self.close(code=CLOSE_FORBIDDEN)
             return
+        address = scope_client_address(self.scope)
+        if not address_slots.take(address):
+            # Accepted first, so that the client sees the code: 1013, try again later.
+            logger.warning("live socket refused: too many open from one address", extra={"address": address})
+            LIVE_SOCKETS_CLOSED.labels(reason="address_limit").inc()
+            await self.accept()
+            await self.close(code=CLOSE_TRY_AGAIN_LATER)
+            return
+        self.address = address
         try:
             await hub.join(names, self)
         except Exception as exc:  # Redis is down: the page still works, just not live
             logger.warning("live socket could not join its topics", extra={"error": repr(exc)})
+            await self._leave()
             await self.close(code=CLOSE_TRY_AGAIN_LATER)
             return
         self.topics_joined = names
         await self.accept()
         LIVE_SOCKETS.inc()
         self.counted = True
-        # The snapshot heals whatever this page missed while it was disconnected. Pushes that
-        # arrive while it is read wait in the backlog and follow it, in order.
-        for html in await _snapshots(names):
+        # Joined and never ready, a socket would keep every later push: whatever stops the catch-up
+        # (PostgreSQL restarting, the hub dropping it, the server cancelling a connect whose page went
+        # away), it leaves the hub at once.
+        try:
+            caught_up = await self._catch_up(names)
+        except Exception:
+            logger.warning("live socket's snapshot failed; closing it so that the page retries", exc_info=True)
+            LIVE_SOCKETS_CLOSED.labels(reason="snapshot_failed").inc()
+            caught_up = False
+        except BaseException:
+            await self._leave()
+            raise
+        if not caught_up:
+            await self._leave()
+            await self.close(code=CLOSE_TRY_AGAIN_LATER)
+
+    async def _catch_up(self, names: list[str]) -> bool:
+        """Send the current state of each topic, then the pushes that arrived meanwhile, in order;
+        False if the hub dropped this socket meanwhile (its backlog overflowed, Redis was lost).
+
+        The snapshot heals whatever this page missed while it was disconnected.
+        """
+        fragments = await _snapshots(names)
+        if not hub.joined(self):
+            return False
+        for html in fragments:
             await self.send(text_data=html)
         while self.backlog:
             await self.send(text_data=self.backlog.pop(0))
+        if not hub.joined(self):
+            return False
         self.ready = True
+        return True
+
+    async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
+        """Close from the server end; 1013 reaches the page under Daphne too (see close_daphne_socket)."""
+        if code == CLOSE_TRY_AGAIN_LATER and close_daphne_socket(self, CLOSE_TRY_AGAIN_LATER):
+            return
+        await super().close(code=code, reason=reason)
 
     async def disconnect(self, code: int) -> None:
+        await self._leave()
+
+    async def _leave(self) -> None:
+        """Leave the hub and give back the address slot and the gauge, whatever connect got to; idempotent."""
+        self.ready = False
         if self.counted:
             LIVE_SOCKETS.dec()
             self.counted = False
-        self.ready = False
-        if self.topics_joined:
-            await hub.leave(self.topics_joined, self)
-            self.topics_joined = []
+        if self.address is not None:
+            address_slots.release(self.address)
+            self.address = None
+        self.topics_joined = []
+        await hub.leave_all(self)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Only small ephemeral signals come this way; writes go over HTTP."""

@@ -11,6 +11,11 @@ Publishing is a plain Redis PUBLISH from any thread or process (`publish`). With
 The hub is a hint like every push: a socket that misses one heals from its snapshot on
 reconnect, and when the Redis connection is lost the hub closes its sockets with 1013 so
 that their pages reconnect (and resubscribe) once Redis is back.
+
+No socket may cost the process without bound: one still reading its snapshot keeps at most
+REALTIME_MAX_BACKLOG pushes, and one whose client stops reading (what was written to it and
+not yet taken by the kernel passes REALTIME_MAX_SEND_BUFFER bytes) is dropped from the hub and
+closed with 1013; its page reconnects and heals from the snapshot.
 """
 
 import asyncio
@@ -25,7 +30,7 @@ import redis
 import redis.asyncio as aioredis
 from django.conf import settings
 
-from .metrics import FANOUT_SECONDS
+from .metrics import FANOUT_SECONDS, LIVE_SOCKETS_CLOSED
 
 logger = logging.getLogger(__name__)
 CLOSE_TRY_AGAIN_LATER = 1013
@@ -48,6 +53,7 @@ def channel_for(topic: str) -> str:
 class Hub:
     def __init__(self) -> None:
         self._members: dict[str, set[Sink]] = {}
+        self._joined: dict[Sink, list[str]] = {}  # the topics each local socket follows
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock: asyncio.Lock | None = None
         self._client: aioredis.Redis | None = None
@@ -62,8 +68,12 @@ class Hub:
         loop = asyncio.get_running_loop()
         if self._loop is not loop:  # a new loop (tests run one per test): start afresh
             self._reset(loop)
+        joined = self._joined.setdefault(sink, [])
         for topic in topics:
-            self._members.setdefault(topic, set()).add(sink)
+            members = self._members.setdefault(topic, set())
+            if sink not in members:
+                members.add(sink)
+                joined.append(topic)
         if not settings.REDIS_URL:
             return
         try:
@@ -72,7 +82,31 @@ class Hub:
             await self.leave(topics, sink)
             raise
 
+    def joined(self, sink: Sink) -> bool:
+        """Whether `sink` still follows anything here (False once it left or the hub dropped it)."""
+        return sink in self._joined
+
     async def leave(self, topics: list[str], sink: Sink) -> None:
+        """Stop delivering these topics to `sink`.
+
+        Membership ends before the first await, so a caller cancelled meanwhile has still left;
+        only the Redis unsubscription of topics no one here follows any more is awaited.
+        """
+        await self._unsubscribe(self._discard(topics, sink))
+
+    async def leave_all(self, sink: Sink) -> None:
+        """Stop delivering anything to `sink`, whatever it joined; safe to call again."""
+        await self.leave(list(self._joined.get(sink, ())), sink)
+
+    def _discard(self, topics: list[str], sink: Sink) -> list[str]:
+        """Take `sink` out of these topics at once; returns the topics no local socket follows now."""
+        joined = self._joined.get(sink)
+        if joined is not None:
+            remaining = [t for t in joined if t not in topics]
+            if remaining:
+                self._joined[sink] = remaining
+            else:
+                del self._joined[sink]
         gone = []
         for topic in topics:
             members = self._members.get(topic)
@@ -82,6 +116,9 @@ class Hub:
             if not members:
                 del self._members[topic]
                 gone.append(topic)
+        return gone
+
+    async def _unsubscribe(self, gone: list[str]) -> None:
         if gone and settings.REDIS_URL and self._pubsub is not None:
             assert self._lock is not None  # noqa: S101 - set with the pubsub
             async with self._lock:
@@ -95,6 +132,7 @@ class Hub:
 
     def _reset(self, loop: asyncio.AbstractEventLoop) -> None:
         self._members = {}
+        self._joined = {}
         self._loop = loop
         self._lock = asyncio.Lock()
         self._client = self._pubsub = self._reader = None
@@ -132,9 +170,11 @@ class Hub:
             await self._drop_all()
 
     async def _drop_all(self) -> None:
-        sinks = {sink for members in self._members.values() for sink in members}
+        # Sockets still reading their snapshot close themselves when they find they were dropped
+        # (a close now could come before their accept).
+        sinks = [sink for sink in self._joined if sink.ready]
         pubsub, client = self._pubsub, self._client
-        self._members, self._subscribed = {}, set()
+        self._members, self._joined, self._subscribed = {}, {}, set()
         self._pubsub = self._client = self._reader = None
         for sink in sinks:
             try:
@@ -156,6 +196,9 @@ class Hub:
         Under Daphne the frame is built once (autobahn's prepared message) and written to each
         socket as is, like a bare WebSocket server's broadcast; elsewhere (tests, other servers)
         each socket gets it through its ASGI send.
+
+        A socket past a bound (see the module's docstring) gets nothing more: it is dropped and
+        closed once the pass is over.
         """
         members = self._members.get(topic)
         if not members:
@@ -164,15 +207,31 @@ class Hub:
         message = {"type": "websocket.send", "text": text}
         prepared: Any = None
         sent = 0
+        max_backlog = settings.REALTIME_MAX_BACKLOG
+        max_queued = settings.REALTIME_MAX_SEND_BUFFER
+        dropped: list[tuple[Sink, str, int]] = []
         for sink in list(members):
             if not sink.ready:
                 # Still connecting: keep it for after the snapshot, so that a state read before
                 # this change never lands after it.
-                sink.backlog.append(text)
+                if len(sink.backlog) >= max_backlog:
+                    dropped.append((sink, "backlog", len(sink.backlog)))
+                else:
+                    sink.backlog.append(text)
                 continue
             try:
-                protocol = _open_daphne_socket(sink)
-                if protocol is not None:
+                found = _open_daphne_socket(sink)
+                if found is not None:
+                    protocol, unsent = found
+                    # Bytes earlier pushes left in Twisted's buffers. `dataBuffer` stays empty while the
+                    # kernel takes everything (the client reads), so most sockets cost one attribute
+                    # here. Checked before this write, so that one large fragment, not yet flushed,
+                    # never counts against every socket.
+                    if unsent is not None and unsent.dataBuffer:
+                        queued = len(unsent.dataBuffer) - unsent.offset + unsent._tempDataLen
+                        if queued > max_queued:
+                            dropped.append((sink, "slow_reader", queued))
+                            continue
                     if prepared is None:
                         prepared = protocol.factory.prepareMessage(text.encode("utf8"), isBinary=False)
                     protocol.sendPreparedMessage(prepared)
@@ -182,7 +241,26 @@ class Hub:
             except Exception:  # a socket closing under us
                 logger.debug("live hub could not send to a socket", exc_info=True)
         FANOUT_SECONDS.observe(time.perf_counter() - started)
+        for sink, reason, size in dropped:
+            await self._drop(sink, reason, size)
         return sent
+
+    async def _drop(self, sink: Sink, reason: str, size: int) -> None:
+        """Stop delivering to a socket past a bound and close it with 1013 (its page reconnects)."""
+        if not self.joined(sink):  # dropped by an earlier push of this burst
+            return
+        logger.warning(
+            "live socket dropped: too far behind", extra={"reason": reason, "size": size, "topics": self._joined[sink]}
+        )
+        LIVE_SOCKETS_CLOSED.labels(reason=reason).inc()
+        sink.backlog.clear()
+        gone = self._discard(list(self._joined[sink]), sink)
+        if sink.ready:  # one still reading its snapshot closes itself when it finds it was dropped
+            try:
+                await sink.close(code=CLOSE_TRY_AGAIN_LATER)
+            except Exception:  # already closed
+                logger.debug("live hub could not close a socket", exc_info=True)
+        await self._unsubscribe(gone)
 
     def fan_out_threadsafe(self, topic: str, text: str) -> None:
         """From any thread: deliver on this process's event loop (the embedded mode's publish)."""
@@ -199,7 +277,9 @@ _NO_PROTOCOL = object()
 
 
 def _daphne_socket(sink: Sink) -> Any:
-    """The Daphne (autobahn) protocol behind a socket's ASGI send, or None when there is none.
+    """The Daphne (autobahn) protocol behind a socket's ASGI send, its server, and the Twisted
+    transport whose buffers hold what was written to it and not yet taken by the kernel (None if
+    it has none we know); or None when there is no such protocol.
 
     Daphne hands each connection `partial(server.handle_reply, protocol)`; Channels' session
     middleware wraps it in a bound `send` that only acts on HTTP messages. Found once per socket.
@@ -214,7 +294,7 @@ def _daphne_socket(sink: Sink) -> Any:
             server = getattr(send.func, "__self__", None)
             protocol = send.args[0] if send.args else None
             if hasattr(protocol, "sendPreparedMessage") and hasattr(server, "connections"):
-                found = (protocol, server)
+                found = (protocol, server, _buffering_transport(protocol))
             break
         send = getattr(getattr(send, "__self__", None), "real_send", None)
         if send is None:
@@ -223,16 +303,54 @@ def _daphne_socket(sink: Sink) -> Any:
     return found
 
 
-def _open_daphne_socket(sink: Sink) -> Any:
-    """The autobahn protocol to write a prepared frame to, if the socket is Daphne's and open."""
+def _buffering_transport(protocol: Any) -> Any:
+    """The Twisted transport under an autobahn protocol that buffers its unsent bytes, or None.
+
+    Twisted's `FileDescriptor.write` appends to `_tempDataBuffer` (`_tempDataLen` bytes) and the
+    reactor moves that to `dataBuffer`, of which everything from `offset` on is still unsent: the
+    kernel took no more. Under TLS that transport sits one level down.
+    """
+    transport = getattr(protocol, "transport", None)
+    for _ in range(2):
+        if all(hasattr(transport, name) for name in ("dataBuffer", "offset", "_tempDataLen")):
+            return transport
+        transport = getattr(transport, "transport", None)
+    return None
+
+
+def _open_daphne_socket(sink: Sink) -> tuple[Any, Any] | None:
+    """The autobahn protocol to write a prepared frame to, if the socket is Daphne's and open,
+    and its buffering transport (or None)."""
     found = _daphne_socket(sink)
     if found is None:
         return None
-    protocol, server = found
+    protocol, server, transport = found
     state = server.connections.get(protocol)
     if state is None or state.get("disconnected") or protocol.state != protocol.STATE_OPEN:
         return None  # closing: the ASGI send knows what to do (nothing)
-    return protocol
+    return protocol, transport
+
+
+def close_daphne_socket(sink: Sink, code: int) -> bool:
+    """Under Daphne, send a close frame with `code` straight through the socket's protocol (nothing
+    if it is closing already); False where the socket is not Daphne's or not yet accepted (the
+    ASGI close then applies: a refusal).
+
+    Daphne hands an ASGI close to autobahn's `sendClose`, which sends only 1000 and 3000-4999 and
+    raises on 1011-1014, the codes a page's ws extension reconnects on; the frame itself takes any
+    code (Daphne writes 1011 that way when an application fails). Autobahn then waits
+    `closeHandshakeTimeout` for the client's reply and drops the connection: a client that stopped
+    reading is cut off then, and its page sees the connection lost (1006) and reconnects.
+    """
+    found = _daphne_socket(sink)
+    if found is None:
+        return False
+    protocol = found[0]
+    if protocol.state in (protocol.STATE_CONNECTING, getattr(protocol, "STATE_PROXY_CONNECTING", None)):
+        return False
+    if protocol.state == protocol.STATE_OPEN:
+        protocol.sendCloseFrame(code=code)
+    return True
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:

@@ -12,6 +12,12 @@ LIVE_SOCKETS = Gauge(
     "Live WebSockets open on this process (accepted and not yet closed).",
     multiprocess_mode="livesum",
 )
+LIVE_SOCKETS_CLOSED = Counter(
+    "storefront_live_sockets_closed",
+    "Live WebSockets this process refused or closed to protect itself, by reason: slow_reader (its client"
+    " stopped reading), backlog (too many pushes while its snapshot was read), snapshot_failed, address_limit.",
+    ["reason"],
+)
 BROADCASTS = Counter(
     "storefront_broadcasts",
     "Fragments published to a topic (Redis PUBLISH, or the local hub) or lost to a Redis or render error (failed).",
@@ -30,3 +36,5 @@ FANOUT_SECONDS = Histogram(
 
 for _outcome in ("published", "failed"):
     BROADCASTS.labels(outcome=_outcome)  # both series exist from the start, at 0
+for _reason in ("slow_reader", "backlog", "snapshot_failed", "address_limit"):
+    LIVE_SOCKETS_CLOSED.labels(reason=_reason)

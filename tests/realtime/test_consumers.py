@@ -193,3 +193,162 @@ async def test_a_push_made_while_the_snapshot_is_read_follows_it():
     assert await comm.receive_from(timeout=5) == "<span id='p'>old</span>"
     assert await comm.receive_from(timeout=5) == "<span id='p'>new</span>"
     await comm.disconnect()
+
+
+async def until(condition, within: float = 5.0) -> bool:  # type: ignore[no-untyped-def]
+    """Whether `condition()` (sync, may touch Redis) holds within `within` seconds."""
+    deadline = asyncio.get_running_loop().time() + within
+    while not await sync_to_async(condition)():
+        if asyncio.get_running_loop().time() > deadline:
+            return False
+        await asyncio.sleep(0.02)
+    return True
+
+
+def followed_anywhere(topic: str) -> bool:
+    """What publishers see: a Redis subscription to the topic in some process (PUBSUB NUMSUB)."""
+    from realtime.hub import has_followers
+
+    return has_followers(topic)
+
+
+async def test_a_failed_snapshot_closes_the_socket_and_leaves_the_hub():
+    """PostgreSQL restarting while a page connects: the socket must not stay joined and never ready,
+    collecting every later push (a leak per such socket); it is closed and the page retries."""
+    from realtime.hub import hub
+
+    def database_restarting(key: str) -> str:
+        raise ConnectionError("the database system is starting up")
+
+    topics.register("broken", database_restarting)
+    key = await new_session()
+    comm = communicator(token_for(key, ["broken.1"]), key)
+    assert (await connect(comm))[0]
+
+    assert await comm.receive_output(timeout=5) == {"type": "websocket.close", "code": 1013}
+    assert "broken.1" not in hub._members
+    assert await until(lambda: not followed_anywhere("broken.1"))
+    await sync_to_async(publish)("broken.1", "<span>later</span>")
+    assert await comm.receive_nothing(timeout=0.3)
+    await comm.disconnect()
+
+
+async def test_a_connect_cancelled_while_its_snapshot_is_read_still_leaves_the_hub():
+    """The page goes away while its snapshot is slow and the server gives up on the consumer
+    (Daphne cancels it): `disconnect` never runs, yet the socket must not stay in the hub."""
+    import threading
+
+    from realtime.hub import hub
+
+    release = threading.Event()
+
+    def slow_snapshot(key: str) -> str:
+        release.wait(timeout=30)
+        return "<span id='s'>late</span>"
+
+    topics.register("slow", slow_snapshot)
+    key = await new_session()
+    comm = communicator(token_for(key, ["slow.1"]), key)
+    try:
+        assert (await connect(comm))[0]
+        assert "slow.1" in hub._members
+
+        await comm.disconnect(timeout=0.5)  # the consumer is still in connect: it gets cancelled
+
+        assert "slow.1" not in hub._members
+    finally:
+        release.set()
+    assert await until(lambda: not followed_anywhere("slow.1"))
+
+
+async def test_a_backlog_past_its_bound_closes_the_socket(settings):
+    """Pushes that arrive while a snapshot is read wait for it, but no more than REALTIME_MAX_BACKLOG:
+    past that the socket is closed with 1013 and the page heals from a fresh snapshot."""
+    import time
+
+    from realtime.hub import hub
+
+    settings.REALTIME_MAX_BACKLOG = 3
+
+    def snapshot_during_a_burst(key: str) -> str:
+        for n in range(4):
+            publish(f"burst.{key}", f"<span id='b'>{n}</span>")
+        deadline = time.monotonic() + 5
+        while hub._members.get(f"burst.{key}") and time.monotonic() < deadline:
+            time.sleep(0.01)  # until the hub has handled the fourth push
+        return "<span id='b'>snapshot</span>"
+
+    topics.register("burst", snapshot_during_a_burst)
+    key = await new_session()
+    comm = communicator(token_for(key, ["burst.1"]), key)
+    assert (await connect(comm))[0]
+
+    assert await comm.receive_output(timeout=5) == {"type": "websocket.close", "code": 1013}
+    assert "burst.1" not in hub._members
+    await comm.disconnect()
+
+
+async def test_a_backlog_within_its_bound_follows_the_snapshot(settings):
+    from realtime.hub import hub
+
+    settings.REALTIME_MAX_BACKLOG = 3
+
+    def snapshot_during_a_burst(key: str) -> str:
+        import time
+
+        for n in range(3):
+            publish(f"steady.{key}", f"<span id='b'>{n}</span>")
+        deadline = time.monotonic() + 5
+        while sum(len(s.backlog) for s in hub._members.get(f"steady.{key}", ())) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return "<span id='b'>snapshot</span>"
+
+    topics.register("steady", snapshot_during_a_burst)
+    key = await new_session()
+    comm = communicator(token_for(key, ["steady.1"]), key)
+    assert (await connect(comm))[0]
+
+    received = [await comm.receive_from(timeout=5) for _ in range(4)]
+    assert received == ["<span id='b'>snapshot</span>"] + [f"<span id='b'>{n}</span>" for n in range(3)]
+    await comm.disconnect()
+
+
+def from_address(address: str, token: str, session_key: str) -> WebsocketCommunicator:
+    """A socket as our proxy hands it over: the client's address last in X-Forwarded-For."""
+    comm = communicator(token, session_key)
+    comm.scope["headers"].append((b"x-forwarded-for", address.encode()))
+    return comm
+
+
+async def test_open_sockets_per_address_are_limited(variant, settings, caplog):
+    settings.BEHIND_PROXY = True
+    settings.PROXY_HOPS = 1
+    settings.REALTIME_MAX_SOCKETS_PER_ADDRESS = 2
+    key = await new_session()
+    token = token_for(key, [f"stock.{variant.pk}"])
+    first, second, third = (from_address("203.0.113.9", token, key) for _ in range(3))
+    elsewhere = from_address("198.51.100.4", token, key)
+    try:
+        for comm in (first, second):
+            assert (await connect(comm))[0]
+            assert 'data-stock="7"' in await comm.receive_from(timeout=5)
+
+        assert (await connect(third))[0]
+        assert await third.receive_output(timeout=5) == {"type": "websocket.close", "code": 1013}
+        assert any(
+            r.getMessage() == "live socket refused: too many open from one address"
+            and getattr(r, "address", None) == "203.0.113.9"
+            for r in caplog.records
+        )
+
+        assert (await connect(elsewhere))[0]  # another household is not affected
+        assert 'data-stock="7"' in await elsewhere.receive_from(timeout=5)
+
+        await first.disconnect()  # a tab closed: its slot is free again
+        again = from_address("203.0.113.9", token, key)
+        assert (await connect(again))[0]
+        assert 'data-stock="7"' in await again.receive_from(timeout=5)
+        await again.disconnect()
+    finally:
+        for comm in (second, third, elsewhere):
+            await comm.disconnect()

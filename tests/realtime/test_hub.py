@@ -66,7 +66,7 @@ async def test_a_fragment_is_framed_once_and_written_to_every_open_daphne_socket
     sinks.append(Sink(functools.partial(server.handle_reply, closing)))
     closing_sink = sinks[-1]
     closing_sink.base_send = asgi_send  # what a closing socket falls back to
-    closing_sink._daphne_socket = (closing, server)  # found earlier, while it was open
+    closing_sink._daphne_socket = (closing, server, None)  # found earlier, while it was open
     sinks.append(Sink(asgi_send))  # not Daphne (a test communicator, another server)
 
     hub = Hub()
