@@ -201,6 +201,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=1
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: per account, and per address
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "commerce.accounts.lockout.address_of"  # project.clients: BEHIND_PROXY, PROXY_HOPS
+AXES_USERNAME_FORM_FIELD = "username"  # the login forms' field (the email), also in the credentials axes builds
 AXES_USERNAME_CALLABLE = "commerce.accounts.lockout.username_of"  # one count per account, however it is typed
 AXES_LOCKOUT_CALLABLE = "commerce.accounts.lockout.lockout_response"
 AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the logs; a row for each would only pile up

@@ -110,3 +110,15 @@ def test_the_admin_login_is_locked_out_too(client):
     assert client.get(reverse("admin:index")).status_code == 302  # still not signed in
     # The shop's login shares the count: the account is locked out there as well.
     assert sign_in(Client(), "staff@example.com", "staff-pass-123").status_code == 429
+
+
+def test_the_owners_sign_in_elsewhere_clears_the_accounts_count(shopper):
+    guesser = Client(REMOTE_ADDR="198.51.100.30")
+    sign_in(guesser, "shopper@example.com", "guess")
+    sign_in(guesser, "shopper@example.com", "guess")
+
+    assert sign_in(Client(REMOTE_ADDR="198.51.100.31"), "Shopper@Example.com", "shopper-pass-123").status_code == 302
+
+    # The account's count starts again (the guesser's address still has its own).
+    assert sign_in(Client(REMOTE_ADDR="198.51.100.32"), "shopper@example.com", "guess").status_code == 200
+    assert sign_in(Client(REMOTE_ADDR="198.51.100.32"), "shopper@example.com", "guess").status_code == 200
