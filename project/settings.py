@@ -6,6 +6,7 @@ email/SMS). Setting DATABASE_URL and REDIS_URL switches to the services mode.
 """
 
 import warnings
+from datetime import timedelta
 from pathlib import Path
 
 import django_stubs_ext
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "channels",
     "django_htmx",
     "template_partials",
+    "axes",  # sign-in lockouts: AUTHENTICATION_BACKENDS, MIDDLEWARE and the AXES_* settings below
     "commerce.accounts",
     "commerce.catalog",
     "commerce.cart",
@@ -80,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last: turns a sign-in refused for too many failures (any login form, the admin's too) into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "project.urls"
@@ -192,12 +196,32 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:account"
 LOGOUT_REDIRECT_URL = "catalog:list"
+# AxesBackend first: it refuses a locked-out account or address before a password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesBackend", "django.contrib.auth.backends.ModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Sign-in lockouts (django-axes, counted in the database): LOGIN_FAILURE_LIMIT failed sign-ins for one
+# account, or from one client address, lock that account or address out of every login form (the
+# admin's too) until LOGIN_LOCKOUT_MINUTES have passed since the last failure; a success clears them.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: per account, and per address
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "commerce.accounts.lockout.address_of"  # project.clients: BEHIND_PROXY, PROXY_HOPS
+AXES_USERNAME_FORM_FIELD = "username"  # the login forms' field (the email), also in the credentials axes builds
+AXES_USERNAME_CALLABLE = "commerce.accounts.lockout.username_of"  # one count per account, however it is typed
+AXES_LOCKOUT_CALLABLE = "commerce.accounts.lockout.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the logs; a row for each would only pile up
+# Signing up sends a link (accounts/signup.py); these bound how many one client address, and one
+# email address, may ask for ("<count>/<second|minute|hour|day>", the `limits` library's notation).
+SIGNUP_RATE_PER_ADDRESS = env.str("SIGNUP_RATE_PER_ADDRESS", default="10/hour")
+SIGNUP_RATE_PER_EMAIL = env.str("SIGNUP_RATE_PER_EMAIL", default="3/hour")
+SIGNUP_LINK_MAX_AGE = env.int("SIGNUP_LINK_MAX_AGE", default=24 * 3600)  # seconds the emailed link works
 
 # --- I18N, static, media --------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -286,6 +310,10 @@ STOCK_HOLD_SECONDS = env.int("STOCK_HOLD_SECONDS", default=600)
 # Python path does every checkout (the tests run both).
 CHECKOUT_IN_DATABASE = env.bool("CHECKOUT_IN_DATABASE", default=True)
 HOLD_RELEASE_INTERVAL_SECONDS = env.int("HOLD_RELEASE_INTERVAL_SECONDS", default=15)
+# A guest's order link (emailed, and shown on the order page) works this long; /orders/lookup/ sends a fresh one.
+ORDER_LINK_MAX_AGE = env.int("ORDER_LINK_MAX_AGE", default=30 * 24 * 3600)
+ORDER_LOOKUP_RATE_PER_ADDRESS = env.str("ORDER_LOOKUP_RATE_PER_ADDRESS", default="10/hour")
+ORDER_LOOKUP_RATE_PER_ORDER = env.str("ORDER_LOOKUP_RATE_PER_ORDER", default="3/hour")
 
 CELERY_BEAT_SCHEDULE = {
     "release-expired-holds": {

@@ -123,3 +123,12 @@ def _fresh_catalog_version():  # type: ignore[no-untyped-def]
     from commerce.catalog.cache import catalog_changed
 
     catalog_changed()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttles():  # type: ignore[no-untyped-def]
+    """Each test starts with no sign-up or order-lookup counted against its address (the counts live in
+    Redis, under this run's prefix, shared by the whole run and its browser tests' servers)."""
+    from project.throttle import throttles_reset
+
+    throttles_reset()

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -6,13 +7,21 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods
 
 from commerce.cart.selectors import cart_summary_for_request
 from commerce.cart.services import cart_adopt_on_login
 from commerce.orders.selectors import orders_of
+from project.clients import client_address
+from project.throttle import Throttled, throttle
 
+from . import services
+from .errors import AccountError
 from .forms import SignupForm
 from .models import User
+
+# Accounts made from a sign-up link are signed in directly, not through authenticate().
+MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def _adopt_cart(request: HttpRequest, user: User, guest_cart_pk: int | None) -> None:
@@ -22,6 +31,12 @@ def _adopt_cart(request: HttpRequest, user: User, guest_cart_pk: int | None) -> 
             request,
             "Your carts were combined. Some quantities were lowered to what is in stock: " + ", ".join(result.capped),
         )
+
+
+def _safe_next(request: HttpRequest, next_url: str) -> str:
+    if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        return next_url
+    return ""
 
 
 class LoginView(auth_views.LoginView):
@@ -37,26 +52,63 @@ class LoginView(auth_views.LoginView):
         return response
 
 
+@require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponseBase:
-    """Create an account and sign in, keeping the guest cart."""
+    """Ask for an account: the link that creates it is emailed (the same answer whether or not one exists)."""
     if request.user.is_authenticated:
         return redirect("accounts:account")
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if request.method == "POST":
         form = SignupForm(request.POST)
         if form.is_valid():
-            guest_cart_pk = request.session.get("cart_pk")
-            user = form.save()
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            _adopt_cart(request, user, guest_cart_pk)
-            if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
-                return redirect(next_url)
-            return redirect("accounts:account")
-        status = 422
+            email = form.cleaned_data["email"]
+            try:
+                throttle(
+                    "signup",
+                    [
+                        (settings.SIGNUP_RATE_PER_ADDRESS, client_address(request)),
+                        (settings.SIGNUP_RATE_PER_EMAIL, email),
+                    ],
+                )
+                services.signup_request(
+                    email=email,
+                    password=form.cleaned_data["password1"],
+                    first_name=form.cleaned_data["first_name"],
+                    next_url=_safe_next(request, next_url),
+                )
+            except Throttled as exc:
+                form.add_error(None, f"Too many sign-up attempts. Please wait {exc.wait_text} and try again.")
+                status = 429
+            except AccountError as exc:
+                form.add_error(None, exc.message)
+                status = exc.status
+            else:
+                return render(request, "accounts/signup_sent.html", {"email": email})
+        else:
+            status = 422
     else:
         form = SignupForm()
         status = 200
     return render(request, "accounts/signup.html", {"form": form, "next": next_url}, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def signup_confirm(request: HttpRequest, token: str) -> HttpResponseBase:
+    """The emailed link: confirm, and the account is created and signed in, keeping the guest cart."""
+    if request.user.is_authenticated:
+        return redirect("accounts:account")
+    try:
+        link = services.signup_link_read(token)
+        if request.method == "POST":
+            guest_cart_pk = request.session.get("cart_pk")
+            user = services.signup_complete(link=link)
+            login(request, user, backend=MODEL_BACKEND)
+            _adopt_cart(request, user, guest_cart_pk)
+            messages.success(request, "Welcome! Your account is ready and you're signed in.")
+            return redirect(_safe_next(request, link.next_url) or "accounts:account")
+    except AccountError as exc:
+        return render(request, "accounts/signup_link.html", {"error": exc}, status=exc.status)
+    return render(request, "accounts/signup_confirm.html", {"email": link.email})
 
 
 @login_required

@@ -6,7 +6,7 @@ from commerce.accounts.models import User
 
 from .models import Channel, Event
 from .phone import PhoneField
-from .services import preference_enabled
+from .services import preference_chosen
 
 
 def field_name(event: str, channel: str) -> str:
@@ -30,7 +30,9 @@ class PreferencesForm(forms.Form):
                 self.fields[name] = forms.BooleanField(
                     required=False,
                     label=f"{event.label} by {channel.label.lower()}",
-                    initial=preference_enabled(user=user, event=event, channel=channel)
+                    # The choice as stored, also while texts are stopped (STOP): saving this form then
+                    # keeps it for when they reply START, instead of turning every text off.
+                    initial=preference_chosen(user=user, event=event, channel=channel)
                     if channel == Channel.EMAIL or user.phone
                     else False,
                 )

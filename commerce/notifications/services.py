@@ -43,14 +43,22 @@ HEADLINES = {
 DEFAULTS = {Channel.EMAIL: True, Channel.SMS: False}
 
 
+def preference_chosen(*, user: User, event: str, channel: str) -> bool:
+    """What this person chose for one kind of message and channel (the default if they never chose)."""
+    row = Preference.objects.filter(user=user, event=event, channel=channel).first()
+    return row.enabled if row else DEFAULTS[Channel(channel)]
+
+
 def preference_enabled(*, user: User | None, event: str, channel: str) -> bool:
-    """What this person wants; guests get the defaults (email only)."""
+    """Whether to send it: what this person chose, unless their number cannot take texts (none, or STOP).
+
+    Guests get the defaults (email only). A STOP leaves the choices as they were, so START resumes them.
+    """
     if user is None:
         return DEFAULTS[Channel(channel)]
     if channel == Channel.SMS and (not user.phone or user.sms_opted_out):
         return False
-    row = Preference.objects.filter(user=user, event=event, channel=channel).first()
-    return row.enabled if row else DEFAULTS[Channel(channel)]
+    return preference_chosen(user=user, event=event, channel=channel)
 
 
 def _enqueue_on_commit(pk: int) -> None:

@@ -6,13 +6,12 @@ The views verify the signature first; these functions trust their arguments.
 import logging
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from commerce.accounts.models import User
 
-from .models import Channel, Event, Notification, Preference
+from .models import Channel, Notification
 
 logger = logging.getLogger(__name__)
 
@@ -75,31 +74,21 @@ def keyword_of(body: str) -> str:
     return body.strip().strip(".!").upper()
 
 
-@transaction.atomic
 def sms_opt_out(*, phone: str) -> int:
-    """Stop all texts to the people with this number: flag them and turn every SMS preference off."""
-    users = list(User.objects.select_for_update().filter(phone=phone).order_by("pk"))
-    for user in users:
-        user.sms_opted_out = True
-        user.save(update_fields=["sms_opted_out"])
-        for event in Event.values:
-            Preference.objects.update_or_create(
-                user=user, event=event, channel=Channel.SMS, defaults={"enabled": False}
-            )
-    logger.info("sms opt-out", extra={"phone_suffix": phone[-4:], "users": len(users)})
-    return len(users)
+    """Stop all texts to the people with this number: flag them, and keep their choices for a later START.
+
+    Only the flag changes (one UPDATE): every sender asks `preference_enabled`, which honours it.
+    """
+    count = User.objects.filter(phone=phone).update(sms_opted_out=True)
+    logger.info("sms opt-out", extra={"phone_suffix": phone[-4:], "users": count})
+    return count
 
 
-@transaction.atomic
 def sms_opt_in(*, phone: str) -> int:
-    """Texting START asks for texts again: clear the flag and put SMS preferences back to their defaults."""
-    users = list(User.objects.select_for_update().filter(phone=phone).order_by("pk"))
-    for user in users:
-        user.sms_opted_out = False
-        user.save(update_fields=["sms_opted_out"])
-    Preference.objects.filter(user__in=users, channel=Channel.SMS).delete()
-    logger.info("sms opt-in", extra={"phone_suffix": phone[-4:], "users": len(users)})
-    return len(users)
+    """Texting START asks for texts again: clear the flag, so the texts they had chosen before STOP resume."""
+    count = User.objects.filter(phone=phone).update(sms_opted_out=False)
+    logger.info("sms opt-in", extra={"phone_suffix": phone[-4:], "users": count})
+    return count
 
 
 def help_text() -> str:

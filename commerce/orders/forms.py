@@ -59,3 +59,22 @@ class CheckoutForm(AddressForm):
         if isinstance(saved, Address):
             return saved.as_snapshot()
         return {name: str(self.cleaned_data.get(name) or "") for name in AddressForm.Meta.fields}
+
+
+class OrderLookupForm(forms.Form):
+    """An order number and the email it was placed with."""
+
+    number = forms.CharField(
+        label="Order number",
+        max_length=16,
+        widget=forms.TextInput(attrs={"placeholder": "LS-XXXX-XXXX", "autocomplete": "off"}),
+    )
+    email = forms.EmailField(
+        label="Email used for the order", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+    def clean_number(self) -> str:
+        return str(self.cleaned_data["number"]).strip().upper()
+
+    def clean_email(self) -> str:
+        return str(self.cleaned_data["email"]).strip().lower()

@@ -1,5 +1,6 @@
 """Reads of orders, and who may read them."""
 
+from django.conf import settings
 from django.core import signing
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest
@@ -13,7 +14,7 @@ SESSION_KEY = "order_numbers"
 
 
 def order_access_token(order: Order) -> str:
-    """A signed token that lets whoever holds it view this one order (the guest's link)."""
+    """A signed token that lets whoever holds it view this one order for ORDER_LINK_MAX_AGE (the guest's link)."""
     return signing.dumps(order.number, salt=ACCESS_SALT)
 
 
@@ -25,9 +26,22 @@ def _token_grants(token: str | None, number: str) -> bool:
     if not token:
         return False
     try:
-        return bool(signing.loads(token, salt=ACCESS_SALT) == number)
+        return bool(signing.loads(token, salt=ACCESS_SALT, max_age=settings.ORDER_LINK_MAX_AGE) == number)
+    except signing.BadSignature:  # SignatureExpired too
+        return False
+
+
+def link_expired(token: str | None, number: str) -> bool:
+    """True for a genuine link to order `number` that is past ORDER_LINK_MAX_AGE (a fresh one can be sent)."""
+    if not token:
+        return False
+    try:
+        signing.loads(token, salt=ACCESS_SALT, max_age=settings.ORDER_LINK_MAX_AGE)
+    except signing.SignatureExpired:
+        return bool(signing.loads(token, salt=ACCESS_SALT) == number.upper())
     except signing.BadSignature:
         return False
+    return False
 
 
 def session_remember_order(request: HttpRequest, order: Order) -> None:

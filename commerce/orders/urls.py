@@ -8,5 +8,6 @@ urlpatterns = [
     path("checkout/", views.checkout, name="checkout"),
     path("checkout/review/", views.review, name="review"),
     path("checkout/place/", views.place, name="place"),
+    path("orders/lookup/", views.order_lookup, name="lookup"),
     path("orders/<str:number>/", views.order_detail, name="detail"),
 ]

@@ -1,7 +1,8 @@
 """Checkout (address, review, place) and the order page."""
 
+from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponse, HttpResponseBase
+from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -9,12 +10,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from commerce.accounts.models import Address, User
 from commerce.cart.selectors import cart_for_request, cart_summary
 from commerce.inventory.errors import OutOfStock
+from project.clients import client_address
 from project.http import HtmxHttpRequest
+from project.throttle import Throttled, throttle
 from realtime.pages import follow
 
 from . import selectors, services
 from .errors import OrderError
-from .forms import CheckoutForm
+from .forms import CheckoutForm, OrderLookupForm
 
 CHECKOUT_KEY = "checkout"
 
@@ -94,7 +97,14 @@ def place(request: HtmxHttpRequest) -> HttpResponseBase:
 @require_GET
 def order_detail(request: HtmxHttpRequest, number: str) -> HttpResponse:
     """The order, its status (`#order-status`) and its timeline."""
-    order = selectors.order_for_viewer(request, number, token=request.GET.get("k"))
+    token = request.GET.get("k")
+    try:
+        order = selectors.order_for_viewer(request, number, token=token)
+    except Http404:
+        if selectors.link_expired(token, number):
+            form = OrderLookupForm(initial={"number": number.upper()})
+            return render(request, "orders/link_expired.html", {"form": form}, status=410)
+        raise
     follow(request, f"order.{order.pk}")
     context = {
         "order": order,
@@ -102,5 +112,37 @@ def order_detail(request: HtmxHttpRequest, number: str) -> HttpResponse:
         "lines": list(order.lines.all()),
         "guest_link": request.build_absolute_uri(selectors.order_access_url(order)) if order.user_id is None else "",
         "pay_url": reverse("payments:pay", kwargs={"number": order.number}),
+        "link_days": max(1, settings.ORDER_LINK_MAX_AGE // 86400),
     }
     return render(request, "orders/detail.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def order_lookup(request: HtmxHttpRequest) -> HttpResponse:
+    """A guest asks for a fresh link to an order: it goes to the order's email, and the answer never says whether."""
+    sent = False
+    status = 200
+    if request.method == "POST":
+        form = OrderLookupForm(request.POST)
+        if form.is_valid():
+            number, email = form.cleaned_data["number"], form.cleaned_data["email"]
+            try:
+                throttle(
+                    "order_lookup",
+                    [
+                        (settings.ORDER_LOOKUP_RATE_PER_ADDRESS, client_address(request)),
+                        (settings.ORDER_LOOKUP_RATE_PER_ORDER, number),
+                    ],
+                )
+            except Throttled as exc:
+                form.add_error(None, f"Too many requests for order links. Please wait {exc.wait_text} and try again.")
+                status = 429
+            else:
+                services.order_link_request(number=number, email=email)
+                sent = True
+                form = OrderLookupForm()
+        else:
+            status = 422
+    else:
+        form = OrderLookupForm(initial={"number": request.GET.get("number", "")})
+    return render(request, "orders/lookup.html", {"form": form, "sent": sent}, status=status)

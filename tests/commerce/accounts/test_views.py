@@ -1,7 +1,6 @@
 import pytest
 from django.urls import reverse
 
-from commerce.accounts.models import User
 from commerce.cart.models import Cart
 from tests.factories import CartFactory, CartLineFactory, VariantFactory
 
@@ -46,36 +45,6 @@ def test_login_merges_the_guest_cart(client, shopper, variant):
     assert {line.variant_id: line.quantity for line in user_cart.lines.all()} == {variant.pk: 5, other.pk: 1}
     assert Cart.objects.count() == 1
     assert '<span id="cart-count" class="badge" aria-live="polite">6</span>' in html
-
-
-def test_signup_signs_in_and_keeps_the_cart(client, variant):
-    client.post(reverse("cart:add"), {"variant": variant.pk, "quantity": 2})
-
-    response = client.post(
-        reverse("accounts:signup"),
-        {
-            "email": "New@Example.com",
-            "first_name": "",
-            "password1": "a-long-pass-phrase",
-            "password2": "a-long-pass-phrase",
-        },
-    )
-
-    assert response.status_code == 302
-    user = User.objects.get(email="new@example.com")
-    assert user.cart.lines.get().quantity == 2
-
-
-def test_signup_errors_are_shown_and_nothing_is_created(client, shopper):
-    response = client.post(
-        reverse("accounts:signup"),
-        {"email": "shopper@example.com", "password1": "a-long-pass-phrase", "password2": "different-pass"},
-    )
-
-    html = response.content.decode()
-    assert response.status_code == 422
-    assert "An account with this email already exists. Sign in instead." in html
-    assert User.objects.count() == 1
 
 
 def test_account_page_needs_login(client):

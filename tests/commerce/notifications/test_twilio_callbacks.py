@@ -4,7 +4,9 @@ import pytest
 from django.test import Client
 from twilio.request_validator import RequestValidator
 
+from commerce.accounts.models import User
 from commerce.notifications.models import Channel, Event, Notification, Preference
+from commerce.notifications.services import preference_enabled, preferences_save
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -209,7 +211,7 @@ def inbound(client: Client, body: str, sender: str = "+14155552671"):  # type: i
 
 
 @pytest.mark.parametrize("word", ["STOP", "stop", " Stop ", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"])
-def test_stop_opts_the_number_out_and_turns_off_every_sms_preference(client, word):
+def test_stop_opts_the_number_out_and_keeps_the_sms_choices(client, word):
     user = UserFactory(phone="+14155552671")
     Preference.objects.create(user=user, event=Event.ORDER_SHIPPED, channel=Channel.SMS, enabled=True)
     Preference.objects.create(user=user, event=Event.ORDER_SHIPPED, channel=Channel.EMAIL, enabled=True)
@@ -223,9 +225,11 @@ def test_stop_opts_the_number_out_and_turns_off_every_sms_preference(client, wor
     user.refresh_from_db()
     other.refresh_from_db()
     assert (user.sms_opted_out, other.sms_opted_out) == (True, False)
-    sms_prefs = dict(Preference.objects.filter(user=user, channel=Channel.SMS).values_list("event", "enabled"))
-    assert sms_prefs == dict.fromkeys(Event.values, False)
-    assert Preference.objects.get(user=user, channel=Channel.EMAIL).enabled is True
+    # No text goes out while stopped; the choice itself is kept for START.
+    assert not any(preference_enabled(user=user, event=event, channel=Channel.SMS) for event in Event.values)
+    assert preference_enabled(user=user, event=Event.ORDER_SHIPPED, channel=Channel.EMAIL) is True
+    stored = set(Preference.objects.filter(user=user).values_list("event", "channel", "enabled"))
+    assert stored == {(Event.ORDER_SHIPPED, Channel.SMS, True), (Event.ORDER_SHIPPED, Channel.EMAIL, True)}
 
 
 def test_stop_matches_the_number_however_twilio_formats_it(client):
@@ -241,8 +245,7 @@ def test_stop_matches_the_number_however_twilio_formats_it(client):
 @pytest.mark.parametrize("word", ["START", "yes", "UNSTOP"])
 def test_start_opts_the_number_in_again(client, word):
     user = UserFactory(phone="+14155552671", sms_opted_out=True)
-    for event in Event.values:
-        Preference.objects.create(user=user, event=event, channel=Channel.SMS, enabled=False)
+    Preference.objects.create(user=user, event=Event.ORDER_PAID, channel=Channel.SMS, enabled=True)
     Preference.objects.create(user=user, event=Event.ORDER_PAID, channel=Channel.EMAIL, enabled=False)
 
     response = inbound(client, word)
@@ -250,8 +253,32 @@ def test_start_opts_the_number_in_again(client, word):
     assert response.status_code == 200
     user.refresh_from_db()
     assert user.sms_opted_out is False
-    assert not Preference.objects.filter(user=user, channel=Channel.SMS).exists()  # back to the defaults
-    assert Preference.objects.get(user=user, channel=Channel.EMAIL).enabled is False
+    assert preference_enabled(user=user, event=Event.ORDER_PAID, channel=Channel.SMS) is True
+    assert preference_enabled(user=user, event=Event.ORDER_PAID, channel=Channel.EMAIL) is False
+
+
+def sms_choices(user: User) -> dict[str, bool]:
+    return {event: preference_enabled(user=user, event=event, channel=Channel.SMS) for event in Event.values}
+
+
+def test_stop_then_start_restores_exactly_the_earlier_sms_choices(client):
+    user = UserFactory(phone="+14155552671")
+    chosen = {event: False for event in Event.values} | {Event.ORDER_SHIPPED: True, Event.SUPPORT_REPLY: True}
+    preferences_save(
+        user=user,
+        phone=user.phone,
+        choices={(event, Channel.SMS): on for event, on in chosen.items()}
+        | {(event, Channel.EMAIL): True for event in Event.values},
+    )
+    assert sms_choices(user) == chosen
+
+    inbound(client, "STOP")
+    user.refresh_from_db()
+    assert sms_choices(user) == dict.fromkeys(Event.values, False)
+
+    inbound(client, "START")
+    user.refresh_from_db()
+    assert sms_choices(user) == chosen
 
 
 def test_help_replies_with_help_text(client, settings):
