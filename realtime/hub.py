@@ -9,8 +9,8 @@ local socket's ASGI send, in one pass.
 Publishing is a plain Redis PUBLISH from any thread or process (`publish`). Without Redis
 (the embedded mode, one process) a publish is handed to this process's hub directly.
 The hub is a hint like every push: a socket that misses one heals from its snapshot on
-reconnect, and when the Redis connection is lost the hub closes its sockets with 1013 so
-that their pages reconnect (and resubscribe) once Redis is back.
+reconnect, and when the Redis connection is lost the hub closes its sockets with 4013 ("try
+again later") so that their pages reconnect (and resubscribe) once Redis is back.
 """
 
 import asyncio
@@ -28,7 +28,10 @@ from django.conf import settings
 from .metrics import FANOUT_SECONDS
 
 logger = logging.getLogger(__name__)
-CLOSE_TRY_AGAIN_LATER = 1013
+# What a closed page should do: try again later (static/js/store.js reconnects on it). Not 1013, the
+# standard code: autobahn (Daphne) lets a server close only with 1000 or 3000-4999, and refused 1013
+# with an exception, which left every socket open and silent after Redis came back.
+CLOSE_TRY_AGAIN_LATER = 4013
 
 
 class Sink(Protocol):

@@ -67,6 +67,16 @@
     if (event.target && event.target.id === "live-refresh") liveRefresh();
   });
 
+  // Reconnecting: the ws extension's own "full-jitter" waits up to 64 s once a few tries failed (a
+  // Redis outage), so a page could stay silent for a minute after the store is whole again. Here
+  // the wait doubles from half a second up to LIVE_RETRY_MAX_MS, jittered so pages spread out.
+  var LIVE_RETRY_MAX_MS = 8000;
+  htmx.config.wsReconnectDelay = function (retryCount) {
+    var ceiling = Math.min(LIVE_RETRY_MAX_MS, 500 * Math.pow(2, retryCount));
+    return ceiling / 2 + Math.random() * ceiling / 2;
+  };
+  var CLOSE_TRY_AGAIN_LATER = 4013;  // realtime/hub.py: the server lost Redis
+
   // The live socket's state, for people (the header dot) and for tests (body[data-live]).
   document.addEventListener("htmx:wsOpen", function () { document.body.setAttribute("data-live", "open"); });
   document.addEventListener("htmx:wsClose", function (event) {
@@ -74,6 +84,16 @@
     var current = document.body["htmx-internal-data"] && document.body["htmx-internal-data"].webSocket;
     if (current && event.detail && current.publicInterface !== event.detail.socketWrapper) return;
     document.body.setAttribute("data-live", "closed");
+    // The extension reconnects by itself after 1006/1011/1012/1013 only; a server may not send
+    // 1013 (see the hub), so it says 4013 and the page tries again here.
+    var code = event.detail && event.detail.event && event.detail.event.code;
+    if (code === CLOSE_TRY_AGAIN_LATER && event.detail.socketWrapper) {
+      var wrapper = event.detail.socketWrapper;
+      setTimeout(function () {
+        var now = document.body["htmx-internal-data"] && document.body["htmx-internal-data"].webSocket;
+        if (now && now.publicInterface === wrapper) wrapper.reconnect();
+      }, htmx.config.wsReconnectDelay(0));
+    }
   });
 
   function sameMarkup(current, part) {

@@ -167,7 +167,7 @@ async def test_losing_redis_closes_the_socket_so_the_page_reconnects(variant):
 
     await hub._pubsub.connection.disconnect()  # the Redis connection drops under the hub
 
-    assert await comm.receive_output(timeout=5) == {"type": "websocket.close", "code": 1013}
+    assert await comm.receive_output(timeout=5) == {"type": "websocket.close", "code": 4013}
     await comm.disconnect()
 
 

@@ -187,7 +187,7 @@ class TestUnreadReplyNotifications:
 
         services.replies_notify(now=self.later(settings))
 
-        row = Notification.objects.get()
+        row = Notification.objects.get(event="support_reply")
         link = next(w for w in row.body_text.split() if w.startswith("https://shop.example.com/help/c/"))
         response = client.get(link.removeprefix("https://shop.example.com"), follow=True)
         assert response.status_code == 200
