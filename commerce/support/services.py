@@ -219,6 +219,7 @@ def customer_message_post(
         )
         if earlier is None:
             raise
+        logger.info("support message sent twice at once", extra={"message_pk": earlier.pk})
         return earlier.conversation, earlier
     return conversation, message
 
