@@ -81,10 +81,9 @@ def _check_broker() -> None:
 def _check_search() -> str:
     from commerce.search.selectors import search_status
 
-    healthy, description = search_status()
+    healthy, description = search_status()  # fixed words, never an error's text
     if not healthy:
-        logger.warning("search degraded", extra={"error": description})
-        raise Degraded("elasticsearch unavailable, searching the database")
+        raise Degraded(description)
     return description
 
 

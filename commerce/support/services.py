@@ -49,13 +49,23 @@ def body_clean(body: str) -> str:
     return text
 
 
+# After a cache error the limits are not checked for this long: each try could wait for the
+# connect time-out while Redis is unreachable, and the limit lets people through anyway.
+RATE_RETRY_AFTER_SECONDS = 10.0
+_rate_down_until = 0.0
+
+
 def rate_check(key: str, *, limit: int | None = None) -> None:
     """At most `limit` (SUPPORT_RATE_LIMIT) messages per SUPPORT_RATE_WINDOW seconds under one key."""
+    global _rate_down_until
+    if time.monotonic() < _rate_down_until:
+        return
     window = int(settings.SUPPORT_RATE_WINDOW)
     bucket = f"support:rate:{key}:{int(time.time() // window)}"
     try:
         count = 1 if cache.add(bucket, 1, timeout=window * 2) else cache.incr(bucket)
     except Exception:  # the cache is down: let people talk rather than refuse everyone
+        _rate_down_until = time.monotonic() + RATE_RETRY_AFTER_SECONDS
         logger.warning("support rate limit unavailable", exc_info=True)
         return
     if count > int(settings.SUPPORT_RATE_LIMIT if limit is None else limit):
