@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
@@ -161,6 +161,12 @@ def conversation_for_customer(
     return conversation
 
 
+# Anyone can type any address into the widget: one confirmation email per address this often at
+# most, so the widget cannot be used to flood someone's inbox. The link confirms every conversation
+# the guest's session started with that address, so a second one in the meantime is covered too.
+EMAIL_CHECK_EVERY_SECONDS = 600
+
+
 def _email_check_notify(conv: Conversation) -> None:
     """Ask a guest to prove the address they gave (through the outbox, in the caller's transaction)."""
     from commerce.notifications.models import Event
@@ -168,6 +174,13 @@ def _email_check_notify(conv: Conversation) -> None:
 
     from .selectors import email_check_link
 
+    try:
+        first = cache.add(f"support:email_check:{conv.guest_email.lower()}", 1, timeout=EMAIL_CHECK_EVERY_SECONDS)
+    except Exception:  # the cache is down: send it (the rate limits also let messages through)
+        logger.warning("support email check throttle unavailable", exc_info=True)
+        first = True
+    if not first:
+        return
     notify(
         user=None,
         email=conv.guest_email,
@@ -190,12 +203,18 @@ def _email_check_notify(conv: Conversation) -> None:
 def conversation_email_confirm(*, conversation: Conversation, email: str) -> bool:
     """The guest proved `email` (they opened the link we sent there): True if that confirmed it now.
 
-    A conditional update: confirming twice, or for an address the conversation no longer has,
-    changes nothing.
+    The other conversations their session started with that address are confirmed with it (only
+    one email is sent per address in a while). A conditional update: confirming twice, or for an
+    address the conversation does not have, changes nothing.
     """
-    confirmed = Conversation.objects.filter(
-        pk=conversation.pk, customer__isnull=True, guest_email__iexact=email, guest_email_verified_at__isnull=True
-    ).update(guest_email_verified_at=timezone.now())
+    same_guest = Q(pk=conversation.pk)
+    if conversation.guest_session_key:
+        same_guest |= Q(guest_session_key=conversation.guest_session_key)
+    confirmed = (
+        Conversation.objects.filter(same_guest)
+        .filter(customer__isnull=True, guest_email__iexact=email, guest_email_verified_at__isnull=True)
+        .update(guest_email_verified_at=timezone.now())
+    )
     return bool(confirmed)
 
 

@@ -250,3 +250,17 @@ def test_starting_a_guest_conversation_writes_one_confirmation_email(settings, d
     assert "https://shop.example.com/help/email/" in row.body_text
     assert [m.to for m in mail.outbox] == [["guest@example.com"]]
     assert not conversation.email_verified
+
+
+def test_one_confirmation_email_per_address_in_a_while_and_it_confirms_the_sessions_conversations():
+    """Anyone can type anyone's address: starting conversation after conversation sends it one email."""
+    first = services.conversation_for_customer(customer=None, guest_email="guest@example.com", session_key="k1")
+    second = services.conversation_for_customer(customer=None, guest_email="Guest@example.com", session_key="k1")
+    elsewhere = services.conversation_for_customer(customer=None, guest_email="guest@example.com", session_key="k2")
+
+    assert Notification.objects.filter(event="support_email_check").count() == 1
+
+    assert services.conversation_email_confirm(conversation=first, email="guest@example.com") is True
+    confirmed = {c.pk for c in Conversation.objects.all() if c.email_verified}
+    assert confirmed == {first.pk, second.pk}  # the same session's; not another browser's
+    assert elsewhere.pk not in confirmed
