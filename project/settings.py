@@ -417,6 +417,9 @@ GC_THRESHOLDS = tuple(env.list("GC_THRESHOLDS", cast=int, default=[10_000, 20, 1
 # --- Support messaging ---------------------------------------------------------------
 SUPPORT_RATE_LIMIT = env.int("SUPPORT_RATE_LIMIT", default=8)  # messages per person per window
 SUPPORT_RATE_WINDOW = env.int("SUPPORT_RATE_WINDOW", default=30)  # seconds
+# Guests' messages per network address per window (a new session per message escapes the per-person
+# limit); higher than the per-person one, since people behind one office or phone network share it.
+SUPPORT_ADDRESS_RATE_LIMIT = env.int("SUPPORT_ADDRESS_RATE_LIMIT", default=20)
 SUPPORT_REPLY_NOTIFY_SECONDS = env.int("SUPPORT_REPLY_NOTIFY_SECONDS", default=180)  # unread this long: email
 SUPPORT_PRESENCE_TTL = env.int("SUPPORT_PRESENCE_TTL", default=60)  # an agent without a heartbeat since: offline
 SUPPORT_LINK_MAX_AGE = env.int("SUPPORT_LINK_MAX_AGE", default=30 * 24 * 3600)  # a guest's emailed link

@@ -123,7 +123,7 @@ def account(request: HttpRequest) -> HttpResponse:
 def notification_preferences(request: HttpRequest) -> HttpResponseBase:
     """Which messages to get, by email and by text, and the number for texts."""
     from commerce.notifications.forms import PreferencesForm, field_name
-    from commerce.notifications.models import Channel, Event
+    from commerce.notifications.models import PREFERENCE_EVENTS, Channel
     from commerce.notifications.services import preferences_save
 
     assert isinstance(request.user, User)  # noqa: S101 - login_required guarantees it
@@ -132,7 +132,9 @@ def notification_preferences(request: HttpRequest) -> HttpResponseBase:
         form = PreferencesForm(request.POST, user=user)
         if form.is_valid():
             choices = {
-                (e.value, c.value): bool(form.cleaned_data.get(field_name(e, c))) for e in Event for c in Channel
+                (e.value, c.value): bool(form.cleaned_data.get(field_name(e, c)))
+                for e in PREFERENCE_EVENTS
+                for c in Channel
             }
             preferences_save(user=user, phone=form.cleaned_data.get("phone") or "", choices=choices)
             messages.success(request, "Your notification settings are saved.")

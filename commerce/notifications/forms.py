@@ -4,7 +4,7 @@ from django import forms
 
 from commerce.accounts.models import User
 
-from .models import Channel, Event
+from .models import PREFERENCE_EVENTS, Channel
 from .phone import PhoneField
 from .services import preference_chosen
 
@@ -23,7 +23,7 @@ class PreferencesForm(forms.Form):
         self.user = user
         self.fields["phone"].initial = user.phone
         self.rows: list[tuple[str, list[forms.BoundField]]] = []
-        for event in Event:
+        for event in PREFERENCE_EVENTS:
             bound = []
             for channel in Channel:
                 name = field_name(event, channel)
@@ -41,7 +41,7 @@ class PreferencesForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        wants_sms = any(data.get(field_name(e, Channel.SMS)) for e in Event)
+        wants_sms = any(data.get(field_name(e, Channel.SMS)) for e in PREFERENCE_EVENTS)
         if wants_sms and not data.get("phone"):
             self.add_error("phone", "Add a mobile number to get text messages.")
         return data

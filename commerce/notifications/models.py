@@ -14,6 +14,12 @@ class Event(models.TextChoices):
     ORDER_CANCELLED = "order_cancelled", "Order cancelled"
     ORDER_REFUNDED = "order_refunded", "Order refunded"
     SUPPORT_REPLY = "support_reply", "Support replied"
+    SUPPORT_EMAIL_CHECK = "support_email_check", "Support email confirmation"
+
+
+# The kinds of message a person chooses on the account page; the others are sent to guests only,
+# when their own request asks for them (a guest's support email: "is this address yours?").
+PREFERENCE_EVENTS = [event for event in Event if event != Event.SUPPORT_EMAIL_CHECK]
 
 
 class Notification(models.Model):

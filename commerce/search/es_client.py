@@ -18,7 +18,7 @@ from elastic_transport._node import NodeApiResponse
 from elastic_transport.client_utils import DEFAULT, DefaultType
 from elasticsearch import ApiError, Elasticsearch
 
-from .errors import SearchUnavailable
+from .errors import SearchIndexMissing, SearchUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -115,5 +115,5 @@ def ping() -> None:
     with errors("ping", wait_out_failures=False):
         exists = client().options(request_timeout=PING_TIMEOUT).indices.exists_alias(name=index_name())
     if not exists:
-        raise SearchUnavailable(f"index {index_name()!r} does not exist (run search_index --rebuild)")
+        raise SearchIndexMissing(f"index {index_name()!r} does not exist (run search_index --rebuild)")
     breaker.reset()

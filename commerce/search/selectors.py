@@ -28,7 +28,7 @@ from .backends.base import (
     marked_html,
     query_terms,
 )
-from .errors import SearchUnavailable
+from .errors import SearchIndexMissing, SearchUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -269,8 +269,12 @@ def search_status() -> tuple[bool, str]:
     """For /readyz: (healthy, description). Elasticsearch down is a degraded search, not a down store."""
     if not es_client.configured():
         return True, "ok: database"
+    # Fixed words only: /readyz shows them, and an error's text can name hosts and credentials.
     try:
         es_client.ping()
+    except SearchIndexMissing:
+        return False, "elasticsearch index does not exist (run search_index --rebuild), searching the database"
     except SearchUnavailable as exc:
-        return False, f"elasticsearch unavailable, searching the database ({exc})"
+        logger.warning("elasticsearch unavailable", extra={"error": str(exc)})
+        return False, "elasticsearch unavailable, searching the database"
     return True, "ok: elasticsearch"

@@ -21,6 +21,9 @@ class Conversation(models.Model):
         related_name="support_conversations",
     )
     guest_email = models.EmailField(blank=True)
+    # When the guest opened the link we emailed to `guest_email` and confirmed it: until then the
+    # address is only what they typed, and staff are shown nothing found by it (their orders).
+    guest_email_verified_at = models.DateTimeField(null=True, blank=True)
     # The guest's session, so that replies reach their open pages; emptied when they sign in.
     guest_session_key = models.CharField(max_length=40, blank=True)
     order = models.ForeignKey(
@@ -67,6 +70,11 @@ class Conversation(models.Model):
         return self.customer.email if self.customer_id and self.customer else self.guest_email
 
     @property
+    def email_verified(self) -> bool:
+        """A signed-in customer's address is their account's; a guest's once they confirmed it."""
+        return self.customer_id is not None or self.guest_email_verified_at is not None
+
+    @property
     def topic(self) -> str:
         return f"conversation.{self.pk}"
 
@@ -79,10 +87,19 @@ class Message(models.Model):
     from_staff = models.BooleanField(default=False)
     body = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
+    # Made when the form was rendered (`client_key_new`): sending that form again (a retry after
+    # an error or a time-out, a double click) finds this message instead of storing a second one.
+    # Unique across conversations: a guest's first message has no conversation yet when it is sent.
+    client_key = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["pk"]
         indexes = [models.Index(fields=["conversation", "id"], name="support_msg_thread")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client_key"], condition=~Q(client_key=""), name="support_message_sent_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{'Staff' if self.from_staff else 'Customer'}: {self.body[:40]}"

@@ -24,6 +24,7 @@ from .models import Conversation, Message
 SESSION_KEY = "support_conversations"  # the guest's conversations, newest last
 CURRENT_KEY = "support_current"  # the conversation the widget shows
 LINK_SALT = "support.link"
+EMAIL_CHECK_SALT = "support.email_check"
 THREAD_LIMIT = 100
 
 
@@ -98,6 +99,32 @@ def conversation_from_link(token: str) -> Conversation | None:
     return Conversation.objects.filter(pk=pk, customer__isnull=True).first() if isinstance(pk, int) else None
 
 
+def email_check_link(conversation: Conversation) -> str:
+    """The link emailed to a guest's address: opening it (and confirming) proves the address is theirs."""
+    token = signing.dumps({"c": conversation.pk, "e": conversation.guest_email.lower()}, salt=EMAIL_CHECK_SALT)
+    return reverse("support:email_check", args=[token])
+
+
+@dataclass(frozen=True)
+class EmailCheck:
+    conversation: Conversation
+    email: str
+
+
+def email_check_from_link(token: str) -> EmailCheck | None:
+    """The guest's conversation and the address a link was sent to, if the link is ours and fresh."""
+    try:
+        data = signing.loads(token, salt=EMAIL_CHECK_SALT, max_age=settings.SUPPORT_LINK_MAX_AGE)
+    except signing.BadSignature:
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("c"), int) or not isinstance(data.get("e"), str):
+        return None
+    conversation = Conversation.objects.filter(
+        pk=data["c"], customer__isnull=True, guest_email__iexact=data["e"]
+    ).first()
+    return EmailCheck(conversation=conversation, email=data["e"]) if conversation else None
+
+
 # --- Staff -------------------------------------------------------------------------
 
 INBOX_FILTERS = {
@@ -138,6 +165,7 @@ def inbox_row(conversation_pk: int) -> Conversation | None:
 class CustomerContext:
     cart: Cart | None
     orders: list[Order]
+    email_verified: bool
 
 
 def customer_cart(conversation: Conversation) -> Cart | None:
@@ -151,12 +179,22 @@ def customer_cart(conversation: Conversation) -> Cart | None:
 
 
 def customer_context(conversation: Conversation) -> CustomerContext:
-    """What the agent sees beside the thread: the customer's cart and recent orders."""
+    """What the agent sees beside the thread: the customer's cart and recent orders.
+
+    A guest's email is only what they typed until they confirm it: their orders (found by that
+    address) are shown once they have. Their cart is the one of the session they write from.
+    """
     if conversation.customer_id is not None:
         orders = Order.objects.filter(user_id=conversation.customer_id)
-    else:
+    elif conversation.email_verified:
         orders = Order.objects.filter(user__isnull=True, email__iexact=conversation.guest_email)
-    return CustomerContext(cart=customer_cart(conversation), orders=list(orders.order_by("-created_at")[:5]))
+    else:
+        orders = Order.objects.none()
+    return CustomerContext(
+        cart=customer_cart(conversation),
+        orders=list(orders.order_by("-created_at")[:5]),
+        email_verified=conversation.email_verified,
+    )
 
 
 @dataclass(frozen=True)

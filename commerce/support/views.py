@@ -1,17 +1,20 @@
 """Support pages: the customer's widget (/help/...) and the staff inbox (/support/...)."""
 
+import re
 from collections.abc import Callable
 from typing import Any
 
+from django.contrib import messages
 from django.core.validators import validate_email
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from commerce.accounts.models import User
 from commerce.accounts.permissions import role_required
 from commerce.cart.selectors import cart_summary
 from commerce.orders.selectors import order_for_viewer
+from project.clients import client_address
 from project.http import HtmxHttpRequest
 from realtime.pages import follow, page_topics_off
 
@@ -33,15 +36,24 @@ def _customer(request: HtmxHttpRequest) -> User | None:
 
 
 def _widget_context(request: HtmxHttpRequest, conversation: Conversation | None, **extra: Any) -> dict[str, Any]:
+    online = presence.agents_online()
     return {
         "conversation": conversation,
         "thread_messages": selectors.thread(conversation) if conversation else [],
-        "agents_online": bool(presence.presence_online()),
+        "agents_online": None if online is None else bool(online),  # None: not known (Redis is down)
         "needs_email": conversation is None and not request.user.is_authenticated,
         "max_length": BODY_MAX_LENGTH,
         "errors": {},
+        "client_key": services.client_key_new(),
         **extra,
     }
+
+
+def _agents_context() -> dict[str, Any]:
+    """The agents online, for the staff pages; "unknown" rather than an error while Redis is down."""
+    online = presence.agents_online()
+    agents = list(User.objects.filter(pk__in=online).order_by("first_name", "email")) if online else []
+    return {"agents": agents, "presence_unknown": online is None}
 
 
 @require_GET
@@ -83,17 +95,29 @@ def help_post(request: HtmxHttpRequest) -> HttpResponse:
     if request.session.session_key is None:
         request.session.save()
     session_key = request.session.session_key or ""
+    started = conversation is None
     try:
         services.body_clean(body)
         if errors:
             raise SupportError("")
-        services.rate_check(services.rate_key(customer, session_key))
-        started = conversation is None
-        if conversation is None:
-            conversation = services.conversation_for_customer(
-                customer=customer, guest_email=email, session_key=session_key
+        client_key = services.client_key_clean(request.POST.get("client_key", ""))
+        # The same form again (a retry after an error or a time-out, a double click): the message
+        # it stored is the answer, and nothing is stored or counted twice.
+        earlier = services.message_sent_before(
+            client_key=client_key, author=customer, from_staff=False, conversation=conversation, guest_email=email
+        )
+        if earlier is not None:
+            conversation = earlier.conversation
+        else:
+            services.rate_check_customer(user=customer, session_key=session_key, address=client_address(request))
+            conversation, _message = services.customer_message_post(
+                customer=customer,
+                conversation=conversation,
+                body=body,
+                guest_email=email,
+                session_key=session_key,
+                client_key=client_key,
             )
-        services.message_post(conversation=conversation, author=customer, from_staff=False, body=body)
     except SupportError as exc:
         if exc.message:
             errors["body"] = exc.message
@@ -104,6 +128,26 @@ def help_post(request: HtmxHttpRequest) -> HttpResponse:
         return redirect("support:help")
     conversation.refresh_from_db()
     return render(request, "support/_widget.html", _widget_context(request, conversation, refresh=started))
+
+
+@require_http_methods(["GET", "POST"])
+def email_check(request: HtmxHttpRequest, token: str) -> HttpResponse:
+    """The link emailed to a guest: a page that asks them to confirm (GET), and the confirmation (POST).
+
+    Confirming takes a click, not just the opening: mail scanners open the links in an email too.
+    """
+    check = selectors.email_check_from_link(token)
+    if check is None:
+        raise Http404("This link has expired. Write to us again from any page.")
+    conversation = check.conversation
+    if request.method == "POST":
+        services.conversation_email_confirm(conversation=conversation, email=check.email)
+        selectors.session_remember(request, conversation)
+        messages.success(request, "Thank you: your email address is confirmed.")
+        return redirect("support:help")
+    first = conversation.messages.filter(from_staff=False).order_by("pk").first()
+    context = {"conversation": conversation, "email": check.email, "first_message": first}
+    return render(request, "support/email_check.html", context)
 
 
 @require_POST
@@ -144,7 +188,7 @@ def inbox(request: HtmxHttpRequest) -> HttpResponse:
         "rows": selectors.inbox(agent=request.user, view=view),
         "view": view,
         "filters": [(key, label) for key, (label, _q) in selectors.INBOX_FILTERS.items()],
-        "agents": User.objects.filter(pk__in=presence.presence_online()),
+        **_agents_context(),
     }
     return render(request, "support/inbox.html", context)
 
@@ -154,6 +198,7 @@ def _thread_context(request: HtmxHttpRequest, conversation: Conversation, **extr
         "conversation": conversation,
         "canned": list(CannedReply.objects.all()),
         "max_length": BODY_MAX_LENGTH,
+        "client_key": services.client_key_new(),
         **extra,
     }
 
@@ -161,10 +206,9 @@ def _thread_context(request: HtmxHttpRequest, conversation: Conversation, **extr
 @agent_required
 @require_GET
 def conversation_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The thread and the customer beside it. Opening it marks nothing read: the page does, when the
+    thread is on screen (`conversation_seen`)."""
     conversation = get_object_or_404(Conversation.objects.select_related("customer", "assignee", "order"), pk=pk)
-    assert isinstance(request.user, User)  # noqa: S101 - agent_required guarantees it
-    services.mark_read(conversation_pk=conversation.pk, reader=request.user, staff=True)
-    conversation.refresh_from_db()
     context = selectors.customer_context(conversation)
     page_topics_off(request)
     follow(request, conversation.topic, "support.inbox")
@@ -179,9 +223,25 @@ def conversation_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             thread_messages=selectors.thread(conversation),
             context=context,
             cart_summary=cart_summary(context.cart),
-            agents=User.objects.filter(pk__in=presence.presence_online()),
+            **_agents_context(),
         ),
     )
+
+
+MESSAGE_PK = re.compile(r"[0-9]{1,18}")
+
+
+@agent_required
+@require_POST
+def conversation_seen(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    """The agent's page had the thread on screen up to message `up_to`: read for the team that far."""
+    conversation = get_object_or_404(Conversation.objects.only("pk"), pk=pk)
+    assert isinstance(request.user, User)  # noqa: S101 - agent_required guarantees it
+    up_to = request.POST.get("up_to", "")
+    if not MESSAGE_PK.fullmatch(up_to):
+        return HttpResponse("up_to: the last message the page shows, by number.", status=422, content_type="text/plain")
+    services.mark_read(conversation_pk=conversation.pk, reader=request.user, staff=True, up_to=int(up_to))
+    return HttpResponse(status=204)
 
 
 @agent_required
@@ -191,8 +251,16 @@ def conversation_reply(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     assert isinstance(request.user, User)  # noqa: S101 - agent_required guarantees it
     body = request.POST.get("body", "")
     try:
-        services.rate_check(services.rate_key(request.user, None))
-        services.message_post(conversation=conversation, author=request.user, from_staff=True, body=body)
+        services.body_clean(body)
+        client_key = services.client_key_clean(request.POST.get("client_key", ""))
+        earlier = services.message_sent_before(
+            client_key=client_key, author=request.user, from_staff=True, conversation=conversation
+        )
+        if earlier is None:  # else: the same form again, already stored
+            services.rate_check(services.rate_key(request.user, None))
+            services.message_post(
+                conversation=conversation, author=request.user, from_staff=True, body=body, client_key=client_key
+            )
     except SupportError as exc:
         context = _thread_context(request, conversation, error=exc.message, body=body)
         return render(request, "support/_reply_form.html", context, status=exc.status)

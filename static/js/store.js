@@ -88,6 +88,15 @@
     if (event.target && event.target.id === "live-refresh") liveRefresh();
   });
 
+  // Reconnecting: the ws extension's own "full-jitter" waits up to 64 s once a few tries failed (a
+  // Redis outage), so a page could stay silent for a minute after the store is whole again. Here
+  // the wait doubles from half a second up to LIVE_RETRY_MAX_MS, jittered so pages spread out.
+  var LIVE_RETRY_MAX_MS = 8000;
+  htmx.config.wsReconnectDelay = function (retryCount) {
+    var ceiling = Math.min(LIVE_RETRY_MAX_MS, 500 * Math.pow(2, retryCount));
+    return ceiling / 2 + Math.random() * ceiling / 2;
+  };
+
   // The live socket's state, for people (the header dot) and for tests (body[data-live]).
   document.addEventListener("htmx:wsOpen", function () { document.body.setAttribute("data-live", "open"); });
   document.addEventListener("htmx:wsClose", function (event) {

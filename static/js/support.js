@@ -41,10 +41,36 @@
   }
   function markSeen() {
     var thread = visibleThread();
-    var pk = thread && thread.getAttribute("data-conversation");
+    if (!thread) return;
+    if (thread.id === "conversation-messages") { postSeen(thread); return; }
+    var pk = thread.getAttribute("data-conversation");
     if (pk) send({ type: "seen", topic: "conversation." + pk });
   }
+  // The agent's thread: opening the page marks nothing read; the page says, over HTTP (so it
+  // works without the socket too), how far the thread it shows goes, once that is on screen.
+  var seenUpTo = 0;
+  function postSeen(thread) {
+    var holder = document.querySelector("[data-seen-url]");
+    if (!holder) return;
+    var upTo = 0;
+    Array.prototype.forEach.call(thread.querySelectorAll("[data-message]"), function (el) {
+      upTo = Math.max(upTo, parseInt(el.getAttribute("data-message"), 10) || 0);
+    });
+    if (upTo <= seenUpTo) return;
+    var before = seenUpTo;
+    seenUpTo = upTo;
+    var headers;
+    try { headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}"); } catch (e) { headers = {}; }
+    fetch(holder.getAttribute("data-seen-url"), {
+      method: "POST", credentials: "same-origin", headers: headers, body: new URLSearchParams({ up_to: String(upTo) })
+    }).then(function (response) {
+      if (!response.ok && seenUpTo === upTo) seenUpTo = before;  // say it again next time
+    }, function () {
+      if (seenUpTo === upTo) seenUpTo = before;
+    });
+  }
   document.addEventListener("visibilitychange", markSeen);
+  document.addEventListener("DOMContentLoaded", markSeen);
   document.addEventListener("htmx:oobAfterSwap", function (event) {
     var target = event.detail && event.detail.target;
     if (!target || !target.id) return;

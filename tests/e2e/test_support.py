@@ -74,3 +74,38 @@ def test_a_reply_while_the_panel_is_closed_shows_an_unread_badge(browser: Browse
         expect(shopper.locator("#support-unread")).to_be_hidden(timeout=LIVE)
     finally:
         context.close()
+
+
+def test_the_inbox_unread_count_clears_once_an_agent_has_the_thread_on_screen(
+    browser: Browser, live_url, transactional_db
+):
+    from commerce.support import services
+    from commerce.support.models import Conversation
+
+    sam = UserFactory(email="sam@example.com")
+    agent_user = UserFactory(email="sky@example.com", password="sky-pass-123", first_name="Sky", is_staff=True)
+    agent_user.groups.add(Group.objects.get_or_create(name="support")[0])
+    conversation = services.conversation_for_customer(customer=sam)
+    services.message_post(conversation=conversation, author=sam, from_staff=False, body="Is the Dune Tee back?")
+    context = browser.new_context(base_url=live_url, viewport={"width": 1280, "height": 900})
+    try:
+        inbox, thread = context.new_page(), context.new_page()
+        sign_in(inbox, "sky@example.com", "sky-pass-123")
+        inbox.goto("/support/")
+        wait_for_socket(inbox)
+        row = inbox.locator(f"#inbox-{conversation.pk}")
+        expect(row.locator(".inbox-row__unread")).to_have_text("1 unread")
+
+        # The thread opened in another tab: on screen, so the page says it was seen.
+        with thread.expect_response(lambda r: r.url.endswith(f"/support/c/{conversation.pk}/seen/")) as seen:
+            thread.goto(f"/support/c/{conversation.pk}/")
+        assert seen.value.status == 204
+        expect(thread.locator("#conversation-messages")).to_contain_text("Is the Dune Tee back?")
+
+        expect(row.locator(".inbox-row__unread")).to_have_count(0, timeout=LIVE)  # pushed to the open inbox
+        inbox.reload()
+        expect(inbox.locator(f"#inbox-{conversation.pk}")).to_contain_text("Is the Dune Tee back?")
+        expect(inbox.locator(f"#inbox-{conversation.pk} .inbox-row__unread")).to_have_count(0)
+        assert Conversation.objects.get(pk=conversation.pk).staff_read_id == conversation.messages.get().pk
+    finally:
+        context.close()

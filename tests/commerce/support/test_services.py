@@ -187,8 +187,80 @@ class TestUnreadReplyNotifications:
 
         services.replies_notify(now=self.later(settings))
 
-        row = Notification.objects.get()
+        row = Notification.objects.get(event="support_reply")
         link = next(w for w in row.body_text.split() if w.startswith("https://shop.example.com/help/c/"))
         response = client.get(link.removeprefix("https://shop.example.com"), follow=True)
         assert response.status_code == 200
         assert "Hello guest" in response.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_first_message_sent_twice_at_once_is_stored_once():
+    """A guest's first message, the form sent twice at the same moment (two sessions, no conversation
+    yet): the client key is unique, so the second waits for the first and answers with its message."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    both_ready = threading.Barrier(2)
+
+    def send(session_key: str):  # type: ignore[no-untyped-def]
+        both_ready.wait(timeout=10)
+        try:
+            return services.customer_message_post(
+                customer=None,
+                conversation=None,
+                body="Is the Dune Tee back?",
+                guest_email="guest@example.com",
+                session_key=session_key,
+                client_key="c" * 24,
+            )
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(2) as pool:
+        results = [future.result(timeout=30) for future in [pool.submit(send, key) for key in ("s1", "s2")]]
+
+    assert Message.objects.count() == 1
+    assert Conversation.objects.count() == 1
+    assert results[0][1].pk == results[1][1].pk == Message.objects.get().pk
+
+
+def test_confirming_a_guests_email_is_once_and_for_their_address_only():
+    conversation = services.conversation_for_customer(customer=None, guest_email="Guest@Example.com", session_key="k")
+
+    assert services.conversation_email_confirm(conversation=conversation, email="mallory@example.com") is False
+    assert services.conversation_email_confirm(conversation=conversation, email="guest@example.com") is True
+    assert services.conversation_email_confirm(conversation=conversation, email="guest@example.com") is False
+    conversation.refresh_from_db()
+    assert conversation.email_verified
+
+
+def test_starting_a_guest_conversation_writes_one_confirmation_email(settings, django_capture_on_commit_callbacks):
+    settings.SITE_URL = "https://shop.example.com"
+    with django_capture_on_commit_callbacks(execute=True):
+        conversation = services.conversation_for_customer(
+            customer=None, guest_email="guest@example.com", session_key="k"
+        )
+
+    row = Notification.objects.get()
+    assert (row.event, row.channel, row.recipient) == ("support_email_check", "email", "guest@example.com")
+    assert row.subject == "Confirm your email address for Live Store support"
+    assert "https://shop.example.com/help/email/" in row.body_text
+    assert [m.to for m in mail.outbox] == [["guest@example.com"]]
+    assert not conversation.email_verified
+
+
+def test_one_confirmation_email_per_address_in_a_while_and_it_confirms_the_sessions_conversations():
+    """Anyone can type anyone's address: starting conversation after conversation sends it one email."""
+    first = services.conversation_for_customer(customer=None, guest_email="guest@example.com", session_key="k1")
+    second = services.conversation_for_customer(customer=None, guest_email="Guest@example.com", session_key="k1")
+    elsewhere = services.conversation_for_customer(customer=None, guest_email="guest@example.com", session_key="k2")
+
+    assert Notification.objects.filter(event="support_email_check").count() == 1
+
+    assert services.conversation_email_confirm(conversation=first, email="guest@example.com") is True
+    confirmed = {c.pk for c in Conversation.objects.all() if c.email_verified}
+    assert confirmed == {first.pk, second.pk}  # the same session's; not another browser's
+    assert elsewhere.pk not in confirmed
