@@ -121,8 +121,10 @@ class LiveConsumer(AsyncWebsocketConsumer):
         return True
 
     async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
-        """Close from the server end; 1013 reaches the page under Daphne too (see close_daphne_socket)."""
-        if code == CLOSE_TRY_AGAIN_LATER and close_daphne_socket(self, CLOSE_TRY_AGAIN_LATER):
+        """Close from the server end; the standard codes (1008, 1009, 1013) reach the page under Daphne too,
+        whose ASGI close sends only 1000 and 3000-4999 (see close_daphne_socket)."""
+        standard = isinstance(code, int) and not isinstance(code, bool) and 1000 < code < 3000
+        if standard and close_daphne_socket(self, int(code)):
             return
         await super().close(code=code, reason=reason)
 

@@ -253,3 +253,33 @@ def test_one_address_holds_at_most_the_limit_of_sockets(daphne, transactional_db
         if r.get("message") == "live socket refused: too many open from one address"
     ]
     assert [r["address"] for r in refusals][:1] == ["127.0.0.1"]
+
+
+def drain(page: ClientConnection) -> None:
+    while True:
+        page.recv(timeout=10)
+
+
+@pytest.mark.parametrize(
+    ("settings_env", "messages", "code"),
+    [
+        ({"REALTIME_MAX_INBOUND_BYTES": "64"}, ["x" * 65], 1009),  # message too big
+        ({"REALTIME_INBOUND_RATE": "0.01", "REALTIME_INBOUND_BURST": "2"}, ['{"type": "ping"}'] * 4, 1008),  # too many
+    ],
+)
+def test_a_socket_closed_for_what_it_sent_gets_the_standard_code(
+    daphne, transactional_db, settings_env, messages, code
+):
+    """Daphne's ASGI close sends only 1000 and 3000-4999: the standard codes go out another way."""
+    server = daphne(**settings_env)
+    port = int(server.url.rsplit(":", 1)[1])
+    variant = VariantFactory(stock=2)
+    path, session_key = live_path(f"stock.{variant.pk}")
+    with reading_client(port, path, session_key) as page:
+        assert 'data-stock="2"' in str(page.recv(timeout=10))
+        for message in messages:
+            page.send(message)
+        with pytest.raises(ConnectionClosed) as closed:
+            drain(page)  # pongs, then the close
+        assert closed.value.rcvd is not None
+        assert closed.value.rcvd.code == code
