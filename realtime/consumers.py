@@ -8,9 +8,10 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import DEFAULT_CHANNEL_LAYER
 from django.conf import settings
 
-from . import inbound, topics
+from . import closing, inbound, topics
 from .hub import hub
 from .metrics import LIVE_SOCKETS
 
@@ -32,6 +33,17 @@ def _snapshots(names: list[str]) -> list[str]:
     return fragments
 
 
+def _user_pk(scope: dict[str, Any]) -> int | None:
+    user = scope.get("user")
+    return user.pk if user is not None and user.is_authenticated else None
+
+
+@database_sync_to_async
+def _still_allowed(scope: dict[str, Any], names: list[str]) -> list[str]:
+    """The token's topics this socket's viewer may follow now (a token outlives roles and carts)."""
+    return topics.allowed_topics(topics.SocketViewer(user=scope.get("user"), session=scope["session"]), names)
+
+
 class LiveConsumer(AsyncWebsocketConsumer):
     """Follow the topics a signed token names, send their current state; the hub sends the pushes."""
 
@@ -42,9 +54,18 @@ class LiveConsumer(AsyncWebsocketConsumer):
     backlog: list[str]
     ready = False  # accepted and the snapshot sent: the hub sends straight to it
     counted = False  # in the open-sockets gauge
+    live_groups: list[str]  # channel-layer groups joined, to be closed through (realtime/closing.py)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        # A signed-in user's socket takes a channel (its groups close it on sign-out or a lost role);
+        # a guest's socket, most sockets, stays without one.
+        if _user_pk(scope) is not None:
+            self.channel_layer_alias = DEFAULT_CHANNEL_LAYER
+        await super().__call__(scope, receive, send)
 
     async def connect(self) -> None:
         self.topics_joined = []
+        self.live_groups = []
         self.backlog = []
         self.allowance = float(settings.REALTIME_INBOUND_BURST)
         self.last_check = time.monotonic()
@@ -62,10 +83,17 @@ class LiveConsumer(AsyncWebsocketConsumer):
             logger.info("live socket refused", extra={"reason": str(exc)})
             await self.close(code=CLOSE_FORBIDDEN)
             return
+        given, names = names, await _still_allowed(self.scope, names)
+        if given and not names:
+            logger.info("live socket refused", extra={"reason": "no topic still allowed"})
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
         try:
+            await self._join_groups()
             await hub.join(names, self)
         except Exception as exc:  # Redis is down: the page still works, just not live
             logger.warning("live socket could not join its topics", extra={"error": repr(exc)})
+            await self._leave_groups()
             await self.close(code=CLOSE_TRY_AGAIN_LATER)
             return
         self.topics_joined = names
@@ -88,6 +116,32 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if self.topics_joined:
             await hub.leave(self.topics_joined, self)
             self.topics_joined = []
+        await self._leave_groups()
+
+    async def _join_groups(self) -> None:
+        """A signed-in user's socket can be closed by user (a role withdrawn) and by session (signed out)."""
+        user_pk = _user_pk(self.scope)
+        session = self.scope.get("session")
+        if user_pk is None or self.channel_layer is None:
+            return
+        groups = [closing.user_group(user_pk)]
+        if session is not None and session.session_key:
+            groups.append(closing.session_group(session.session_key))
+        for group in groups:
+            self.live_groups.append(group)
+            await self.channel_layer.group_add(group, self.channel_name)
+
+    async def _leave_groups(self) -> None:
+        groups, self.live_groups = getattr(self, "live_groups", []), []
+        for group in groups:
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except Exception as exc:  # the layer is gone; so is the subscription
+                logger.warning("live socket could not leave a group", extra={"error": repr(exc)})
+
+    async def live_close(self, event: dict[str, Any]) -> None:
+        """Sent to a group (realtime.closing.close_group): signed out, or a role withdrawn."""
+        await self.close(code=int(event.get("code") or CLOSE_FORBIDDEN))
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Only small ephemeral signals come this way; writes go over HTTP."""

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -12,6 +14,7 @@ from commerce.cart.services import cart_adopt_on_login
 from commerce.orders.selectors import orders_of
 
 from .forms import SignupForm
+from .live import sockets_close_for_session
 from .models import User
 
 
@@ -34,6 +37,17 @@ class LoginView(auth_views.LoginView):
         guest_cart_pk = self.request.session.get("cart_pk")
         response = super().form_valid(form)
         _adopt_cart(self.request, form.get_user(), guest_cart_pk)
+        return response
+
+
+class LogoutView(auth_views.LogoutView):
+    """Sign out, and close this browser session's live sockets (every tab, every process)."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        session_key = request.session.session_key  # logging out flushes the session: read it first
+        response = super().post(request, *args, **kwargs)
+        if session_key:
+            sockets_close_for_session(session_key)
         return response
 
 

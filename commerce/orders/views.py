@@ -94,7 +94,11 @@ def place(request: HtmxHttpRequest) -> HttpResponseBase:
 @require_GET
 def order_detail(request: HtmxHttpRequest, number: str) -> HttpResponse:
     """The order, its status (`#order-status`) and its timeline."""
-    order = selectors.order_for_viewer(request, number, token=request.GET.get("k"))
+    token = request.GET.get("k")
+    order = selectors.order_for_viewer(request, number, token=token)
+    if order.user_id is None and selectors.token_grants(token, order.number):
+        # The link is proof once; the session remembers it, so the live topic's re-checks hold too.
+        selectors.session_remember_order(request, order)
     follow(request, f"order.{order.pk}")
     context = {
         "order": order,

@@ -171,7 +171,7 @@ def conversation_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     conversation.refresh_from_db()
     context = selectors.customer_context(conversation)
     page_topics_off(request)
-    follow(request, conversation.topic, "support.inbox")
+    follow(request, conversation.staff_topic, "support.inbox")
     if context.cart is not None:
         follow(request, f"cart.{context.cart.pk}")
     return render(

@@ -42,7 +42,9 @@
   function markSeen() {
     var thread = visibleThread();
     var pk = thread && thread.getAttribute("data-conversation");
-    if (pk) send({ type: "seen", topic: "conversation." + pk });
+    // An agent's thread page follows the staff side of the conversation; the customer's widget, their own.
+    var prefix = thread && thread.id === "conversation-messages" ? "conversation_staff." : "conversation.";
+    if (pk) send({ type: "seen", topic: prefix + pk });
   }
   document.addEventListener("visibilitychange", markSeen);
   document.addEventListener("htmx:oobAfterSwap", function (event) {
