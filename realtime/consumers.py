@@ -8,11 +8,12 @@ from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import DEFAULT_CHANNEL_LAYER
 from django.conf import settings
 
 from project.clients import scope_client_address
 
-from . import inbound, topics
+from . import closing, inbound, topics
 from .address_slots import address_slots
 from .hub import close_daphne_socket, hub
 from .metrics import LIVE_SOCKETS, LIVE_SOCKETS_CLOSED
@@ -35,6 +36,17 @@ def _snapshots(names: list[str]) -> list[str]:
     return fragments
 
 
+def _user_pk(scope: dict[str, Any]) -> int | None:
+    user = scope.get("user")
+    return user.pk if user is not None and user.is_authenticated else None
+
+
+@database_sync_to_async
+def _still_allowed(scope: dict[str, Any], names: list[str]) -> list[str]:
+    """The token's topics this socket's viewer may follow now (a token outlives roles and carts)."""
+    return topics.allowed_topics(topics.SocketViewer(user=scope.get("user"), session=scope["session"]), names)
+
+
 class LiveConsumer(AsyncWebsocketConsumer):
     """Follow the topics a signed token names, send their current state; the hub sends the pushes."""
 
@@ -46,9 +58,18 @@ class LiveConsumer(AsyncWebsocketConsumer):
     ready = False  # accepted and the snapshot sent: the hub sends straight to it
     counted = False  # in the open-sockets gauge
     address: str | None = None  # the client address whose slot this socket holds
+    live_groups: list[str]  # channel-layer groups joined, to be closed through (realtime/closing.py)
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        # A signed-in user's socket takes a channel (its groups close it on sign-out or a lost role);
+        # a guest's socket, most sockets, stays without one.
+        if _user_pk(scope) is not None:
+            self.channel_layer_alias = DEFAULT_CHANNEL_LAYER
+        await super().__call__(scope, receive, send)
 
     async def connect(self) -> None:
         self.topics_joined = []
+        self.live_groups = []
         self.backlog = []
         self.allowance = float(settings.REALTIME_INBOUND_BURST)
         self.last_check = time.monotonic()
@@ -76,6 +97,16 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         self.address = address
         try:
+            # Before the access check: a role withdrawn while it runs still reaches this socket.
+            await self._join_groups()
+            given = names
+            if not all(topics.is_public(name) for name in names):  # public ones cost no check (and no thread)
+                names = await _still_allowed(self.scope, names)
+            if given and not names:
+                logger.info("live socket refused", extra={"reason": "no topic still allowed"})
+                await self._leave()
+                await self.close(code=CLOSE_FORBIDDEN)
+                return
             await hub.join(names, self)
         except Exception as exc:  # Redis is down: the page still works, just not live
             logger.warning("live socket could not join its topics", extra={"error": repr(exc)})
@@ -123,8 +154,12 @@ class LiveConsumer(AsyncWebsocketConsumer):
     async def close(self, code: int | bool | None = None, reason: str | None = None) -> None:
         """Close from the server end; the standard codes (1008, 1009, 1013) reach the page under Daphne too,
         whose ASGI close sends only 1000 and 3000-4999 (see close_daphne_socket)."""
-        standard = isinstance(code, int) and not isinstance(code, bool) and 1000 < code < 3000
-        if standard and close_daphne_socket(self, int(code)):
+        if (
+            isinstance(code, int)
+            and not isinstance(code, bool)
+            and 1000 < code < 3000
+            and close_daphne_socket(self, code)
+        ):
             return
         await super().close(code=code, reason=reason)
 
@@ -142,6 +177,32 @@ class LiveConsumer(AsyncWebsocketConsumer):
             self.address = None
         self.topics_joined = []
         await hub.leave_all(self)
+        await self._leave_groups()
+
+    async def _join_groups(self) -> None:
+        """A signed-in user's socket can be closed by user (a role withdrawn) and by session (signed out)."""
+        user_pk = _user_pk(self.scope)
+        session = self.scope.get("session")
+        if user_pk is None or self.channel_layer is None:
+            return
+        groups = [closing.user_group(user_pk)]
+        if session is not None and session.session_key:
+            groups.append(closing.session_group(session.session_key))
+        for group in groups:
+            self.live_groups.append(group)
+            await self.channel_layer.group_add(group, self.channel_name)
+
+    async def _leave_groups(self) -> None:
+        groups, self.live_groups = getattr(self, "live_groups", []), []
+        for group in groups:
+            try:
+                await self.channel_layer.group_discard(group, self.channel_name)
+            except Exception as exc:  # the layer is gone; so is the subscription
+                logger.warning("live socket could not leave a group", extra={"error": repr(exc)})
+
+    async def live_close(self, event: dict[str, Any]) -> None:
+        """Sent to a group (realtime.closing.close_group): signed out, or a role withdrawn."""
+        await self.close(code=int(event.get("code") or CLOSE_FORBIDDEN))
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         """Only small ephemeral signals come this way; writes go over HTTP."""

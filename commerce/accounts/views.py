@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -18,6 +20,7 @@ from project.throttle import Throttled, throttle
 from . import services
 from .errors import AccountError
 from .forms import SignupForm
+from .live import sockets_close_for_session
 from .models import User
 
 # Accounts made from a sign-up link are signed in directly, not through authenticate().
@@ -49,6 +52,17 @@ class LoginView(auth_views.LoginView):
         guest_cart_pk = self.request.session.get("cart_pk")
         response = super().form_valid(form)
         _adopt_cart(self.request, form.get_user(), guest_cart_pk)
+        return response
+
+
+class LogoutView(auth_views.LogoutView):
+    """Sign out, and close this browser session's live sockets (every tab, every process)."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        session_key = request.session.session_key  # logging out flushes the session: read it first
+        response = super().post(request, *args, **kwargs)
+        if session_key:
+            sockets_close_for_session(session_key)
         return response
 
 

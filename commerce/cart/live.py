@@ -3,7 +3,6 @@
 from django.conf import settings
 from django.http import HttpRequest
 from django.template.loader import render_to_string
-from django.utils.crypto import salted_hmac
 
 from realtime import pages, topics
 from realtime.broadcast import publish_on_commit
@@ -46,7 +45,7 @@ def owner_topic(*, user_pk: int | None, session_key: str | None) -> str | None:
         return f"user.{user_pk}"
     if not session_key:
         return None
-    return f"visitor.{salted_hmac('realtime.visitor', session_key).hexdigest()[:32]}"
+    return f"visitor.{topics.digest(session_key, purpose='visitor')}"
 
 
 def cart_created_publish(*, user_pk: int | None, session_key: str | None) -> None:
@@ -69,8 +68,30 @@ def page_topics(request: HttpRequest) -> list[str]:
     return [*followed, f"cart.{cart.pk}"] if cart else followed
 
 
+# --- Who may follow what (matches cart_for_request, and the support thread page) ----------------
+
+
+def cart_allowed(viewer: topics.Viewer, key: str) -> bool:
+    """The viewer's own cart; agents may follow any (the support thread shows the customer's cart)."""
+    if not key.isdigit():
+        return False
+    user = viewer.user
+    if user.is_authenticated:
+        return Cart.objects.filter(pk=int(key), user_id=user.pk).exists() or user.in_role("support")
+    return str(viewer.session.get(SESSION_KEY)) == key and Cart.objects.filter(pk=int(key), user__isnull=True).exists()
+
+
+def user_allowed(viewer: topics.Viewer, key: str) -> bool:
+    return bool(viewer.user.is_authenticated) and str(viewer.user.pk) == key
+
+
+def visitor_allowed(viewer: topics.Viewer, key: str) -> bool:
+    session_key = viewer.session.session_key
+    return bool(session_key) and owner_topic(user_pk=None, session_key=session_key) == f"visitor.{key}"
+
+
 def register() -> None:
-    topics.register("cart", cart_snapshot)
-    topics.register("user", lambda key: None)
-    topics.register("visitor", lambda key: None)
+    topics.register("cart", cart_snapshot, allowed=cart_allowed)
+    topics.register("user", lambda key: None, allowed=user_allowed)
+    topics.register("visitor", lambda key: None, allowed=visitor_allowed)
     pages.add_page_topics(page_topics)

@@ -42,4 +42,4 @@ def stock_publish(variant_pks: list[int]) -> None:
 
 
 def register() -> None:
-    topics.register("stock", stock_snapshot)
+    topics.register("stock", stock_snapshot, allowed=topics.public)

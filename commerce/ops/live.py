@@ -99,7 +99,13 @@ def stock_changed(variant_pks: list[int]) -> None:
     _panels_on_commit()
 
 
+def dashboard_allowed(viewer: topics.Viewer, key: str) -> bool:
+    """Staff in the ops role, as the dashboard page requires."""
+    user = viewer.user
+    return key == "dashboard" and bool(user.is_authenticated) and bool(user.in_role("ops"))
+
+
 def register() -> None:
-    topics.register("ops", dashboard_snapshot, push=dashboard_push)
+    topics.register("ops", dashboard_snapshot, push=dashboard_push, allowed=dashboard_allowed)
     on_order_change(order_changed)
     on_stock_change(stock_changed)

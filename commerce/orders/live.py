@@ -8,6 +8,7 @@ from realtime import broadcast, topics
 from realtime.hub import has_followers
 
 from .models import Order
+from .selectors import can_view
 
 OrderListener = Callable[[Order, str], None]
 # Other areas that follow orders (the ops dashboard) register here, so orders imports none of them.
@@ -49,5 +50,11 @@ def order_publish(order: Order, *, kind: str) -> None:
         listener(order, kind)
 
 
+def order_allowed(viewer: topics.Viewer, key: str) -> bool:
+    """As the order page decides: the owner, staff, the guest session that placed it or opened its link."""
+    order = Order.objects.filter(pk=int(key)).only("pk", "number", "user_id").first() if key.isdigit() else None
+    return order is not None and can_view(viewer, order)
+
+
 def register() -> None:
-    topics.register("order", order_snapshot)
+    topics.register("order", order_snapshot, allowed=order_allowed)

@@ -6,6 +6,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest
 
 from commerce.accounts.models import User
+from realtime.topics import Viewer
 
 from .models import Order, OrderEvent
 
@@ -22,7 +23,8 @@ def order_access_url(order: Order) -> str:
     return f"{order.get_absolute_url()}?k={order_access_token(order)}"
 
 
-def _token_grants(token: str | None, number: str) -> bool:
+def token_grants(token: str | None, number: str) -> bool:
+    """Whether `token` is the signed link of order `number`."""
     if not token:
         return False
     try:
@@ -45,18 +47,24 @@ def link_expired(token: str | None, number: str) -> bool:
 
 
 def session_remember_order(request: HttpRequest, order: Order) -> None:
-    numbers = list(request.session.get(SESSION_KEY, []))[-19:]
-    request.session[SESSION_KEY] = [*numbers, order.number]
+    """This browser session may view the order from now on (a guest's checkout, or its signed link opened)."""
+    numbers = list(request.session.get(SESSION_KEY, []))
+    if order.number in numbers:
+        return
+    request.session[SESSION_KEY] = [*numbers[-19:], order.number]
 
 
-def can_view(request: HttpRequest, order: Order, *, token: str | None = None) -> bool:
-    """The owner, staff, the guest session that placed it, or the holder of its signed link."""
+def can_view(request: Viewer, order: Order, *, token: str | None = None) -> bool:
+    """The owner, staff, the guest session that placed it or opened its link, or the holder of its signed link.
+
+    `request` may be a socket's viewer (user and session) as well: the live topic `order.<pk>` asks the same.
+    """
     user = request.user
     if user.is_authenticated and (user.is_staff or order.user_id == user.pk):
         return True
     if order.user_id is None and order.number in request.session.get(SESSION_KEY, []):
         return True
-    return _token_grants(token, order.number)
+    return token_grants(token, order.number)
 
 
 def order_for_viewer(request: HttpRequest, number: str, *, token: str | None = None) -> Order:

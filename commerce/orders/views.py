@@ -105,6 +105,9 @@ def order_detail(request: HtmxHttpRequest, number: str) -> HttpResponse:
             form = OrderLookupForm(initial={"number": number.upper()})
             return render(request, "orders/link_expired.html", {"form": form}, status=410)
         raise
+    if order.user_id is None and selectors.token_grants(token, order.number):
+        # The link is proof once; the session remembers it, so the live topic's re-checks hold too.
+        selectors.session_remember_order(request, order)
     follow(request, f"order.{order.pk}")
     context = {
         "order": order,

@@ -1,9 +1,11 @@
-"""Live support: what is pushed to `conversation.<pk>` and `support.inbox`, and the socket signals.
+"""Live support: what is pushed to `conversation.<pk>`, `conversation_staff.<pk>` and `support.inbox`,
+and the socket signals.
 
-One fragment per event serves both sides: the customer's widget keeps the parts aimed at its
-ids (`#support-messages`, `#support-unread`, `#typing-staff-<pk>`), the agent's thread the
-parts aimed at its own (`#conversation-messages`, `#typing-customer-<pk>`); a page drops parts
-it has no target for (static/js/store.js).
+Each event renders two fragments: the customer's (`conversation.<pk>`, followed by the customer's
+pages: their widget's ids `#support-messages`, `#support-unread`, `#typing-staff-<pk>`) and the
+staff's (`conversation_staff.<pk>`, followed by the agent's thread page only: `#conversation-messages`,
+the assign/close controls, agents' names and emails, `#typing-customer-<pk>`). Nothing meant for
+staff is ever pushed on the customer's topic.
 """
 
 from django.core.cache import cache
@@ -19,37 +21,55 @@ from .models import Conversation, Message
 
 INBOX_TOPIC = "support.inbox"
 TYPING_THROTTLE_SECONDS = 2
+CUSTOMER, STAFF = "customer", "staff"
 
 
-def _marks(conv: Conversation) -> str:
+def _marks(conv: Conversation, side: str) -> str:
+    """The customer's unread badge and "Seen by support"; or, for staff, "Seen by the customer"."""
     from .selectors import customer_unread
 
-    return render_to_string("support/_marks.html", {"conversation": conv, "unread": customer_unread(conv), "oob": True})
+    unread = customer_unread(conv) if side == CUSTOMER else 0
+    return render_to_string("support/_marks.html", {"conversation": conv, "unread": unread, "oob": True, "side": side})
 
 
-def message_fragment(conv: Conversation, message: Message) -> str:
-    context = {"conversation": conv, "message": message, "push": True, "oob": True}
-    # The header and the marks too (the first reply assigns the agent), in the same push.
-    return (
+def _typing_cleared(conv: Conversation, *, writer: str) -> str:
+    return render_to_string("support/_typing.html", {"conversation": conv, "side": writer})
+
+
+def customer_message_fragment(conv: Conversation, message: Message) -> str:
+    context = {"conversation": conv, "message": message, "push": True, "oob": True, "viewer": CUSTOMER}
+    html = render_to_string("support/_push_message.html", context) + _marks(conv, CUSTOMER)
+    return html + (_typing_cleared(conv, writer=STAFF) if message.from_staff else "")
+
+
+def staff_message_fragment(conv: Conversation, message: Message) -> str:
+    context = {"conversation": conv, "message": message, "push": True, "oob": True, "viewer": STAFF}
+    # The header too (the first reply assigns the agent), in the same push.
+    html = (
         render_to_string("support/_push_message.html", context)
         + render_to_string("support/_meta.html", context)
-        + _marks(conv)
-        + render_to_string(
-            "support/_typing.html", {"conversation": conv, "side": "staff" if message.from_staff else "customer"}
-        )
+        + _marks(conv, STAFF)
     )
+    return html + ("" if message.from_staff else _typing_cleared(conv, writer=CUSTOMER))
 
 
-def thread_fragment(conv: Conversation) -> str:
-    """Both views of the whole thread, swapped in place: the reconnect snapshot."""
+def customer_thread_fragment(conv: Conversation) -> str:
+    """The customer's view of the whole thread, swapped in place: the reconnect snapshot."""
+    from .selectors import thread
+
+    context = {"conversation": conv, "thread_messages": thread(conv), "oob": True, "push": True}
+    return render_to_string("support/_customer_thread.html", context) + _marks(conv, CUSTOMER)
+
+
+def staff_thread_fragment(conv: Conversation) -> str:
+    """The agent's view of the whole thread and its header, swapped in place: the reconnect snapshot."""
     from .selectors import thread
 
     context = {"conversation": conv, "thread_messages": thread(conv), "oob": True, "push": True}
     return (
-        render_to_string("support/_customer_thread.html", context)
-        + render_to_string("support/_staff_thread.html", context)
+        render_to_string("support/_staff_thread.html", context)
         + render_to_string("support/_meta.html", context)
-        + _marks(conv)
+        + _marks(conv, STAFF)
     )
 
 
@@ -79,19 +99,22 @@ def conversation_started_publish(conv: Conversation) -> None:
 
 
 def message_publish(conv: Conversation, message: Message) -> None:
-    publish_on_commit(conv.topic, message_fragment(conv, message), part=f"message.{message.pk}")
+    part = f"message.{message.pk}"
+    publish_on_commit(conv.topic, customer_message_fragment(conv, message), part=part)
+    publish_on_commit(conv.staff_topic, staff_message_fragment(conv, message), part=part)
     publish_on_commit(INBOX_TOPIC, inbox_row_fragment(conv.pk, to_top=True), part=f"row.{conv.pk}")
 
 
 def read_publish(conv: Conversation) -> None:
-    publish_on_commit(conv.topic, _marks(conv), part="marks")
+    publish_on_commit(conv.topic, _marks(conv, CUSTOMER), part="marks")
+    publish_on_commit(conv.staff_topic, _marks(conv, STAFF), part="marks")
     publish_on_commit(INBOX_TOPIC, inbox_row_fragment(conv.pk, to_top=False), part=f"row.{conv.pk}")
 
 
 def conversation_publish(conv: Conversation) -> None:
-    """Status or assignee changed: the agent's thread header and the inbox row."""
+    """Status or assignee changed: the agent's thread header and the inbox row (staff only)."""
     publish_on_commit(
-        conv.topic,
+        conv.staff_topic,
         render_to_string("support/_meta.html", {"conversation": conv, "oob": True, "push": True}),
         part="meta",
     )
@@ -101,13 +124,20 @@ def conversation_publish(conv: Conversation) -> None:
 # --- Snapshots -------------------------------------------------------------------------
 
 
+def _conversation(key: str) -> Conversation | None:
+    if not key.isdigit():
+        return None
+    return Conversation.objects.select_related("customer", "assignee", "order").filter(pk=int(key)).first()
+
+
 def conversation_snapshot(key: str) -> str | None:
-    conv = (
-        Conversation.objects.select_related("customer", "assignee", "order").filter(pk=int(key)).first()
-        if key.isdigit()
-        else None
-    )
-    return thread_fragment(conv) if conv else None
+    conv = _conversation(key)
+    return customer_thread_fragment(conv) if conv else None
+
+
+def conversation_staff_snapshot(key: str) -> str | None:
+    conv = _conversation(key)
+    return staff_thread_fragment(conv) if conv else None
 
 
 def inbox_snapshot(key: str) -> str | None:
@@ -118,42 +148,50 @@ def inbox_snapshot(key: str) -> str | None:
 # --- Socket signals ----------------------------------------------------------------------
 
 
-def _conversation_pk(topic: str | None) -> int | None:
-    key = (topic or "").removeprefix("conversation.")
-    return int(key) if key.isdigit() else None
+def _side_and_pk(signal: inbound.Inbound) -> tuple[str, int] | None:
+    """Which side a signal speaks for, from the topic it names (one of the socket's own), and the conversation.
 
+    The staff topic was only given to agents; an agent's role is checked again all the same, since a
+    staff "seen" mark holds back the customer's reply emails.
+    """
+    prefix, _, key = (signal.topic or "").partition(".")
+    if not key.isdigit() or prefix not in {"conversation", "conversation_staff"}:
+        return None
+    if prefix == "conversation_staff":
+        from .selectors import is_agent
 
-def _is_agent(user: object) -> bool:
-    from .selectors import is_agent
-
-    return is_agent(user)
+        return (STAFF, int(key)) if is_agent(signal.user) else None
+    return CUSTOMER, int(key)
 
 
 def on_typing(signal: inbound.Inbound) -> None:
-    pk = _conversation_pk(signal.topic)
-    if pk is None:
+    found = _side_and_pk(signal)
+    if found is None:
         return
-    side = "staff" if _is_agent(signal.user) else "customer"
+    side, pk = found
     if not cache.add(f"support:typing:{pk}:{side}", 1, timeout=TYPING_THROTTLE_SECONDS):
         return  # said a moment ago
-    html = render_to_string("support/_typing.html", {"conversation": Conversation(pk=pk), "side": side, "typing": True})
-    publish(f"conversation.{pk}", html)
+    conv = Conversation(pk=pk)
+    html = render_to_string("support/_typing.html", {"conversation": conv, "side": side, "typing": True})
+    publish(conv.staff_topic if side == CUSTOMER else conv.topic, html)  # shown to the other side
 
 
 def on_seen(signal: inbound.Inbound) -> None:
     from .services import mark_read
 
-    pk = _conversation_pk(signal.topic)
-    if pk is None:
+    found = _side_and_pk(signal)
+    if found is None:
         return
-    agent = _is_agent(signal.user)
+    side, pk = found
     reader = signal.user if getattr(signal.user, "is_authenticated", False) else None
-    mark_read(conversation_pk=pk, reader=reader, staff=agent)
+    mark_read(conversation_pk=pk, reader=reader, staff=side == STAFF)
 
 
 def on_presence(signal: inbound.Inbound) -> None:
+    from .selectors import is_agent
+
     user = signal.user
-    if not _is_agent(user):
+    if not is_agent(user):
         return
     before = presence.presence_online()
     presence.presence_touch(user.pk)
@@ -173,9 +211,36 @@ def page_topics(request: HttpRequest) -> list[str]:
     return [state.conversation.topic] if state.conversation is not None else []
 
 
+# --- Who may follow what (matches the widget and the staff pages) ---------------------------
+
+
+def conversation_allowed(viewer: topics.Viewer, key: str) -> bool:
+    """The customer's own conversation: theirs if signed in, one started in (or linked to) this session if a guest."""
+    from .selectors import customer_can_access
+
+    conv = Conversation.objects.filter(pk=int(key)).only("pk", "customer_id").first() if key.isdigit() else None
+    return conv is not None and customer_can_access(viewer, conv)
+
+
+def _agent(viewer: topics.Viewer) -> bool:
+    from .selectors import is_agent
+
+    return is_agent(viewer.user)
+
+
+def conversation_staff_allowed(viewer: topics.Viewer, key: str) -> bool:
+    """The staff side of any conversation: staff in the support role, as the thread page requires."""
+    return key.isdigit() and _agent(viewer)
+
+
+def inbox_allowed(viewer: topics.Viewer, key: str) -> bool:
+    return key == "inbox" and _agent(viewer)
+
+
 def register() -> None:
-    topics.register("conversation", conversation_snapshot)
-    topics.register("support", inbox_snapshot)
+    topics.register("conversation", conversation_snapshot, allowed=conversation_allowed)
+    topics.register("conversation_staff", conversation_staff_snapshot, allowed=conversation_staff_allowed)
+    topics.register("support", inbox_snapshot, allowed=inbox_allowed)
     inbound.register_inbound("typing", on_typing)
     inbound.register_inbound("seen", on_seen)
     inbound.register_inbound("presence", on_presence, needs_topic=False)

@@ -76,7 +76,13 @@ class Conversation(models.Model):
 
     @property
     def topic(self) -> str:
+        """What the customer's pages follow: customer-facing fragments only."""
         return f"conversation.{self.pk}"
+
+    @property
+    def staff_topic(self) -> str:
+        """What the agent's thread page follows: the staff side (controls, agents' names and emails)."""
+        return f"conversation_staff.{self.pk}"
 
 
 class Message(models.Model):

@@ -18,6 +18,7 @@ from commerce.accounts.models import User
 from commerce.cart.models import SESSION_KEY as CART_SESSION_KEY
 from commerce.cart.models import Cart
 from commerce.orders.models import Order
+from realtime.topics import Viewer
 
 from .models import Conversation, Message
 
@@ -32,13 +33,14 @@ def is_agent(user: object) -> bool:
     return isinstance(user, User) and user.in_role("support")
 
 
-def _session_pks(request: HttpRequest) -> list[int]:
+def _session_pks(request: Viewer) -> list[int]:
     return [int(pk) for pk in request.session.get(SESSION_KEY, []) if str(pk).isdigit()]
 
 
-def customer_can_access(request: HttpRequest, conversation: Conversation) -> bool:
+def customer_can_access(request: Viewer, conversation: Conversation) -> bool:
+    """Also asked of a socket's viewer (user and session): the live topic `conversation.<pk>`."""
     if request.user.is_authenticated:
-        return conversation.customer_id == request.user.pk
+        return bool(conversation.customer_id == request.user.pk)
     return conversation.customer_id is None and conversation.pk in _session_pks(request)
 
 

@@ -211,7 +211,7 @@ def conversation_view(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     conversation = get_object_or_404(Conversation.objects.select_related("customer", "assignee", "order"), pk=pk)
     context = selectors.customer_context(conversation)
     page_topics_off(request)
-    follow(request, conversation.topic, "support.inbox")
+    follow(request, conversation.staff_topic, "support.inbox")
     if context.cart is not None:
         follow(request, f"cart.{context.cart.pk}")
     return render(

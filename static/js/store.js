@@ -104,6 +104,10 @@
     var current = document.body["htmx-internal-data"] && document.body["htmx-internal-data"].webSocket;
     if (current && event.detail && current.publicInterface !== event.detail.socketWrapper) return;
     document.body.setAttribute("data-live", "closed");
+    // 4401: this browser signed out (in another tab, say); the page is no longer live.
+    if (event.detail && event.detail.event && event.detail.event.code === 4401) {
+      toast("You signed out. Reload the page to go on.");
+    }
   });
 
   function sameMarkup(current, part) {

@@ -10,6 +10,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.core import signing
 
 from commerce.cart import services as cart_services
+from commerce.cart.live import owner_topic
 from commerce.cart.models import Cart
 from project.asgi import application
 from realtime import topics
@@ -22,14 +23,16 @@ ORIGIN = (b"origin", b"http://127.0.0.1")
 
 
 @sync_to_async
-def new_session() -> str:
+def new_session(**data: object) -> str:
     store = SessionStore()
+    store.update(data)
     store.create()
     return str(store.session_key)
 
 
 def token_for(session_key: str, names: list[str]) -> str:
-    return signing.dumps({"t": names, "b": f"s:{session_key}"}, salt=topics.SALT, compress=True)
+    binding = topics.binding_for(user_pk=None, session_key=session_key)
+    return signing.dumps({"t": names, "b": binding}, salt=topics.SALT, compress=True)
 
 
 def communicator(
@@ -85,7 +88,7 @@ async def test_topics_not_in_the_token_are_not_received(variant):
 @pytest.mark.parametrize("case", ["missing", "forged", "other_session", "no_session", "expired"])
 async def test_bad_tokens_are_refused(variant, settings, case):
     key = await new_session()
-    names = [f"stock.{variant.pk}"]
+    names = [f"stock.{variant.pk}", str(owner_topic(user_pk=None, session_key=key))]  # the guest's own topic
     token: str | None = token_for(key, names)
     session: str | None = key
     if case == "missing":
@@ -141,8 +144,8 @@ async def test_a_flood_of_frames_closes_the_socket(variant, settings):
 
 
 async def test_cart_change_reaches_another_tab_of_the_same_cart(variant):
-    key = await new_session()
     cart: Cart = await sync_to_async(CartFactory)()
+    key = await new_session(cart_pk=cart.pk)  # the guest's own cart
     comm = communicator(token_for(key, [f"cart.{cart.pk}"]), key)
     assert (await connect(comm))[0]
     first = await comm.receive_from(timeout=5)
@@ -185,7 +188,7 @@ async def test_a_push_made_while_the_snapshot_is_read_follows_it():
             time.sleep(0.01)  # until the push has reached this process's hub
         return "<span id='p'>old</span>"
 
-    topics.register("probe", snapshot_with_a_change_meanwhile)
+    topics.register("probe", snapshot_with_a_change_meanwhile, allowed=topics.public)
     key = await new_session()
     comm = communicator(token_for(key, ["probe.1"]), key)
     assert (await connect(comm))[0]

@@ -104,7 +104,7 @@ def test_assigning_or_closing_twice_changes_nothing_the_second_time(conversation
     ):
         with capture_broadcasts() as sent:
             change()
-        assert [topic for topic, _ in sent] == [f"conversation.{conversation.pk}", "support.inbox"]
+        assert [topic for topic, _ in sent] == [f"conversation_staff.{conversation.pk}", "support.inbox"]
         with capture_broadcasts() as sent:
             change()
         assert sent == []  # nothing changed, nothing pushed
@@ -132,9 +132,9 @@ def test_a_message_is_pushed_to_both_sides_and_the_inbox_after_commit(conversati
         message = post(conversation, customer, "Do you ship to Norway?")
 
     by_topic = dict(sent)
-    pushed = by_topic[f"conversation.{conversation.pk}"]
-    assert f'id="support-msg-{message.pk}"' in pushed
-    assert f'id="conv-msg-{message.pk}"' in pushed
+    assert f'id="support-msg-{message.pk}"' in by_topic[f"conversation.{conversation.pk}"]
+    assert f'id="conv-msg-{message.pk}"' in by_topic[f"conversation_staff.{conversation.pk}"]
+    assert f'id="conv-msg-{message.pk}"' not in by_topic[f"conversation.{conversation.pk}"]
     assert "Do you ship to Norway?" in by_topic["support.inbox"]
 
 

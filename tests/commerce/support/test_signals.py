@@ -26,7 +26,8 @@ def session_of(user) -> str:  # type: ignore[no-untyped-def]
 
 async def socket(user, names: list[str]) -> WebsocketCommunicator:  # type: ignore[no-untyped-def]
     key = await session_of(user)
-    token = signing.dumps({"t": names, "b": f"u:{user.pk}"}, salt=topics.SALT, compress=True)
+    binding = topics.binding_for(user_pk=user.pk, session_key=None)
+    token = signing.dumps({"t": names, "b": binding}, salt=topics.SALT, compress=True)
     comm = WebsocketCommunicator(
         application,
         f"/ws/live/?t={token}",
@@ -60,7 +61,7 @@ async def people(agent):  # type: ignore[no-untyped-def]
 async def test_the_customer_typing_shows_on_the_agents_thread_once_per_moment(people):
     sam, agent, conversation = people
     topic = conversation.topic
-    customer, staff = await socket(sam, [topic]), await socket(agent, [topic, "support.inbox"])
+    customer, staff = await socket(sam, [topic]), await socket(agent, [conversation.staff_topic, "support.inbox"])
     await drain(customer)
     await drain(staff)
 
@@ -78,12 +79,13 @@ async def test_the_customer_typing_shows_on_the_agents_thread_once_per_moment(pe
 async def test_a_socket_cannot_signal_about_a_conversation_it_was_not_given(people):
     sam, agent, conversation = people
     mallory = await sync_to_async(UserFactory)()
-    staff = await socket(agent, [conversation.topic])
+    staff = await socket(agent, [conversation.staff_topic])
     intruder = await socket(mallory, [f"user.{mallory.pk}"])
     await drain(staff)
 
-    await send(intruder, type="typing", topic=conversation.topic)
-    await send(intruder, type="seen", topic=conversation.topic)
+    for topic in (conversation.topic, conversation.staff_topic):
+        await send(intruder, type="typing", topic=topic)
+        await send(intruder, type="seen", topic=topic)
 
     assert await drain(staff) == []
     assert (await sync_to_async(Conversation.objects.get)(pk=conversation.pk)).staff_read_id == 0
@@ -94,20 +96,63 @@ async def test_a_socket_cannot_signal_about_a_conversation_it_was_not_given(peop
 async def test_seen_marks_move_the_read_state_and_show_on_the_other_side(people):
     sam, agent, conversation = people
     await sync_to_async(services.message_post)(conversation=conversation, author=agent, from_staff=True, body="Hello")
-    customer, staff = await socket(sam, [conversation.topic]), await socket(agent, [conversation.topic])
+    customer, staff = await socket(sam, [conversation.topic]), await socket(agent, [conversation.staff_topic])
+    other_tab = await socket(sam, [conversation.topic])
     snapshot = "".join(await drain(customer))
     assert 'id="support-unread"' in snapshot
     assert 'data-count="1"' in snapshot
     await drain(staff)
+    await drain(other_tab)
 
     await send(customer, type="seen", topic=conversation.topic)
 
-    pushed = "".join(await drain(staff))
-    assert "Seen by the customer" in pushed
-    assert 'data-count="0"' in pushed  # the customer's other tabs clear their badge
+    assert "Seen by the customer" in "".join(await drain(staff))
+    assert 'data-count="0"' in "".join(await drain(other_tab))  # the customer's other tabs clear their badge
     refreshed = await sync_to_async(Conversation.objects.get)(pk=conversation.pk)
     assert refreshed.customer_read_id == refreshed.last_message_id
-    await customer.disconnect()
+    for comm in (customer, staff, other_tab):
+        await comm.disconnect()
+
+
+async def test_a_customers_socket_gets_no_staff_markup_while_an_agent_replies_assigns_and_closes(people):
+    sam, agent, conversation = people
+    staff_topic = f"conversation_staff.{conversation.pk}"
+    customer, staff = await socket(sam, [f"conversation.{conversation.pk}"]), await socket(agent, [staff_topic])
+    frames = await drain(customer)  # the snapshot too
+    await drain(staff)
+
+    await sync_to_async(services.message_post)(conversation=conversation, author=agent, from_staff=True, body="On it")
+    await sync_to_async(services.conversation_assign)(conversation=conversation, assignee=None)
+    await sync_to_async(services.conversation_assign)(conversation=conversation, assignee=agent)
+    await sync_to_async(services.conversation_set_status)(conversation=conversation, status="closed")
+    await send(staff, type="typing", topic=staff_topic)
+    frames += await drain(customer)
+
+    seen = "".join(frames)
+    for staff_only in ("/support/", 'name="action"', "Assign to me", "Unassign", "Close", "alex@example.com"):
+        assert staff_only not in seen
+    assert "On it" in seen
+    assert "Alex from support" in seen  # the agent's first name, as the widget shows it
+    assert "Support is typing" in seen
+    on_thread = "".join(await drain(staff))
+    assert 'value="assign_me"' in on_thread  # the agent's page still gets its controls
+    assert "Assigned to Alex" in on_thread
+    for comm in (customer, staff):
+        await comm.disconnect()
+
+
+async def test_an_agents_seen_mark_comes_from_the_staff_topic_only(people):
+    sam, agent, conversation = people
+    staff = await socket(agent, [conversation.staff_topic, conversation.topic])
+    await drain(staff)
+
+    await send(staff, type="seen", topic=conversation.topic)  # as a customer would: not the team's mark
+    assert (await sync_to_async(Conversation.objects.get)(pk=conversation.pk)).staff_read_id == 0
+    await send(staff, type="seen", topic=conversation.staff_topic)
+    await drain(staff)
+
+    refreshed = await sync_to_async(Conversation.objects.get)(pk=conversation.pk)
+    assert refreshed.staff_read_id == refreshed.last_message_id
     await staff.disconnect()
 
 
