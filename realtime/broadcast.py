@@ -99,6 +99,10 @@ class Coalescer:
         self._dirty: set[str] = set()
         self._lock = threading.Lock()
         self._timer: threading.Timer | None = None
+        # One flush at a time: a flush that starts later reads, and so publishes, a later state, and
+        # publishes it last. Two at once (a timer firing while another flush renders) could finish in
+        # the wrong order and leave pages on the older figures until the next change.
+        self._flushing = threading.Lock()
 
     def mark(self, topic: str) -> None:
         window = float(settings.REALTIME_COALESCE_SECONDS)
@@ -113,15 +117,18 @@ class Coalescer:
                 self._timer.start()
 
     def flush(self) -> None:
-        with self._lock:
-            due, self._dirty = sorted(self._dirty), set()
-            timer, self._timer = self._timer, None
-        if timer is not None and timer is not threading.current_thread():
-            timer.cancel()
+        on_timer = False
         try:
-            self._publish(due)
+            with self._flushing:
+                with self._lock:
+                    due, self._dirty = sorted(self._dirty), set()
+                    timer, self._timer = self._timer, None
+                on_timer = timer is threading.current_thread()
+                if timer is not None and not on_timer:
+                    timer.cancel()
+                self._publish(due)
         finally:
-            if timer is not None and timer is threading.current_thread():
+            if on_timer or isinstance(threading.current_thread(), threading.Timer):
                 connections.close_all()  # this thread's own connections
 
     def _publish(self, due: list[str]) -> None:

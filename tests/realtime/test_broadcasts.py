@@ -246,3 +246,40 @@ def test_a_failing_callback_is_logged_by_its_name_and_the_others_still_run(caplo
     logged = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Error calling")]
     assert len(logged) == 1
     assert ".<locals>.fails in on_commit() (boom)" in logged[0]
+
+
+def test_two_flushes_at_once_publish_the_later_state_last(settings, monkeypatch):
+    """A timer firing while another flush still renders: the flush that started later reads a later
+    state and must be the one published last, or pages keep the older figures."""
+    import threading
+    import time
+
+    from realtime import broadcast, topics
+
+    state = {"value": 1}
+    first_render_started = threading.Event()
+
+    def render(key: str, followed: bool) -> str:
+        seen = state["value"]
+        if seen == 1:  # the first flush reads the old state, then takes its time
+            first_render_started.set()
+            time.sleep(0.3)
+        return f"<b>{seen}</b>"
+
+    topics.register("flushprobe", lambda key: None, push=render, allowed=topics.public)
+    sent: list[str] = []
+    monkeypatch.setattr(broadcast, "publish", lambda topic, html: sent.append(html) or True)
+    monkeypatch.setattr(broadcast.hub, "followed", lambda names: set(names))
+    coalescer = broadcast.Coalescer()
+    settings.REALTIME_COALESCE_SECONDS = 10  # flushes are called by hand below
+
+    coalescer.mark("flushprobe.1")
+    slow = threading.Thread(target=coalescer.flush)
+    slow.start()
+    assert first_render_started.wait(5)
+    state["value"] = 2  # a change commits meanwhile, and its own flush runs
+    coalescer.mark("flushprobe.1")
+    coalescer.flush()
+    slow.join(5)
+
+    assert sent[-1] == "<b>2</b>"

@@ -223,7 +223,7 @@ async def test_a_failed_snapshot_closes_the_socket_and_leaves_the_hub():
     def database_restarting(key: str) -> str:
         raise ConnectionError("the database system is starting up")
 
-    topics.register("broken", database_restarting)
+    topics.register("broken", database_restarting, allowed=topics.public)
     key = await new_session()
     comm = communicator(token_for(key, ["broken.1"]), key)
     assert (await connect(comm))[0]
@@ -249,7 +249,7 @@ async def test_a_connect_cancelled_while_its_snapshot_is_read_still_leaves_the_h
         release.wait(timeout=30)
         return "<span id='s'>late</span>"
 
-    topics.register("slow", slow_snapshot)
+    topics.register("slow", slow_snapshot, allowed=topics.public)
     key = await new_session()
     comm = communicator(token_for(key, ["slow.1"]), key)
     try:
@@ -281,7 +281,7 @@ async def test_a_backlog_past_its_bound_closes_the_socket(settings):
             time.sleep(0.01)  # until the hub has handled the fourth push
         return "<span id='b'>snapshot</span>"
 
-    topics.register("burst", snapshot_during_a_burst)
+    topics.register("burst", snapshot_during_a_burst, allowed=topics.public)
     key = await new_session()
     comm = communicator(token_for(key, ["burst.1"]), key)
     assert (await connect(comm))[0]
@@ -306,7 +306,7 @@ async def test_a_backlog_within_its_bound_follows_the_snapshot(settings):
             time.sleep(0.01)
         return "<span id='b'>snapshot</span>"
 
-    topics.register("steady", snapshot_during_a_burst)
+    topics.register("steady", snapshot_during_a_burst, allowed=topics.public)
     key = await new_session()
     comm = communicator(token_for(key, ["steady.1"]), key)
     assert (await connect(comm))[0]
