@@ -183,6 +183,10 @@ class FeedFilter:
         return [self.status] if self.status else [code for code, _label in STATUSES]
 
 
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(9998, 12, 31)
+
+
 def feed_filter(params: QueryDict) -> FeedFilter:
     status = params.get("status", "")
     raw_day = params.get("date", "").strip()
@@ -197,6 +201,11 @@ def feed_filter(params: QueryDict) -> FeedFilter:
             day = date.fromisoformat(raw_day)
         except ValueError:
             errors.append("That is not a date (YYYY-MM-DD): showing every day.")
+        else:
+            if not FIRST_DAY <= day <= LAST_DAY:
+                # Far from the datetime range's ends, whose local midnights would overflow it.
+                errors.append(f"Dates go from {FIRST_DAY} to {LAST_DAY}: showing every day.")
+                day = None
     return FeedFilter(status=status, day=day, error=" ".join(errors))
 
 

@@ -103,7 +103,7 @@ class OrderAdmin(admin.ModelAdmin[Order]):
     def refund(self, request: HttpRequest, queryset: QuerySet[Order]) -> TemplateResponse | None:
         from commerce.payments.errors import PaymentError
         from commerce.payments.models import Payment
-        from commerce.payments.services import refund_create, refundable_minor
+        from commerce.payments.refunds import refund_create, refundable_minor
 
         orders = list(queryset.order_by("pk"))
         if "apply" not in request.POST:

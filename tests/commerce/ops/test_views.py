@@ -130,6 +130,42 @@ def test_feed_filters_answer_with_the_feed_alone(ops_user):
     assert "No orders match these filters." in another_day.content.decode()
 
 
+NOT_A_DATE = "That is not a date (YYYY-MM-DD): showing every day."
+OUT_OF_RANGE = "Dates go from 1970-01-01 to 9998-12-31: showing every day."
+UNKNOWN_STATUS = "Unknown status: showing every status."
+BAD_FILTERS = [
+    ({"date": "9999-12-31"}, OUT_OF_RANGE),
+    ({"date": "0001-01-01"}, OUT_OF_RANGE),
+    ({"date": "1969-12-31"}, OUT_OF_RANGE),
+    ({"date": "garbage"}, NOT_A_DATE),
+    ({"date": "2026-02-30"}, NOT_A_DATE),
+    ({"date": "10000-01-01"}, NOT_A_DATE),
+    ({"date": "2026-01-01\x00"}, NOT_A_DATE),
+    ({"status": "lost"}, UNKNOWN_STATUS),
+    ({"status": "paid\x00"}, UNKNOWN_STATUS),
+    ({"status": "x" * 5000, "date": "9999-12-31"}, f"{UNKNOWN_STATUS} {OUT_OF_RANGE}"),
+    ({"page": "99999999999999999999999"}, ""),
+    ({"page": "-1", "date": ""}, ""),
+]
+
+
+@pytest.mark.parametrize(("params", "message"), BAD_FILTERS)
+@pytest.mark.parametrize("htmx", [False, True])
+def test_out_of_range_filters_give_a_normal_page_with_a_message(ops_user, params, message, htmx):
+    order = place()
+    client = signed_in(ops_user, htmx=htmx)
+
+    response = client.get(reverse("ops:dashboard"), params, HTTP_HX_TARGET="ops-feed" if htmx else None)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'data-order="{order.number}"' in html  # every order of every day
+    if message:
+        assert f'<p class="note note--warn" role="status">{message}</p>' in html
+    else:
+        assert "note--warn" not in html
+
+
 def test_the_periodic_refresh_answers_with_every_panel_out_of_band(ops_client):
     html = ops_client.get(reverse("ops:live")).content.decode()
 
@@ -387,17 +423,36 @@ def test_a_partial_refund_sent_twice_from_one_form_is_sent_once(ops_client, paid
     assert Order.objects.get(pk=order.pk).status == S.REFUNDED
 
 
-def test_refund_amounts_are_checked(ops_client):
+NOT_AN_AMOUNT = "is not an amount. Enter one such as 12.50, or leave it empty to refund all."
+BAD_AMOUNTS = [
+    ("NaN", f"“NaN” {NOT_AN_AMOUNT}"),
+    ("Infinity", f"“Infinity” {NOT_AN_AMOUNT}"),
+    ("-Infinity", f"“-Infinity” {NOT_AN_AMOUNT}"),
+    ("1e30", f"“1e30” {NOT_AN_AMOUNT}"),
+    ("abc", f"“abc” {NOT_AN_AMOUNT}"),
+    ("12,34.5.6", f"“1234.5.6” {NOT_AN_AMOUNT}"),
+    ("-5", "The amount must be more than 0."),
+    ("-1", "The amount must be more than 0."),
+    ("0", "The amount must be more than 0."),
+    ("0.00", "The amount must be more than 0."),
+    ("12.345", "The amount has at most two decimals (cents)."),
+    ("1.001", "The amount has at most two decimals (cents)."),
+]
+
+
+@pytest.mark.parametrize(("amount", "message"), BAD_AMOUNTS)
+def test_a_bad_refund_amount_gets_a_clear_422_and_changes_nothing(ops_client, amount, message):
+    from commerce.payments.models import Refund
+
     order = pay(place())
 
-    for amount, message in [
-        ("abc", "Enter an amount such as 12.50"),
-        ("-1", "Enter a positive amount"),
-        ("1.001", "at most two decimals"),
-    ]:
-        response = act(ops_client, order, row=False, action="refund", seen="paid", amount=amount, confirm="yes")
-        assert response.status_code == 422
-        assert message in response.content.decode()
+    response = act(ops_client, order, row=False, action="refund", seen="paid", amount=amount, confirm="yes", key="k1")
+
+    assert response.status_code == 422
+    assert f'<p class="alert alert--error" role="alert">{message}</p>' in response.content.decode()
+    assert Order.objects.get(pk=order.pk).status == S.PAID
+    assert not Refund.objects.exists()
+    assert events(order, "refund_partial") == events(order, "refunded") == 0
 
 
 def test_an_unpaid_order_cannot_be_refunded(ops_client):
