@@ -166,6 +166,27 @@ def test_out_of_range_filters_give_a_normal_page_with_a_message(ops_user, params
         assert "note--warn" not in html
 
 
+def test_the_dashboard_lists_a_refused_automatic_refund_under_problems(ops_client):
+    from commerce.payments.models import Payment, Refund
+
+    order = place()
+    services.order_act(order=order, action="cancel", actor=UserFactory(), seen_status="pending_payment")
+    payment = Payment.objects.create(
+        order=order, intent_id="pi_late", client_secret="s", amount_minor=1000, currency="USD", status="succeeded"
+    )
+    refund = Refund.objects.create(
+        payment=payment, amount_minor=1000, status="failed", automatic=True, last_error="Charge ch_1 is disputed."
+    )
+
+    html = ops_client.get(reverse("ops:dashboard")).content.decode()
+
+    assert 'data-problem="refunds">1<' in html
+    assert (
+        f'<li data-refund="{refund.pk}"><a href="/ops/orders/{order.number}/">{order.number}</a> $10.00 '
+        '<span class="note">Charge ch_1 is disputed.</span></li>'
+    ) in html
+
+
 def test_the_periodic_refresh_answers_with_every_panel_out_of_band(ops_client):
     html = ops_client.get(reverse("ops:live")).content.decode()
 
