@@ -12,31 +12,10 @@ from commerce.payments.errors import PaymentError
 from commerce.payments.models import Payment, Refund
 from tests.commerce.payments.test_services import paid, pay_at_stripe
 from tests.factories import UserFactory
-from tests.fault_proxy import FaultProxy
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stripe_settings", "worker_retries")]
 S = Order.Status
 REFUNDS = "/v1/refunds"
-
-
-@pytest.fixture
-def proxy(settings, localstripe_url):  # type: ignore[no-untyped-def]
-    """Every Stripe call of the test goes through the proxy (the SDK retries nothing by itself)."""
-    with FaultProxy(localstripe_url) as running:
-        settings.STRIPE_API_BASE = running.url
-        yield running
-
-
-@pytest.fixture
-def worker_retries():  # type: ignore[no-untyped-def]
-    """Eager tasks retry as on a worker (a retry runs at once instead of after its countdown),
-    rather than raising celery's Retry to the caller."""
-    from project.celery import app
-
-    previous = app.conf.task_eager_propagates
-    app.conf.task_eager_propagates = False
-    yield
-    app.conf.task_eager_propagates = previous
 
 
 def later(settings) -> timezone.datetime:  # type: ignore[no-untyped-def]
