@@ -5,6 +5,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest
 
 from commerce.accounts.models import User
+from commerce.accounts.permissions import in_any_role
 
 from .models import Order, OrderEvent
 
@@ -36,9 +37,10 @@ def session_remember_order(request: HttpRequest, order: Order) -> None:
 
 
 def can_view(request: HttpRequest, order: Order, *, token: str | None = None) -> bool:
-    """The owner, staff, the guest session that placed it, or the holder of its signed link."""
+    """The owner, staff in a role (support, ops), the guest session that placed it, or the holder
+    of its signed link. Staff without a role see only their own orders."""
     user = request.user
-    if user.is_authenticated and (user.is_staff or order.user_id == user.pk):
+    if user.is_authenticated and (order.user_id == user.pk or in_any_role(user)):
         return True
     if order.user_id is None and order.number in request.session.get(SESSION_KEY, []):
         return True

@@ -492,3 +492,57 @@ def test_the_service_refuses_without_changing_anything():
         services.order_act(order=order, action="delivered", actor=UserFactory(is_staff=True))
 
     assert Order.objects.get(pk=order.pk).status == S.PENDING_PAYMENT
+
+
+# --- Refund reasons: for staff, unless marked for the customer -------------------------------------
+
+CRUSHED = "Box arrived crushed"
+
+
+def refunded_by_ops(ops_client, *, amount: str, public: bool):  # type: ignore[no-untyped-def]
+    """A shopper's order, paid through localstripe, refunded from the ops order page with a reason."""
+    from tests.commerce.payments.test_services import paid
+
+    buyer = UserFactory(email="bea@example.com")
+    order = place(user=buyer, price="48.00")
+    paid(order)
+    data = {"action": "refund", "seen": "paid", "amount": amount, "reason": CRUSHED, "confirm": "yes", "key": "k"}
+    if public:
+        data["reason_public"] = "yes"
+    response = act(ops_client, order, row=False, **data)
+    assert response.status_code == 200
+    return order, buyer
+
+
+@pytest.mark.usefixtures("stripe_settings")
+@pytest.mark.parametrize(
+    ("public", "customer_line", "staff_line"),
+    [
+        (False, "Refunded $10.00.", f"{CRUSHED} <small>(staff only)</small>"),
+        (True, f"Refunded $10.00: {CRUSHED}", f"{CRUSHED} <small>(shown to the customer)</small>"),
+    ],
+)
+def test_a_refund_reason_reaches_the_customer_only_when_marked(ops_client, public, customer_line, staff_line):
+    order, buyer = refunded_by_ops(ops_client, amount="10.00", public=public)
+
+    customer = Client()
+    customer.force_login(buyer)
+    page = customer.get(order.get_absolute_url()).content.decode()
+    assert f'<span class="timeline__note">{customer_line}</span>' in page
+    assert (CRUSHED in page) is public
+    staff_page = ops_client.get(reverse("ops:order", args=[order.number])).content.decode()
+    assert staff_line in staff_page
+
+
+@pytest.mark.usefixtures("stripe_settings")
+def test_the_refund_email_says_how_much_and_not_why(ops_client):
+    from commerce.notifications.models import Notification
+
+    order, _buyer = refunded_by_ops(ops_client, amount="", public=False)
+
+    email = Notification.objects.get(event="order_refunded", channel="email")
+    assert "\nRefunded $48.00.\n" in email.body_text
+    assert '<td style="padding-bottom:12px;" data-note>Refunded $48.00.</td>' in email.body_html
+    assert CRUSHED not in email.body_text + email.body_html
+    assert Order.objects.get(pk=order.pk).status == S.REFUNDED
+    assert OrderEvent.objects.get(order=order, kind="refunded").note == "Refunded $48.00."
