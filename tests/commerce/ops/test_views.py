@@ -546,3 +546,27 @@ def test_the_refund_email_says_how_much_and_not_why(ops_client):
     assert CRUSHED not in email.body_text + email.body_html
     assert Order.objects.get(pk=order.pk).status == S.REFUNDED
     assert OrderEvent.objects.get(order=order, kind="refunded").note == "Refunded $48.00."
+
+
+@pytest.mark.usefixtures("stripe_settings")
+def test_a_refund_stripe_could_not_take_is_saved_and_not_sent_twice(ops_client, settings):
+    from commerce.payments.models import Refund
+    from tests.commerce.payments.test_services import dead_base, paid
+
+    order = place(price="48.00")
+    paid(order)
+    settings.STRIPE_API_BASE = dead_base()
+    data = {"action": "refund", "seen": "paid", "amount": "10.00", "confirm": "yes", "key": "k2"}
+
+    first = act(ops_client, order, row=False, **data)
+    second = act(ops_client, order, row=False, **data)  # a second click, Stripe still down
+
+    assert first.status_code == second.status_code == 200
+    assert (
+        f"Stripe could not be reached: the refund of 10.00 USD for order {order.number} is saved and will be "
+        "sent again automatically. Do not refund it again."
+    ) in first.content.decode()
+    assert "This refund was already sent: nothing more was refunded." in second.content.decode()
+    assert list(Refund.objects.values_list("amount_minor", "status", "stripe_refund_id", "attempts")) == [
+        (1000, "pending", None, 1)
+    ]
