@@ -36,6 +36,7 @@ REFUND_COUNTS = [R.PENDING, R.SUCCEEDED]
 LATE_PAYMENT_REASON = "Paid after the order was cancelled."
 # How long a form's one-time key is remembered (a double submit within it refunds once).
 REQUEST_KEY_SECONDS = 24 * 3600
+UNREACHABLE = "Stripe could not be reached."  # for staff (the shopper-facing message says nothing was charged)
 RETRY_FIRST_SECONDS = 30
 RETRY_MAX_SECONDS = 3600
 
@@ -231,7 +232,7 @@ def refund_send(*, refund: Refund) -> Refund:
     except PaymentError as error:
         mine = Refund.objects.filter(unsent(), pk=refund.pk)
         if error.retryable:
-            mine.update(claimed_until=None, last_error=error.message)
+            mine.update(claimed_until=None, last_error=UNREACHABLE)
         else:
             mine.update(status=R.FAILED, claimed_until=None, last_error=error.message)
             logger.error(
