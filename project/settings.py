@@ -324,8 +324,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "commerce.accounts.tasks.clear_expired_sessions",
         "schedule": 6 * 3600.0,
     },
-    "payments-unowed-refunds": {
-        "task": "commerce.payments.tasks.refunds_unowed_sweep",
+    "payments-sweep": {
+        "task": "commerce.payments.tasks.payments_sweep",
         "schedule": 300.0,
     },
     "notifications-sweep": {
@@ -351,8 +351,9 @@ EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mai
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Live Store <orders@example.com>")
 EMAIL_MESSAGE_ID_DOMAIN = env.str("EMAIL_MESSAGE_ID_DOMAIN", default="store.example.com")
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
-# A payment that arrives for a cancelled order is refunded by a task queued on commit; beat's
-# sweep re-queues it this long after the order last changed if that task was lost.
+# Refunds Stripe could not take, payments that arrived for a cancelled order, intents of cancelled
+# orders: each is handled by a task queued on commit; beat's sweep (every 5 minutes) re-queues what
+# is still undone this long after it was last tried (a lost enqueue, retries run out).
 REFUND_SWEEP_GRACE_SECONDS = env.int("REFUND_SWEEP_GRACE_SECONDS", default=300)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=6)
 NOTIFICATION_STALE_SECONDS = env.int("NOTIFICATION_STALE_SECONDS", default=300)

@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import UserChangeForm, UserCreationForm
 
 from .models import Address, User
+from .permissions import RoleAdminMixin
 
 
 class AdminUserCreationForm(UserCreationForm[User]):
@@ -18,7 +19,7 @@ class AdminUserChangeForm(UserChangeForm[User]):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin[User]):
+class UserAdmin(RoleAdminMixin, DjangoUserAdmin[User]):
     form = AdminUserChangeForm
     add_form = AdminUserCreationForm
     ordering = ("email",)
@@ -35,7 +36,7 @@ class UserAdmin(DjangoUserAdmin[User]):
 
 
 @admin.register(Address)
-class AddressAdmin(admin.ModelAdmin[Address]):
+class AddressAdmin(RoleAdminMixin, admin.ModelAdmin[Address]):
     list_display = ("full_name", "user", "city", "country")
     search_fields = ("full_name", "user__email", "city", "postal_code")
     raw_id_fields = ("user",)

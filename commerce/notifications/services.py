@@ -73,8 +73,11 @@ def _enqueue_on_commit(pk: int) -> None:
     transaction.on_commit(enqueue)
 
 
-def notify_order(*, order: Order, event: str) -> list[Notification]:
-    """Write the outbox rows one order event asks for (inside the caller's transaction)."""
+def notify_order(*, order: Order, event: str, note: str = "") -> list[Notification]:
+    """Write the outbox rows one order event asks for (inside the caller's transaction).
+
+    `note` is the line the customer's timeline shows for the event; a refund's email carries it
+    ("Refunded $12.00", with the reason only when staff marked it for the customer)."""
     site = settings.SITE_URL.rstrip("/")
     from commerce.orders.selectors import order_access_url
 
@@ -85,6 +88,7 @@ def notify_order(*, order: Order, event: str) -> list[Notification]:
         "order_url": site + (order_access_url(order) if order.user_id is None else order.get_absolute_url()),
         "headline": HEADLINES[Event(event)][0],
         "sentence": HEADLINES[Event(event)][1],
+        "note": note if event == Event.ORDER_REFUNDED else "",
     }
     return notify(
         user=order.user,

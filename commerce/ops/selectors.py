@@ -11,8 +11,8 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
-from django.db.models.functions import TruncMinute
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncMinute
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -183,6 +183,10 @@ class FeedFilter:
         return [self.status] if self.status else [code for code, _label in STATUSES]
 
 
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(9998, 12, 31)
+
+
 def feed_filter(params: QueryDict) -> FeedFilter:
     status = params.get("status", "")
     raw_day = params.get("date", "").strip()
@@ -197,6 +201,11 @@ def feed_filter(params: QueryDict) -> FeedFilter:
             day = date.fromisoformat(raw_day)
         except ValueError:
             errors.append("That is not a date (YYYY-MM-DD): showing every day.")
+        else:
+            if not FIRST_DAY <= day <= LAST_DAY:
+                # Far from the datetime range's ends, whose local midnights would overflow it.
+                errors.append(f"Dates go from {FIRST_DAY} to {LAST_DAY}: showing every day.")
+                day = None
     return FeedFilter(status=status, day=day, error=" ".join(errors))
 
 
@@ -301,10 +310,17 @@ class Problems:
     unpacked_count: int
     unpacked_hours: int
     window_hours: int
+    refused_refunds: list[Refund]
+    refused_refunds_count: int
 
     @property
     def total(self) -> int:
-        return self.failed_payments_count + self.failed_notifications_count + self.unpacked_count
+        return (
+            self.failed_payments_count
+            + self.failed_notifications_count
+            + self.unpacked_count
+            + self.refused_refunds_count
+        )
 
 
 def _order_number_of(notification: Notification) -> str:
@@ -313,9 +329,27 @@ def _order_number_of(notification: Notification) -> str:
     return parts[1] if len(parts) >= 3 and parts[0] == "order" else ""
 
 
+def refused_refunds() -> QuerySet[Refund]:
+    """Automatic refunds (of a payment that arrived for a cancelled order) that Stripe refused, while
+    the payment is still not refunded in full: nothing retries them, a person must act (at Stripe;
+    a refund made there comes back by webhook and clears the problem)."""
+    refunded = (
+        Refund.objects.filter(payment=OuterRef("payment"), status=Refund.Status.SUCCEEDED)
+        .order_by()
+        .values("payment")
+        .annotate(total=Sum("amount_minor"))
+        .values("total")
+    )
+    return (
+        Refund.objects.filter(automatic=True, status=Refund.Status.FAILED)
+        .annotate(refunded=Coalesce(Subquery(refunded), 0))
+        .filter(refunded__lt=F("payment__amount_minor"))
+    )
+
+
 def problems(now: datetime | None = None, *, limit: int = 5) -> Problems:
     """Failed payments and notifications of the last OPS_PROBLEM_WINDOW_HOURS; orders paid but not
-    packed for OPS_UNPACKED_AFTER_HOURS or more."""
+    packed for OPS_UNPACKED_AFTER_HOURS or more; refused automatic refunds, however old, until settled."""
     now = now or timezone.now()
     since = now - timedelta(hours=settings.OPS_PROBLEM_WINDOW_HOURS)
     payments = Payment.objects.filter(status=Payment.Status.FAILED, updated_at__gte=since)
@@ -323,6 +357,7 @@ def problems(now: datetime | None = None, *, limit: int = 5) -> Problems:
     unpacked = Order.objects.filter(
         status=S.PAID, paid_at__lte=now - timedelta(hours=settings.OPS_UNPACKED_AFTER_HOURS)
     )
+    refused = refused_refunds()
     return Problems(
         failed_payments=list(payments.select_related("order").order_by("-updated_at", "-pk")[:limit]),
         failed_payments_count=payments.count(),
@@ -335,6 +370,8 @@ def problems(now: datetime | None = None, *, limit: int = 5) -> Problems:
         unpacked_count=unpacked.count(),
         unpacked_hours=settings.OPS_UNPACKED_AFTER_HOURS,
         window_hours=settings.OPS_PROBLEM_WINDOW_HOURS,
+        refused_refunds=list(refused.select_related("payment__order").order_by("-created_at", "-pk")[:limit]),
+        refused_refunds_count=refused.count(),
     )
 
 

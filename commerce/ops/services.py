@@ -9,7 +9,6 @@ import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.cache import cache
 from django.db import transaction
 
 from commerce.accounts.models import User
@@ -18,7 +17,7 @@ from commerce.orders.models import Order
 from commerce.orders.services import order_cancel, order_transition
 from commerce.payments.errors import PaymentError
 from commerce.payments.models import Refund
-from commerce.payments.services import refund_create
+from commerce.payments.refunds import refund_amount_minor, refund_create
 
 logger = logging.getLogger(__name__)
 S = Order.Status
@@ -33,7 +32,6 @@ ACTIONS: dict[str, str] = {
 }
 DESTRUCTIVE = {"cancel", "refund"}
 TRACKING_MAX_LENGTH = 64
-REQUEST_KEY_SECONDS = 24 * 3600
 
 
 class OpsError(Exception):
@@ -73,18 +71,26 @@ def order_act(
     tracking_number: str = "",
     amount: Decimal | None = None,
     reason: str = "",
+    reason_public: bool = False,
     request_key: str = "",
 ) -> ActionResult:
     """Apply one dashboard action, or raise OpsError and change nothing.
 
-    `amount` (refunds only): None refunds what is left. `request_key` names one submitted
-    form: a refund sent twice with the same key is sent once.
+    `amount` (refunds only): None refunds what is left. `reason` is for staff, and shown to the
+    customer only with `reason_public`. `request_key` names one submitted form: a refund sent twice
+    with the same key is sent once.
     """
     if action not in ACTIONS:
         raise OpsError("Unknown action.")
     if action == "refund":
         return _refund(
-            order=order, actor=actor, seen_status=seen_status, amount=amount, reason=reason, request_key=request_key
+            order=order,
+            actor=actor,
+            seen_status=seen_status,
+            amount=amount,
+            reason=reason,
+            reason_public=reason_public,
+            request_key=request_key,
         )
     tracking_number = tracking_number.strip()
     if action == "shipped" and not tracking_number:
@@ -116,7 +122,14 @@ def order_act(
 
 
 def _refund(
-    *, order: Order, actor: User, seen_status: str, amount: Decimal | None, reason: str, request_key: str
+    *,
+    order: Order,
+    actor: User,
+    seen_status: str,
+    amount: Decimal | None,
+    reason: str,
+    reason_public: bool,
+    request_key: str,
 ) -> ActionResult:
     # No lock here: the refund goes to Stripe, and no lock is held across a network call. The
     # payments service reserves the amount under its own lock, so two refunds never exceed the payment.
@@ -125,19 +138,22 @@ def _refund(
         return ActionResult(order, False, f"Order {order.number} is already refunded: nothing changed.")
     if seen_status and order.status != seen_status:
         raise _moved_on(order, "refund")
-    amount_minor = None
-    if amount is not None:
-        if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
-            raise OpsError("Enter a positive amount with at most two decimals, or leave it empty to refund it all.")
-        amount_minor = int(amount * 100)
-    key = f"ops:refund:{order.pk}:{request_key}" if request_key else ""
-    if key and not cache.add(key, 1, timeout=REQUEST_KEY_SECONDS):
-        return ActionResult(order, False, "This refund was already sent: nothing more was refunded.")
     try:
-        refund = refund_create(order=order, amount_minor=amount_minor, actor=actor, reason=reason.strip())
+        amount_minor = None if amount is None else refund_amount_minor(amount)
     except PaymentError as exc:
-        if key and exc.code != "bad_refund_amount":
-            cache.delete(key)  # not sent: the same form may try again
+        raise OpsError(exc.message) from exc
+    try:
+        refund = refund_create(
+            order=order,
+            amount_minor=amount_minor,
+            actor=actor,
+            reason=reason.strip(),
+            reason_public=reason_public,
+            request_key=request_key,
+        )
+    except PaymentError as exc:
+        if exc.code == "duplicate_request":
+            return ActionResult(order, False, exc.message)
         if exc.code == "bad_refund_amount" and amount_minor is None:
             raise OpsError(
                 "Everything paid for this order is refunded or being refunded. Nothing more was sent."
@@ -147,6 +163,11 @@ def _refund(
     sent = f"{Decimal(refund.amount_minor) / 100:.2f} {refund.payment.currency.upper()}"
     if refund.status == Refund.Status.SUCCEEDED:
         message = f"Refunded {sent} for order {order.number}."
+    elif refund.stripe_refund_id is None:
+        message = (
+            f"Stripe could not be reached: the refund of {sent} for order {order.number} is saved and will be "
+            "sent again automatically. Do not refund it again."
+        )
     else:
         message = f"Refund of {sent} sent for order {order.number}; Stripe has not confirmed it yet."
     logger.info("ops refund", extra={"order": order.number, "refund": refund.pk, "actor": actor.pk})

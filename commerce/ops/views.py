@@ -2,7 +2,7 @@
 
 import secrets
 from collections.abc import Callable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -14,6 +14,8 @@ from django.views.decorators.http import require_GET, require_POST
 from commerce.accounts.models import User
 from commerce.accounts.permissions import role_required
 from commerce.orders.models import Order
+from commerce.payments.errors import PaymentError
+from commerce.payments.refunds import refund_amount_minor
 from project.http import HtmxHttpRequest
 from realtime.pages import follow, page_topics_off
 
@@ -84,13 +86,11 @@ def order_detail(request: HtmxHttpRequest, number: str) -> HttpResponse:
 
 
 def _amount(raw: str) -> Decimal | None:
-    raw = raw.strip().lstrip("$€£").replace(",", "")
-    if not raw:
-        return None
     try:
-        return Decimal(raw)
-    except InvalidOperation as exc:
-        raise OpsError("Enter an amount such as 12.50, or leave it empty to refund it all.") from exc
+        minor = refund_amount_minor(raw)
+    except PaymentError as exc:
+        raise OpsError(exc.message) from exc
+    return None if minor is None else Decimal(minor) / 100
 
 
 @ops_page
@@ -112,6 +112,7 @@ def order_action(request: HtmxHttpRequest, number: str) -> HttpResponseBase:
             tracking_number=request.POST.get("tracking_number", ""),
             amount=_amount(request.POST.get("amount", "")) if action == "refund" else None,
             reason=request.POST.get("reason", "")[:200],
+            reason_public=request.POST.get("reason_public") == "yes",
             request_key=request.POST.get("key", "")[:64],
         )
         notice = result.message

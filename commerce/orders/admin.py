@@ -1,4 +1,5 @@
-from decimal import Decimal, InvalidOperation
+import secrets
+from decimal import Decimal
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -6,6 +7,7 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
 from commerce.accounts.models import User
+from commerce.accounts.permissions import RoleAdminMixin, in_any_role
 
 from . import services
 from .errors import OrderError
@@ -48,7 +50,10 @@ def _move(modeladmin: "OrderAdmin", request: HttpRequest, queryset: QuerySet[Ord
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin[Order]):
+class OrderAdmin(RoleAdminMixin, admin.ModelAdmin[Order]):
+    """Support and ops staff may look; only ops staff may act (the same role as /ops/)."""
+
+    change_roles = ("ops",)
     list_display = ("number", "email", "status", "total", "created_at", "paid_at")
     list_filter = ("status", "created_at")
     search_fields = ("number", "email", "user__email", "lines__sku")
@@ -78,19 +83,23 @@ class OrderAdmin(admin.ModelAdmin[Order]):
     def has_delete_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
         return False  # keep history; cancel or refund instead
 
-    @admin.action(description="Mark packed")
+    def has_manage_permission(self, request: HttpRequest) -> bool:
+        """The actions (move, cancel, refund): ops staff only, as on the ops dashboard."""
+        return in_any_role(request.user, ("ops",))
+
+    @admin.action(description="Mark packed", permissions=["manage"])
     def mark_packed(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         _move(self, request, queryset, Order.Status.PACKED)
 
-    @admin.action(description="Mark shipped (set the tracking number on the order first)")
+    @admin.action(description="Mark shipped (set the tracking number on the order first)", permissions=["manage"])
     def mark_shipped(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         _move(self, request, queryset, Order.Status.SHIPPED)
 
-    @admin.action(description="Mark delivered")
+    @admin.action(description="Mark delivered", permissions=["manage"])
     def mark_delivered(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         _move(self, request, queryset, Order.Status.DELIVERED)
 
-    @admin.action(description="Cancel unpaid orders (stock goes back)")
+    @admin.action(description="Cancel unpaid orders (stock goes back)", permissions=["manage"])
     def cancel_unpaid(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
         actor = request.user if isinstance(request.user, User) else None
         cancelled = 0
@@ -99,47 +108,67 @@ class OrderAdmin(admin.ModelAdmin[Order]):
             cancelled += 1
         self.message_user(request, f"{cancelled} unpaid order(s) cancelled.")
 
-    @admin.action(description="Refund through Stripe (full or partial)…")
+    @admin.action(description="Refund through Stripe (full or partial)…", permissions=["manage"])
     def refund(self, request: HttpRequest, queryset: QuerySet[Order]) -> TemplateResponse | None:
         from commerce.payments.errors import PaymentError
-        from commerce.payments.models import Payment
-        from commerce.payments.services import refund_create, refundable_minor
+        from commerce.payments.refunds import refund_amount_minor, refund_create
 
         orders = list(queryset.order_by("pk"))
         if "apply" not in request.POST:
-            rows = []
-            for order in orders:
-                payment = Payment.objects.filter(order=order, status=Payment.Status.SUCCEEDED).order_by("pk").first()
-                left = Decimal(refundable_minor(payment=payment)) / 100 if payment else Decimal("0.00")
-                rows.append((order, left))
-            context = {
-                **self.admin_site.each_context(request),
-                "orders": orders,
-                "rows": rows,
-                "currency": orders[0].currency if orders else "",
-                "title": "Refund",
-            }
-            return TemplateResponse(request, "admin/orders/refund.html", context)
+            return self._refund_form(request, orders)
         actor = request.user if isinstance(request.user, User) else None
-        amount_minor: int | None = None
-        raw = (request.POST.get("amount") or "").strip()
-        if raw and len(orders) == 1:
-            try:
-                amount = Decimal(raw)
-            except InvalidOperation:
-                self.message_user(request, f"{raw!r} is not an amount.", level=messages.ERROR)
-                return None
-            if amount <= 0 or amount != amount.quantize(Decimal("0.01")):
-                self.message_user(request, "Enter a positive amount with at most two decimals.", level=messages.ERROR)
-                return None
-            amount_minor = int(amount * 100)
+        raw = (request.POST.get("amount") or "").strip() if len(orders) == 1 else ""
+        try:
+            amount_minor = refund_amount_minor(raw)
+        except PaymentError as exc:
+            return self._refund_form(request, orders, error=exc.message)
+        reason = request.POST.get("reason", "")[:200]
         for order in orders:
             try:
-                refund_create(
-                    order=order, amount_minor=amount_minor, actor=actor, reason=request.POST.get("reason", "")
+                refund = refund_create(
+                    order=order,
+                    amount_minor=amount_minor,
+                    actor=actor,
+                    reason=reason,
+                    reason_public=request.POST.get("reason_public") == "yes",
+                    request_key=request.POST.get("key", "")[:64],
                 )
             except PaymentError as exc:
-                self.message_user(request, f"{order.number}: {exc.message}", level=messages.ERROR)
+                if exc.code == "bad_refund_amount" and len(orders) == 1:
+                    return self._refund_form(request, orders, error=exc.message)
+                level = messages.WARNING if exc.code == "duplicate_request" else messages.ERROR
+                self.message_user(request, f"{order.number}: {exc.message}", level=level)
             else:
-                self.message_user(request, f"{order.number}: refund sent.")
+                if refund.stripe_refund_id is None:
+                    self.message_user(
+                        request,
+                        f"{order.number}: Stripe could not be reached; the refund is saved and will be sent "
+                        "again automatically. Do not refund it again.",
+                        level=messages.WARNING,
+                    )
+                else:
+                    self.message_user(request, f"{order.number}: refund sent.")
         return None
+
+    def _refund_form(self, request: HttpRequest, orders: list[Order], *, error: str = "") -> TemplateResponse:
+        """The refund form; with `error`, shown again (422) with what was typed, and nothing changed."""
+        from commerce.payments.models import Payment
+        from commerce.payments.refunds import refundable_minor
+
+        rows = []
+        for order in orders:
+            payment = Payment.objects.filter(order=order, status=Payment.Status.SUCCEEDED).order_by("pk").first()
+            left = Decimal(refundable_minor(payment=payment)) / 100 if payment else Decimal("0.00")
+            rows.append((order, left))
+        context = {
+            **self.admin_site.each_context(request),
+            "orders": orders,
+            "rows": rows,
+            "currency": orders[0].currency if orders else "",
+            "title": "Refund",
+            "error": error,
+            "typed": request.POST if error else {},
+            # One submitted form refunds once (a double click, a resubmit): the dashboard's key too.
+            "request_key": request.POST.get("key", "")[:64] if error else secrets.token_urlsafe(12),
+        }
+        return TemplateResponse(request, "admin/orders/refund.html", context, status=422 if error else 200)

@@ -6,6 +6,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404, HttpRequest
 
 from commerce.accounts.models import User
+from commerce.accounts.permissions import in_any_role
 from realtime.topics import Viewer
 
 from .models import Order, OrderEvent
@@ -55,12 +56,13 @@ def session_remember_order(request: HttpRequest, order: Order) -> None:
 
 
 def can_view(request: Viewer, order: Order, *, token: str | None = None) -> bool:
-    """The owner, staff, the guest session that placed it or opened its link, or the holder of its signed link.
+    """The owner, staff in a role (support, ops; staff without one see only their own orders), the
+    guest session that placed it or opened its link, or the holder of its signed link.
 
     `request` may be a socket's viewer (user and session) as well: the live topic `order.<pk>` asks the same.
     """
     user = request.user
-    if user.is_authenticated and (user.is_staff or order.user_id == user.pk):
+    if user.is_authenticated and (order.user_id == user.pk or in_any_role(user)):
         return True
     if order.user_id is None and order.number in request.session.get(SESSION_KEY, []):
         return True

@@ -53,7 +53,7 @@ def _set_status(order: Order, to: str, *, actor: User | None, note: str = "", ki
     order.save(update_fields=fields)
     _event(order, kind or to, actor=actor, note=note, from_status=previous)
     if to in ORDER_EVENTS:
-        notify_order(order=order, event=ORDER_EVENTS[to])  # outbox rows, in this transaction
+        notify_order(order=order, event=ORDER_EVENTS[to], note=note)  # outbox rows, in this transaction
 
 
 def _release_hold(order: Order, *, now: datetime) -> bool:

@@ -3,11 +3,14 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from commerce.accounts.permissions import RoleAdminMixin
+
 from .models import Payment, Refund, StripeEvent
 
 
-class ReadOnlyMixin:
-    """Payments are written by Stripe's news and our services only, never edited by hand."""
+class ReadOnlyMixin(RoleAdminMixin):
+    """Payments are written by Stripe's news and our services only, never edited by hand; staff in a
+    role (support, ops) may look at them."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -22,7 +25,19 @@ class ReadOnlyMixin:
 class RefundInline(ReadOnlyMixin, admin.TabularInline[Refund, Payment]):
     model = Refund
     extra = 0
-    fields = ("stripe_refund_id", "amount_minor", "status", "reason", "created_by", "created_at")
+    fields = (
+        "stripe_refund_id",
+        "amount_minor",
+        "status",
+        "reason",
+        "reason_public",
+        "automatic",
+        "created_by",
+        "created_at",
+        "attempts",
+        "last_attempt_at",
+        "last_error",
+    )
     readonly_fields = fields
 
 

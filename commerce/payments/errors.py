@@ -41,3 +41,7 @@ class PaymentError(Exception):
             "bad_refund_amount",
             f"The refund must be more than 0 and at most {refundable_minor / 100:.2f} (what is left to refund).",
         )
+
+    @classmethod
+    def duplicate_request(cls) -> "PaymentError":
+        return cls("duplicate_request", "This refund was already sent: nothing more was refunded.")

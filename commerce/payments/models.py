@@ -43,11 +43,21 @@ class Refund(models.Model):
     stripe_refund_id = models.CharField(max_length=255, unique=True, null=True, blank=True)
     amount_minor = models.PositiveIntegerField()
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    # Staff-typed; shown to the customer only when `reason_public` (otherwise a neutral "Refunded $X").
     reason = models.CharField(max_length=200, blank=True)
+    reason_public = models.BooleanField("show the reason to the customer", default=False)
+    # Made by us without a person asking (a payment that arrived for a cancelled order).
+    automatic = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Sending: a sender claims the row until `claimed_until` (so two never call Stripe for it at once);
+    # `attempts` counts the calls, `last_error` keeps the latest failure (Stripe's own words when it refused).
+    attempts = models.PositiveIntegerField(default=0)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]

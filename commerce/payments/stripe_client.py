@@ -144,6 +144,10 @@ def refund_idempotency_key(*, order_number: str, refund_pk: int) -> str:
     return f"order-{order_number}-refund-{refund_pk}"
 
 
+def intent_cancel_idempotency_key(*, order_number: str, payment_pk: int) -> str:
+    return f"order-{order_number}-pi-{payment_pk}-cancel"
+
+
 def intent_create(*, order_number: str, amount_minor: int, currency: str, attempt: int) -> Intent:
     """Create the PaymentIntent for one attempt at paying an order; a retry returns the same intent."""
     key = intent_idempotency_key(order_number=order_number, attempt=attempt)
@@ -167,6 +171,15 @@ def intent_retrieve(*, intent_id: str) -> Intent:
         intent = _client().v1.payment_intents.retrieve(intent_id)
     except stripe.StripeError as error:
         raise _mapped(error, action="intent_retrieve", intent=intent_id) from error
+    return Intent.from_stripe(intent.to_dict())
+
+
+def intent_cancel(*, intent_id: str, idempotency_key: str) -> Intent:
+    """Cancel an intent that must no longer take money (its order was cancelled)."""
+    try:
+        intent = _client().v1.payment_intents.cancel(intent_id, {}, {"idempotency_key": idempotency_key})
+    except stripe.StripeError as error:
+        raise _mapped(error, action="intent_cancel", intent=intent_id, idempotency_key=idempotency_key) from error
     return Intent.from_stripe(intent.to_dict())
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from . import services
 from .models import Payment, StripeEvent
+from .refunds import refunds_apply_charge
 from .stripe_client import Intent
 
 logger = logging.getLogger(__name__)
@@ -57,14 +58,14 @@ def on_charge_refunded(event: dict[str, Any]) -> None:
     fully = bool(charge.get("refunded")) or (
         isinstance(amount, int) and isinstance(refunded, int) and refunded >= amount
     )
-    services.refunds_apply_charge(intent_id=intent_id, refunds=refunds, fully_refunded=fully)
+    refunds_apply_charge(intent_id=intent_id, refunds=refunds, fully_refunded=fully)
 
 
 def on_refund_updated(event: dict[str, Any]) -> None:
     refund = _object(event)
     intent_id = refund.get("payment_intent")
     if isinstance(intent_id, str):
-        services.refunds_apply_charge(intent_id=intent_id, refunds=[refund], fully_refunded=False)
+        refunds_apply_charge(intent_id=intent_id, refunds=[refund], fully_refunded=False)
 
 
 HANDLERS: dict[str, Handler] = {

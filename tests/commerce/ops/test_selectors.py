@@ -287,6 +287,39 @@ def test_problems(settings):
     )
 
 
+def late_payment(amount_minor: int = 4800, intent: str = "pi_late") -> Payment:
+    """A payment that arrived for a cancelled order (its refund is what the problems list is about)."""
+    return Payment.objects.create(
+        order=made(status=S.CANCELLED),
+        intent_id=intent,
+        client_secret="s",
+        amount_minor=amount_minor,
+        currency="USD",
+        status="succeeded",
+    )
+
+
+def test_a_refused_automatic_refund_is_a_problem_until_the_payment_is_refunded():
+    now = timezone.now()
+    refused = Refund.objects.create(
+        payment=late_payment(),
+        amount_minor=4800,
+        status="failed",
+        automatic=True,
+        last_error="Charge ch_1 has been disputed.",
+    )
+    Refund.objects.filter(pk=refused.pk).update(created_at=now - timedelta(days=30))  # old: still listed
+    settled = late_payment(intent="pi_settled")
+    Refund.objects.create(payment=settled, amount_minor=4800, status="failed", automatic=True, last_error="x")
+    Refund.objects.create(payment=settled, amount_minor=4800, status="succeeded", reason="Made at Stripe.")
+    Refund.objects.create(payment=late_payment(intent="pi_staff"), amount_minor=100, status="failed")  # staff saw it
+
+    found = selectors.problems(now)
+
+    assert [(r.pk, r.last_error) for r in found.refused_refunds] == [(refused.pk, "Charge ch_1 has been disputed.")]
+    assert (found.refused_refunds_count, found.total) == (1, 1)
+
+
 def test_order_file_has_what_is_left_to_refund():
     order = made(status=S.PAID, total="48.00", paid_at=timezone.now())
     payment = Payment.objects.create(

@@ -130,6 +130,63 @@ def test_feed_filters_answer_with_the_feed_alone(ops_user):
     assert "No orders match these filters." in another_day.content.decode()
 
 
+NOT_A_DATE = "That is not a date (YYYY-MM-DD): showing every day."
+OUT_OF_RANGE = "Dates go from 1970-01-01 to 9998-12-31: showing every day."
+UNKNOWN_STATUS = "Unknown status: showing every status."
+BAD_FILTERS = [
+    ({"date": "9999-12-31"}, OUT_OF_RANGE),
+    ({"date": "0001-01-01"}, OUT_OF_RANGE),
+    ({"date": "1969-12-31"}, OUT_OF_RANGE),
+    ({"date": "garbage"}, NOT_A_DATE),
+    ({"date": "2026-02-30"}, NOT_A_DATE),
+    ({"date": "10000-01-01"}, NOT_A_DATE),
+    ({"date": "2026-01-01\x00"}, NOT_A_DATE),
+    ({"status": "lost"}, UNKNOWN_STATUS),
+    ({"status": "paid\x00"}, UNKNOWN_STATUS),
+    ({"status": "x" * 5000, "date": "9999-12-31"}, f"{UNKNOWN_STATUS} {OUT_OF_RANGE}"),
+    ({"page": "99999999999999999999999"}, ""),
+    ({"page": "-1", "date": ""}, ""),
+]
+
+
+@pytest.mark.parametrize(("params", "message"), BAD_FILTERS)
+@pytest.mark.parametrize("htmx", [False, True])
+def test_out_of_range_filters_give_a_normal_page_with_a_message(ops_user, params, message, htmx):
+    order = place()
+    client = signed_in(ops_user, htmx=htmx)
+
+    response = client.get(reverse("ops:dashboard"), params, HTTP_HX_TARGET="ops-feed" if htmx else None)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert f'data-order="{order.number}"' in html  # every order of every day
+    if message:
+        assert f'<p class="note note--warn" role="status">{message}</p>' in html
+    else:
+        assert "note--warn" not in html
+
+
+def test_the_dashboard_lists_a_refused_automatic_refund_under_problems(ops_client):
+    from commerce.payments.models import Payment, Refund
+
+    order = place()
+    services.order_act(order=order, action="cancel", actor=UserFactory(), seen_status="pending_payment")
+    payment = Payment.objects.create(
+        order=order, intent_id="pi_late", client_secret="s", amount_minor=1000, currency="USD", status="succeeded"
+    )
+    refund = Refund.objects.create(
+        payment=payment, amount_minor=1000, status="failed", automatic=True, last_error="Charge ch_1 is disputed."
+    )
+
+    html = ops_client.get(reverse("ops:dashboard")).content.decode()
+
+    assert 'data-problem="refunds">1<' in html
+    assert (
+        f'<li data-refund="{refund.pk}"><a href="/ops/orders/{order.number}/">{order.number}</a> $10.00 '
+        '<span class="note">Charge ch_1 is disputed.</span></li>'
+    ) in html
+
+
 def test_the_periodic_refresh_answers_with_every_panel_out_of_band(ops_client):
     html = ops_client.get(reverse("ops:live")).content.decode()
 
@@ -387,17 +444,36 @@ def test_a_partial_refund_sent_twice_from_one_form_is_sent_once(ops_client, paid
     assert Order.objects.get(pk=order.pk).status == S.REFUNDED
 
 
-def test_refund_amounts_are_checked(ops_client):
+NOT_AN_AMOUNT = "is not an amount. Enter one such as 12.50, or leave it empty to refund all."
+BAD_AMOUNTS = [
+    ("NaN", f"“NaN” {NOT_AN_AMOUNT}"),
+    ("Infinity", f"“Infinity” {NOT_AN_AMOUNT}"),
+    ("-Infinity", f"“-Infinity” {NOT_AN_AMOUNT}"),
+    ("1e30", f"“1e30” {NOT_AN_AMOUNT}"),
+    ("abc", f"“abc” {NOT_AN_AMOUNT}"),
+    ("12,34.5.6", f"“1234.5.6” {NOT_AN_AMOUNT}"),
+    ("-5", "The amount must be more than 0."),
+    ("-1", "The amount must be more than 0."),
+    ("0", "The amount must be more than 0."),
+    ("0.00", "The amount must be more than 0."),
+    ("12.345", "The amount has at most two decimals (cents)."),
+    ("1.001", "The amount has at most two decimals (cents)."),
+]
+
+
+@pytest.mark.parametrize(("amount", "message"), BAD_AMOUNTS)
+def test_a_bad_refund_amount_gets_a_clear_422_and_changes_nothing(ops_client, amount, message):
+    from commerce.payments.models import Refund
+
     order = pay(place())
 
-    for amount, message in [
-        ("abc", "Enter an amount such as 12.50"),
-        ("-1", "Enter a positive amount"),
-        ("1.001", "at most two decimals"),
-    ]:
-        response = act(ops_client, order, row=False, action="refund", seen="paid", amount=amount, confirm="yes")
-        assert response.status_code == 422
-        assert message in response.content.decode()
+    response = act(ops_client, order, row=False, action="refund", seen="paid", amount=amount, confirm="yes", key="k1")
+
+    assert response.status_code == 422
+    assert f'<p class="alert alert--error" role="alert">{message}</p>' in response.content.decode()
+    assert Order.objects.get(pk=order.pk).status == S.PAID
+    assert not Refund.objects.exists()
+    assert events(order, "refund_partial") == events(order, "refunded") == 0
 
 
 def test_an_unpaid_order_cannot_be_refunded(ops_client):
@@ -416,3 +492,81 @@ def test_the_service_refuses_without_changing_anything():
         services.order_act(order=order, action="delivered", actor=UserFactory(is_staff=True))
 
     assert Order.objects.get(pk=order.pk).status == S.PENDING_PAYMENT
+
+
+# --- Refund reasons: for staff, unless marked for the customer -------------------------------------
+
+CRUSHED = "Box arrived crushed"
+
+
+def refunded_by_ops(ops_client, *, amount: str, public: bool):  # type: ignore[no-untyped-def]
+    """A shopper's order, paid through localstripe, refunded from the ops order page with a reason."""
+    from tests.commerce.payments.test_services import paid
+
+    buyer = UserFactory(email="bea@example.com")
+    order = place(user=buyer, price="48.00")
+    paid(order)
+    data = {"action": "refund", "seen": "paid", "amount": amount, "reason": CRUSHED, "confirm": "yes", "key": "k"}
+    if public:
+        data["reason_public"] = "yes"
+    response = act(ops_client, order, row=False, **data)
+    assert response.status_code == 200
+    return order, buyer
+
+
+@pytest.mark.usefixtures("stripe_settings")
+@pytest.mark.parametrize(
+    ("public", "customer_line", "staff_line"),
+    [
+        (False, "Refunded $10.00.", f"{CRUSHED} <small>(staff only)</small>"),
+        (True, f"Refunded $10.00: {CRUSHED}", f"{CRUSHED} <small>(shown to the customer)</small>"),
+    ],
+)
+def test_a_refund_reason_reaches_the_customer_only_when_marked(ops_client, public, customer_line, staff_line):
+    order, buyer = refunded_by_ops(ops_client, amount="10.00", public=public)
+
+    customer = Client()
+    customer.force_login(buyer)
+    page = customer.get(order.get_absolute_url()).content.decode()
+    assert f'<span class="timeline__note">{customer_line}</span>' in page
+    assert (CRUSHED in page) is public
+    staff_page = ops_client.get(reverse("ops:order", args=[order.number])).content.decode()
+    assert staff_line in staff_page
+
+
+@pytest.mark.usefixtures("stripe_settings")
+def test_the_refund_email_says_how_much_and_not_why(ops_client):
+    from commerce.notifications.models import Notification
+
+    order, _buyer = refunded_by_ops(ops_client, amount="", public=False)
+
+    email = Notification.objects.get(event="order_refunded", channel="email")
+    assert "\nRefunded $48.00.\n" in email.body_text
+    assert '<td style="padding-bottom:12px;" data-note>Refunded $48.00.</td>' in email.body_html
+    assert CRUSHED not in email.body_text + email.body_html
+    assert Order.objects.get(pk=order.pk).status == S.REFUNDED
+    assert OrderEvent.objects.get(order=order, kind="refunded").note == "Refunded $48.00."
+
+
+@pytest.mark.usefixtures("stripe_settings")
+def test_a_refund_stripe_could_not_take_is_saved_and_not_sent_twice(ops_client, settings):
+    from commerce.payments.models import Refund
+    from tests.commerce.payments.test_services import dead_base, paid
+
+    order = place(price="48.00")
+    paid(order)
+    settings.STRIPE_API_BASE = dead_base()
+    data = {"action": "refund", "seen": "paid", "amount": "10.00", "confirm": "yes", "key": "k2"}
+
+    first = act(ops_client, order, row=False, **data)
+    second = act(ops_client, order, row=False, **data)  # a second click, Stripe still down
+
+    assert first.status_code == second.status_code == 200
+    assert (
+        f"Stripe could not be reached: the refund of 10.00 USD for order {order.number} is saved and will be "
+        "sent again automatically. Do not refund it again."
+    ) in first.content.decode()
+    assert "This refund was already sent: nothing more was refunded." in second.content.decode()
+    assert list(Refund.objects.values_list("amount_minor", "status", "stripe_refund_id", "attempts")) == [
+        (1000, "pending", None, 1)
+    ]

@@ -161,10 +161,16 @@ class TestOrderPagePermissions:
         Order.objects.filter(pk=order.pk).update(user=UserFactory())
         assert client.get(order.get_absolute_url(), {"k": token}).status_code == 200  # the link is the grant
 
-    def test_staff_may_see_any_order(self, client, order):
-        client.force_login(UserFactory(is_staff=True))
+    @pytest.mark.parametrize(("roles", "status"), [((), 404), (("support",), 200), (("ops",), 200)])
+    def test_staff_see_customers_orders_only_in_a_role(self, client, order, roles, status):
+        from django.contrib.auth.models import Group
 
-        assert client.get(order.get_absolute_url()).status_code == 200
+        member = UserFactory(is_staff=True)
+        for role in roles:
+            member.groups.add(Group.objects.get_or_create(name=role)[0])
+        client.force_login(member)
+
+        assert client.get(order.get_absolute_url()).status_code == status
 
     def test_unknown_number_is_404(self, client):
         assert client.get(reverse("orders:detail", kwargs={"number": "LS-0000-0000"})).status_code == 404

@@ -1,0 +1,324 @@
+"""Writes to refunds: reserve one, send it to Stripe until Stripe answers, apply the answer.
+
+A refund is a row first (pending, its amount held), then a call to Stripe keyed by that row, so
+a resend after a network error is the same request. Whoever sends claims the row for the length
+of one call (`claimed_until`, a conditional update), so two senders never race at Stripe for one
+refund. A send that meets an outage leaves the row pending and unclaimed: `tasks.refund_retry`
+sends it again with backoff, and beat's sweep (`services.payments_sweep`) after that, until Stripe
+answers for good: succeeded, or refused (the row fails with Stripe's words, its amount is free).
+
+Lock order as in services: the Payment row first, then the Order row. No lock across a call to Stripe.
+"""
+
+import logging
+import re
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F, Q, Sum
+from django.utils import timezone
+
+from commerce.accounts.models import User
+from commerce.orders.models import Order
+from commerce.orders.services import order_mark_refunded, order_note
+
+from . import stripe_client
+from .errors import PaymentError
+from .models import Payment, Refund
+
+logger = logging.getLogger(__name__)
+R = Refund.Status
+# A refund that is pending or succeeded holds its amount; a failed one gives it back.
+REFUND_COUNTS = [R.PENDING, R.SUCCEEDED]
+LATE_PAYMENT_REASON = "Paid after the order was cancelled."
+# How long a form's one-time key is remembered (a double submit within it refunds once).
+REQUEST_KEY_SECONDS = 24 * 3600
+UNREACHABLE = "Stripe could not be reached."  # for staff (the shopper-facing message says nothing was charged)
+RETRY_FIRST_SECONDS = 30
+RETRY_MAX_SECONDS = 3600
+
+
+def retry_countdown(retries: int) -> int:
+    """Seconds before the next try of an unsent refund: 30 s, doubling, at most an hour."""
+    return int(min(RETRY_FIRST_SECONDS * 2 ** min(retries, 12), RETRY_MAX_SECONDS))
+
+
+_AMOUNT = re.compile(r"(\d{1,12})(?:\.(\d*))?|\.(\d+)")
+
+
+def refund_amount_minor(raw: str | Decimal) -> int | None:
+    """Read a refund amount as a person types it ("12.50", "$1,200") into minor units; None when empty
+    (refund everything left). Raises PaymentError `bad_amount` with a message for that person: NaN,
+    Infinity, exponents, negative or zero amounts and fractions of a cent are all refused."""
+    text = str(raw).strip().lstrip("$€£").replace(",", "").strip()
+    if not text:
+        return None
+    match = _AMOUNT.fullmatch(text)
+    if match is None:
+        if re.fullmatch(r"[-−]\s*[\d.]+", text):
+            raise PaymentError("bad_amount", "The amount must be more than 0.")
+        shown = text if len(text) <= 20 else text[:20] + "…"
+        raise PaymentError(
+            "bad_amount", f"“{shown}” is not an amount. Enter one such as 12.50, or leave it empty to refund all."
+        )
+    whole, cents, only_cents = match.groups()
+    cents = (cents if whole is not None else only_cents) or ""
+    if len(cents.rstrip("0")) > 2:
+        raise PaymentError("bad_amount", "The amount has at most two decimals (cents).")
+    minor = int(whole or 0) * 100 + int((cents + "00")[:2])
+    if minor <= 0:
+        raise PaymentError("bad_amount", "The amount must be more than 0.")
+    return minor
+
+
+def refundable_minor(*, payment: Payment) -> int:
+    """What is left to refund: the payment minus refunds pending or done."""
+    taken = payment.refunds.filter(status__in=REFUND_COUNTS).aggregate(total=Sum("amount_minor"))["total"] or 0
+    return max(payment.amount_minor - int(taken), 0)
+
+
+def unsent() -> "Q":
+    """Refunds reserved but not (yet) accepted by Stripe."""
+    return Q(status=R.PENDING, stripe_refund_id__isnull=True)
+
+
+def refund_create(
+    *,
+    order: Order,
+    amount_minor: int | None,
+    actor: User | None,
+    reason: str = "",
+    reason_public: bool = False,
+    request_key: str = "",
+) -> Refund:
+    """Refund a paid order through Stripe, in full (`amount_minor=None`) or in part.
+
+    Returns the Refund: succeeded, pending at Stripe, or still unsent when Stripe could not be
+    reached (a task sends it again on its own; its amount stays held). A full refund marks the
+    order refunded (its stock comes back when it had not shipped). `request_key` names one
+    submitted form: the same key again refunds nothing more. `reason` is for staff; the customer
+    sees it only with `reason_public`. Raises PaymentError: `not_refundable`, `no_payment`,
+    `bad_refund_amount`, `duplicate_request`, or Stripe's refusal (the Refund is then failed).
+    """
+    if not order.can_transition(Order.Status.REFUNDED):
+        raise PaymentError.not_refundable(order.get_status_display())
+    key = f"refund:{order.pk}:{request_key}" if request_key else ""
+    if key and not cache.add(key, 1, timeout=REQUEST_KEY_SECONDS):
+        raise PaymentError.duplicate_request()
+    try:
+        refund = _refund_reserve(
+            order=order, amount_minor=amount_minor, actor=actor, reason=reason, reason_public=reason_public
+        )
+    except PaymentError as error:
+        if key and error.code != "bad_refund_amount":
+            cache.delete(key)  # nothing is held: the same form may try again
+        raise
+    try:
+        return refund_send(refund=refund)
+    except PaymentError as error:
+        if not error.retryable:
+            if key:
+                cache.delete(key)  # refused, its amount free again: the same form may try again
+            raise
+    _retry_on_commit(refund.pk)
+    return Refund.objects.get(pk=refund.pk)
+
+
+def _retry_on_commit(refund_pk: int) -> None:
+    from .tasks import refund_retry
+
+    # robust: a broker outage must not fail the request; the sweep finds the refund anyway.
+    transaction.on_commit(lambda: refund_retry.apply_async((refund_pk,), countdown=retry_countdown(0)), robust=True)
+
+
+def refund_unowed(*, payment_pk: int) -> Refund | None:
+    """Give back a payment that arrived for an order already cancelled (its hold expired).
+
+    Safe to run again: a refund left unsent by a network error is re-sent with its own key. Once
+    Stripe has refused this automatic refund, nothing more is tried: a person decides (the ops
+    dashboard lists it under its problems).
+    """
+    payment = Payment.objects.select_related("order").get(pk=payment_pk)
+    if payment.order.status != Order.Status.CANCELLED:
+        return None
+    waiting = payment.refunds.filter(unsent()).order_by("pk").first()
+    if waiting is not None:
+        return refund_send(refund=waiting)
+    if payment.refunds.filter(automatic=True, status=R.FAILED).exists() or refundable_minor(payment=payment) == 0:
+        return None
+    try:
+        refund = _refund_reserve(
+            order=payment.order,
+            amount_minor=None,
+            actor=None,
+            reason=LATE_PAYMENT_REASON,
+            reason_public=True,
+            payment=payment,
+            automatic=True,
+        )
+    except PaymentError as error:
+        if error.code == "bad_refund_amount":
+            return None  # a concurrent run reserved it first
+        raise
+    return refund_send(refund=refund)
+
+
+@transaction.atomic
+def _refund_reserve(
+    *,
+    order: Order,
+    amount_minor: int | None,
+    actor: User | None,
+    reason: str,
+    reason_public: bool,
+    payment: Payment | None = None,
+    automatic: bool = False,
+) -> Refund:
+    """Write the pending Refund row first: its pk keys the Stripe request, its amount is held."""
+    query = Payment.objects.select_for_update().filter(order=order, status=Payment.Status.SUCCEEDED)
+    locked = query.filter(pk=payment.pk).first() if payment is not None else query.order_by("pk").first()
+    if locked is None:
+        raise PaymentError.no_payment()
+    left = refundable_minor(payment=locked)
+    amount = left if amount_minor is None else amount_minor
+    if not 0 < amount <= left:
+        raise PaymentError.bad_refund_amount(left)
+    reason = reason.strip()[:200]
+    return Refund.objects.create(
+        payment=locked,
+        amount_minor=amount,
+        reason=reason,
+        reason_public=reason_public and bool(reason),
+        automatic=automatic,
+        created_by=actor,
+    )
+
+
+def _claim(refund_pk: int) -> bool:
+    """Take the right to call Stripe for this refund for one call's length; False when it is
+    settled, accepted by Stripe already, or another sender holds it."""
+    now = timezone.now()
+    # One call: the SDK's timeout for each try, and its retries, with room for their pauses.
+    seconds = float(settings.STRIPE_TIMEOUT) * (int(settings.STRIPE_MAX_NETWORK_RETRIES) + 1) + 30
+    claimed = (
+        Refund.objects.filter(unsent(), pk=refund_pk)
+        .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+        .update(claimed_until=now + timedelta(seconds=seconds), attempts=F("attempts") + 1, last_attempt_at=now)
+    )
+    return bool(claimed)
+
+
+def refund_send(*, refund: Refund) -> Refund:
+    """Send an unsent refund to Stripe, with the key its row gives it (a resend is the same request).
+
+    Does nothing (returns the row as it is) when another sender holds it or Stripe has it already.
+    Raises PaymentError: retryable (the refund stays unsent and unclaimed, for the next try) or
+    Stripe's refusal (the refund is failed, with Stripe's message, and its amount is free again).
+    """
+    if not _claim(refund.pk):
+        return Refund.objects.get(pk=refund.pk)
+    payment = refund.payment
+    order = payment.order
+    try:
+        result = stripe_client.refund_create(
+            intent_id=payment.intent_id,
+            amount_minor=refund.amount_minor,
+            idempotency_key=stripe_client.refund_idempotency_key(order_number=order.number, refund_pk=refund.pk),
+            metadata={"order": order.number, "refund": str(refund.pk)},
+        )
+    except PaymentError as error:
+        mine = Refund.objects.filter(unsent(), pk=refund.pk)
+        if error.retryable:
+            mine.update(claimed_until=None, last_error=UNREACHABLE)
+        else:
+            mine.update(status=R.FAILED, claimed_until=None, last_error=error.message)
+            logger.error(
+                "refund refused by stripe",
+                extra={"order": order.number, "refund": refund.pk, "automatic": refund.automatic},
+            )
+        raise
+    return refund_apply(
+        refund_pk=refund.pk, stripe_refund_id=result.id, stripe_status=result.status, actor=refund.created_by
+    )
+
+
+def refund_resend(*, refund_pk: int) -> Refund:
+    """Send a refund again if it is still unsent (the retry task and the sweep call this)."""
+    refund = Refund.objects.select_related("payment__order").get(pk=refund_pk)
+    if refund.status != R.PENDING or refund.stripe_refund_id is not None:
+        return refund
+    return refund_send(refund=refund)
+
+
+def customer_line(refund: Refund, amount: Decimal | None = None) -> str:
+    """What the customer reads about a refund: "Refunded $12.00", and the reason only when staff said so."""
+    from commerce.catalog.templatetags.money import money
+
+    shown = money(amount if amount is not None else Decimal(refund.amount_minor) / 100)
+    return f"Refunded {shown}" + (f": {refund.reason}" if refund.reason_public and refund.reason else ".")
+
+
+@transaction.atomic
+def refund_apply(*, refund_pk: int, stripe_refund_id: str, stripe_status: str, actor: User | None = None) -> Refund:
+    """Record Stripe's answer for one refund; settle the order once it is refunded in full."""
+    refund = Refund.objects.select_for_update().select_related("payment__order").get(pk=refund_pk)
+    status = {"succeeded": R.SUCCEEDED, "failed": R.FAILED, "canceled": R.FAILED}
+    new_status = status.get(stripe_status, R.PENDING)
+    # Monotonic: a late "pending" never undoes a final answer.
+    newly_succeeded = False
+    if refund.status == R.PENDING or refund.stripe_refund_id is None:
+        refund.stripe_refund_id = stripe_refund_id
+        refund.claimed_until = None
+        if refund.status == R.PENDING:
+            refund.status = new_status
+            newly_succeeded = new_status == R.SUCCEEDED
+            if new_status == R.FAILED:
+                refund.last_error = f"Stripe reported the refund {stripe_status}."
+        refund.save(update_fields=["stripe_refund_id", "status", "claimed_until", "last_error"])
+    if newly_succeeded and refund.amount_minor < refund.payment.amount_minor:
+        order_note(order=refund.payment.order, kind="refund_partial", actor=actor, note=customer_line(refund))
+    _settle_if_refunded(refund.payment, actor=actor, last=refund)
+    return refund
+
+
+def _settle_if_refunded(payment: Payment, *, actor: User | None, last: Refund | None = None) -> None:
+    done = payment.refunds.filter(status=R.SUCCEEDED).aggregate(total=Sum("amount_minor"))["total"] or 0
+    order = payment.order
+    if done >= payment.amount_minor and order.can_transition(Order.Status.REFUNDED):
+        shown = Decimal(done) / 100
+        note = customer_line(last, shown) if last is not None else customer_line(Refund(amount_minor=done), shown)
+        order_mark_refunded(order=order, actor=actor, note=note)
+
+
+@transaction.atomic
+def refunds_apply_charge(*, intent_id: str, refunds: list[dict[str, object]], fully_refunded: bool) -> None:
+    """Apply a `charge.refunded` event: refunds we asked for settle, ones made in the Stripe
+    dashboard are recorded, and the order is marked refunded when Stripe says it is in full."""
+    payment = Payment.objects.select_for_update().select_related("order").filter(intent_id=intent_id).first()
+    if payment is None:
+        logger.warning("refund for an intent not known here", extra={"intent": intent_id})
+        return
+    for data in refunds:
+        stripe_id = str(data.get("id") or "")
+        metadata = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+        ours = str(metadata.get("refund", "")) if isinstance(metadata, dict) else ""
+        row = Refund.objects.filter(payment=payment, stripe_refund_id=stripe_id).first()
+        if row is None and ours.isdigit():
+            row = Refund.objects.filter(payment=payment, pk=int(ours)).first()
+        if row is None:
+            amount = data.get("amount")
+            if not isinstance(amount, int) or amount <= 0:
+                continue
+            row = Refund.objects.create(
+                payment=payment,
+                stripe_refund_id=stripe_id,
+                amount_minor=amount,
+                status=R.PENDING,
+                reason="Made at Stripe.",
+            )
+        refund_apply(refund_pk=row.pk, stripe_refund_id=stripe_id, stripe_status=str(data.get("status") or ""))
+    if fully_refunded and payment.order.can_transition(Order.Status.REFUNDED):
+        order_mark_refunded(order=payment.order, actor=None, note="Refunded in full at Stripe.")
