@@ -77,10 +77,11 @@ def csp_sources() -> dict[str, list[str]]:
     script = _origin(settings.STRIPE_JS_URL)
     if is_fake():
         return {"script-src": [script], "connect-src": [_origin(settings.STRIPE_API_BASE)]}
+    # Stripe's own list (docs.stripe.com/security/guide#content-security-policy).
     return {
-        "script-src": [script],
+        "script-src": [script, "https://*.js.stripe.com"],
         "connect-src": ["https://api.stripe.com"],
-        "frame-src": [script, "https://hooks.stripe.com"],
+        "frame-src": [script, "https://*.js.stripe.com", "https://hooks.stripe.com"],
     }
 
 

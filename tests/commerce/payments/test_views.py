@@ -77,6 +77,30 @@ def test_unreachable_stripe_shows_a_retryable_error(client, order, buyer, settin
     assert 'id="payment-form"' not in html
 
 
+def test_the_pay_page_alone_may_load_stripe_js_and_talk_to_stripe(client, order, buyer, localstripe_url):
+    client.force_login(buyer)
+
+    pay = client.get(pay_url(order))["Content-Security-Policy"]
+    home = client.get("/")["Content-Security-Policy"]
+
+    assert f"script-src 'self' {localstripe_url};" in pay
+    assert f"connect-src 'self' {localstripe_url};" in pay
+    assert "script-src 'self';" in home
+    assert "connect-src 'self';" in home
+
+
+def test_with_real_stripe_the_pay_page_adds_stripes_documented_origins(settings):
+    from commerce.payments.stripe_client import csp_sources
+
+    settings.STRIPE_API_BASE, settings.STRIPE_JS_URL = "", "https://js.stripe.com/v3/"
+
+    assert csp_sources() == {
+        "script-src": ["https://js.stripe.com", "https://*.js.stripe.com"],
+        "connect-src": ["https://api.stripe.com"],
+        "frame-src": ["https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com"],
+    }
+
+
 def test_expired_hold_shows_expired_and_no_card_form(client, order, buyer):
     StockHold.objects.filter(order=order).update(expires_at=timezone.now() - timedelta(seconds=5))
     client.force_login(buyer)
