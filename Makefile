@@ -44,6 +44,7 @@ run: $(STAMP)
 ## run-services: the same store against PostgreSQL and Redis from DATABASE_URL / REDIS_URL
 run-services: $(STAMP) $(SERVICES_ENV)
 	set -a && . ./$(SERVICES_ENV) && set +a && export DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) && \
+	$(BIN)/python deploy/create-database.py && \
 	$(BIN)/python manage.py migrate --noinput && $(BIN)/python manage.py seed_demo && \
 	$(BIN)/daphne -b $(HOST) -p $(PORT) project.asgi:application
 
