@@ -10,6 +10,7 @@ from django.utils import timezone
 from commerce.catalog.models import Product
 from commerce.search import backends, es_client, selectors, services, tasks
 from commerce.search.models import SearchDocument
+from tests.commerce.search.conftest import postgresql_run
 from tests.factories import UserFactory, VariantFactory
 
 
@@ -124,6 +125,7 @@ class TestRebuildAndRepair:
         assert "database: 0 repaired, 0 removed" in out.getvalue()
 
 
+@postgresql_run
 def test_the_database_index_holds_a_weighted_vector(shop, db):
     document = SearchDocument.objects.get(pk=shop["trail"].pk)
 
@@ -133,6 +135,7 @@ def test_the_database_index_holds_a_weighted_vector(shop, db):
     assert "'grippi':" in document.search_vector  # the description, stemmed
 
 
+@postgresql_run
 @pytest.mark.usefixtures("elasticsearch_url")
 def test_an_index_is_created_on_the_first_write(db):
     variant = VariantFactory(product__name="First Thing")
