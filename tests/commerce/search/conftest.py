@@ -22,6 +22,7 @@ from tests.factories import CategoryFactory, ProductFactory, VariantFactory
 EMBEDDED = connection.vendor == "sqlite"
 BACKENDS = ["sqlite"] if EMBEDDED else ["database", "elasticsearch"]
 postgresql_run = pytest.mark.skipif(EMBEDDED, reason="checks the PostgreSQL run's backends")
+embedded_run = pytest.mark.skipif(not EMBEDDED, reason="checks SQLite's index (test_embedded.py runs it)")
 
 
 @pytest.fixture(scope="session")
