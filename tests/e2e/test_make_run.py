@@ -202,6 +202,8 @@ def test_make_run_on_a_fresh_clone_sells_pushes_and_searches(browser: Browser, t
             expect(page.locator(".product-card__name", has_text="Harbour Tee")).to_have_count(1)
             _search(page, "habour")
             expect(page.locator(".product-card__name")).to_have_text(["Harbour Tee"])
+            _search(page, "graite")
+            expect(page.locator(".product-card__name")).to_have_text(["Granite Hoodie"])
         finally:
             shopper.close()
             watcher.close()
