@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 HOST ?= 127.0.0.1
+# localstripe's port under `make run` (settings read STRIPE_PORT); move it when 8420 is taken.
+STRIPE_PORT ?= 8420
 
 # `make test` runs in the services mode against real PostgreSQL and Redis.
 TEST_DATABASE_URL ?= $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/storefront)
@@ -37,12 +39,12 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 ## run: the embedded demo (SQLite, in-memory channel layer, eager Celery, console email/SMS,
-##      localstripe on :8420 and the periodic jobs (manage.py run_periodic) beside Daphne; see deploy/run-embedded.sh)
+##      localstripe on :$(STRIPE_PORT) and the periodic jobs (manage.py run_periodic) beside Daphne; see deploy/run-embedded.sh)
 run: $(STAMP)
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py migrate --noinput
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py seed_demo
 	@echo "Storefront: http://$(HOST):$(PORT)/  (shopper@example.com / shopper-pass-123)"
-	env -u DATABASE_URL -u REDIS_URL BIN=$(BIN) HOST=$(HOST) PORT=$(PORT) sh deploy/run-embedded.sh
+	env -u DATABASE_URL -u REDIS_URL BIN=$(BIN) HOST=$(HOST) PORT=$(PORT) STRIPE_PORT=$(STRIPE_PORT) sh deploy/run-embedded.sh
 
 ## run-services: the same store against PostgreSQL and Redis from DATABASE_URL / REDIS_URL
 run-services: $(STAMP) $(SERVICES_ENV)

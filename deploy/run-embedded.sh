@@ -24,6 +24,14 @@ trap 'exit 143' TERM
 
 case "$STRIPE_API_BASE" in
     http://127.0.0.1:*|http://localhost:*)
+        # Another localstripe on that port would take our webhook registration and our payments.
+        if ! "$BIN/python" -c 'import socket, sys
+s = socket.socket(socket.AF_INET6)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("::", int(sys.argv[1])))' "${STRIPE_PORT:-80}" 2>/dev/null; then
+            echo "Port ${STRIPE_PORT:-80} (localstripe) is in use: set STRIPE_PORT to a free one (make run STRIPE_PORT=8421)." >&2
+            exit 1
+        fi
         "$BIN/python" -m commerce.payments.fake_stripe --port "${STRIPE_PORT:-80}" >var/localstripe.log 2>&1 &
         pids="$pids $!"
         "$BIN/python" manage.py localstripe_webhook --url "http://$HOST:$PORT/payments/stripe/webhook/"

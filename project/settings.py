@@ -370,7 +370,9 @@ STRIPE_WEBHOOK_SECRET = env.str(
     "STRIPE_WEBHOOK_SECRET", default=DEMO_SECRETS["STRIPE_WEBHOOK_SECRET"] if EMBEDDED else ""
 )
 _LOCALSTRIPE = STRIPE_SECRET_KEY == LOCALSTRIPE_SECRET_KEY
-STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="http://127.0.0.1:8420" if _LOCALSTRIPE else "")
+# The port `make run` starts localstripe on (deploy/run-embedded.sh reads it back from STRIPE_API_BASE).
+STRIPE_PORT = env.int("STRIPE_PORT", default=8420)
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default=f"http://127.0.0.1:{STRIPE_PORT}" if _LOCALSTRIPE else "")
 STRIPE_JS_URL = env.str(
     "STRIPE_JS_URL",
     default=f"{STRIPE_API_BASE.rstrip('/')}/js.stripe.com/v3/" if STRIPE_API_BASE else "https://js.stripe.com/v3/",

@@ -2,23 +2,27 @@
 
 On PostgreSQL, a weighted full-text vector (GIN index) finds words and their stems, and
 pg_trgm word similarity over the title (trigram GIN index) finds typos ("runing shoe").
-On SQLite (the embedded mode), every word must appear in the title or the description.
+On SQLite (the embedded mode), FTS5 does the same work: a porter-stemmed index of the same
+fields, ranked by weighted bm25, and an unstemmed one with prefix indexes for suggestions.
+On both, a spelling pass (spelling.py) adds to each query word the indexed words one letter
+off ("habour": "harbour"), as Elasticsearch's fuzziness does.
 """
 
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import reduce
-from operator import and_
+from operator import and_, or_
 from typing import Any
 
 from django.contrib.postgres.search import SearchQuery as PgSearchQuery
 from django.contrib.postgres.search import SearchRank, SearchVector, TrigramWordSimilarity
 from django.db import connection, transaction
-from django.db.models import Case, Count, F, FloatField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, ExpressionWrapper, F, FloatField, Q, QuerySet, Value, When
 from django.db.models.expressions import Combinable
 
 from ..documents import ProductDocument, batched
 from ..models import SearchDocument
+from . import fts5
 from .base import (
     PRICE_BANDS,
     Hit,
@@ -32,6 +36,7 @@ from .base import (
     query_terms,
     snippet,
 )
+from .spelling import spelling_alternatives, spelling_forget, spelling_learn
 
 CONFIG = "english"
 FIELDS = ["name", "category", "category_name", "skus", "title", "body", "min_price", "in_stock", "created_at"]
@@ -81,6 +86,17 @@ def _row(document: ProductDocument) -> SearchDocument:
     )
 
 
+def _texts(documents: Iterable[ProductDocument]) -> Iterator[str]:
+    """The text whose words a typo may be corrected to (SKUs are codes: matched exactly)."""
+    for document in documents:
+        yield from (document.name, document.category_name, document.description)
+
+
+def _any_of(words: list[str]) -> PgSearchQuery:
+    queries = [PgSearchQuery(word, config=CONFIG) for word in words]
+    return reduce(or_, queries)
+
+
 class DatabaseBackend(SearchBackend):
     name = "database"
 
@@ -88,28 +104,23 @@ class DatabaseBackend(SearchBackend):
     def _postgres() -> bool:
         return connection.vendor == "postgresql"
 
-    def _matching(self, terms: list[str]) -> tuple[QuerySet[SearchDocument], Any]:
+    def _matching(self, terms: list[str]) -> tuple[QuerySet[SearchDocument], Any, list[str]]:
+        """The documents every word (or a near spelling of it) finds, their rank, and the words to highlight."""
         documents = SearchDocument.objects.all()
         if not terms:
-            return documents, None
-        text = " ".join(terms)
+            return documents, None, terms
+        alternatives = spelling_alternatives(terms)
+        marked = [word for words in alternatives for word in words]
         if self._postgres():
-            query = PgSearchQuery(text, config=CONFIG)
+            text = " ".join(terms)
+            query = reduce(and_, (_any_of(words) for words in alternatives))
             documents = documents.filter(Q(search_vector=query) | Q(title__trigram_word_similar=text))
-            return documents, SearchRank(F("search_vector"), query) + TrigramWordSimilarity(text, "title")
-        for term in terms:
-            documents = documents.filter(Q(title__icontains=term) | Q(skus__icontains=term) | Q(body__icontains=term))
-        rank = Case(
-            When(name__icontains=text, then=Value(2.0)),
-            When(title__icontains=text, then=Value(1.0)),
-            default=Value(0.0),
-            output_field=FloatField(),
-        )
-        return documents, rank
+            return documents, SearchRank(F("search_vector"), query) + TrigramWordSimilarity(text, "title"), marked
+        documents = documents.filter(fts__text__match=fts5.match_expression(alternatives))
+        return documents, ExpressionWrapper(-F("fts__rank"), output_field=FloatField()), marked
 
     def search(self, query: SearchQuery) -> SearchResult:
-        terms = query.terms
-        documents, rank = self._matching(terms)
+        documents, rank, terms = self._matching(query.terms)
         own = {
             "category": Q(category__slug=query.category) if query.category else None,
             "band": _band_q(query.band) if query.band else None,
@@ -160,15 +171,12 @@ class DatabaseBackend(SearchBackend):
         terms = query_terms(text)
         if not terms:
             return []
-        documents = SearchDocument.objects.all()
-        for term in terms:
-            documents = documents.filter(title__icontains=term)  # a trigram index scan on PostgreSQL
-        first = Case(When(name__istartswith=terms[0], then=Value(0)), default=Value(1))
-        rows = list(
-            documents.annotate(first=first)
-            .order_by("first", "-created_at", "-pk")
-            .values_list("pk", "product__slug", "name")[:limit]
-        )
+        rows = self._suggestions(self._starting(terms, [[term] for term in terms]), terms, limit)
+        if len(rows) < limit:  # then names one letter off what was typed ("habour")
+            alternatives = spelling_alternatives(terms)
+            if any(len(words) > 1 for words in alternatives):
+                spelled = self._starting(terms, alternatives).exclude(pk__in=[pk for pk, _, _ in rows])
+                rows += self._suggestions(spelled, terms, limit - len(rows))
         if len(rows) < limit and self._postgres():
             joined = " ".join(terms)
             near = (
@@ -181,6 +189,21 @@ class DatabaseBackend(SearchBackend):
             rows += list(near[: limit - len(rows)])
         return [Suggestion(pk=pk, slug=slug, name=name) for pk, slug, name in rows]
 
+    def _starting(self, terms: list[str], alternatives: list[list[str]]) -> QuerySet[SearchDocument]:
+        """Documents whose name or category has every word (or an alternative) typed so far."""
+        documents = SearchDocument.objects.all()
+        if not self._postgres():
+            return documents.filter(fts_prefix__text__match=fts5.prefix_expression(alternatives))
+        for words in alternatives:  # a trigram index scan
+            documents = documents.filter(reduce(or_, (Q(title__icontains=word) for word in words)))
+        return documents
+
+    @staticmethod
+    def _suggestions(documents: QuerySet[SearchDocument], terms: list[str], limit: int) -> list[tuple[int, str, str]]:
+        first = Case(When(name__istartswith=terms[0], then=Value(0)), default=Value(1))
+        rows = documents.annotate(first=first).order_by("first", "-created_at", "-pk")
+        return list(rows.values_list("pk", "product__slug", "name")[:limit])
+
     def index(self, documents: Sequence[ProductDocument]) -> None:
         if not documents:
             return
@@ -192,6 +215,7 @@ class DatabaseBackend(SearchBackend):
                 update_fields=[*FIELDS, "signature", "indexed_at"],
             )
             self._vectorize([d.pk for d in documents])
+            spelling_learn(_texts(documents))
 
     def _vectorize(self, pks: list[int]) -> None:
         if self._postgres():
@@ -210,9 +234,11 @@ class DatabaseBackend(SearchBackend):
         count = 0
         with transaction.atomic():  # readers keep the old rows until the new ones commit
             SearchDocument.objects.all().delete()
+            spelling_forget()
             for batch in batched(documents):
                 SearchDocument.objects.bulk_create([_row(d) for d in batch])
                 self._vectorize([d.pk for d in batch])
+                spelling_learn(_texts(batch))
                 count += len(batch)
                 progress(len(batch))
         return count

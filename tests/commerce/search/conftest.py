@@ -1,15 +1,28 @@
 """Search fixtures: a real osmem-server (in-memory OpenSearch-compatible engine) on loopback,
-a clean clone of it per test, and a small catalog both backends index alike."""
+a clean clone of it per test, and a small catalog every backend indexes alike.
+
+A run on PostgreSQL (`make test`) tests the `database` and `elasticsearch` backends; the run that
+test_embedded.py starts in the embedded mode (SQLite) tests the `sqlite` one: the same tests, once per
+backend, so that the three behave alike.
+"""
 
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from commerce.search import es_client, services
 from tests.factories import CategoryFactory, ProductFactory, VariantFactory
+
+# The embedded mode's database (SQLite, FTS5): a run of its own (test_embedded.py) tests the database
+# backend there; a run on PostgreSQL tests the database backend on PostgreSQL and Elasticsearch.
+EMBEDDED = connection.vendor == "sqlite"
+BACKENDS = ["sqlite"] if EMBEDDED else ["database", "elasticsearch"]
+postgresql_run = pytest.mark.skipif(EMBEDDED, reason="checks the PostgreSQL run's backends")
+embedded_run = pytest.mark.skipif(not EMBEDDED, reason="checks SQLite's index (test_embedded.py runs it)")
 
 
 @pytest.fixture(scope="session")
@@ -39,9 +52,10 @@ def elasticsearch_url(osmem, settings) -> Iterator[str]:  # type: ignore[no-unty
         clone.close()
 
 
-@pytest.fixture(params=["database", "elasticsearch"])
+@pytest.fixture(params=BACKENDS)
 def search_backend(request, settings, db) -> str:  # type: ignore[no-untyped-def]
-    """Run the test once per backend: PostgreSQL full text, then Elasticsearch against osmem-server."""
+    """Run the test once per backend: PostgreSQL full text, then Elasticsearch against osmem-server
+    (SQLite FTS5 in the embedded run)."""
     if request.param == "elasticsearch":
         request.getfixturevalue("elasticsearch_url")
     else:

@@ -1,4 +1,5 @@
-"""What a shopper sees from search, the same on both backends (PostgreSQL, and Elasticsearch on osmem-server)."""
+"""What a shopper sees from search, the same on every backend: the database on PostgreSQL, Elasticsearch
+(on osmem-server), and the database on SQLite (the embedded mode; test_embedded.py runs these there)."""
 
 import time
 from collections.abc import Callable
@@ -47,6 +48,49 @@ class TestSearch:
 
         assert sorted(names(page)) == ["Road Running Shoe", "Trail Running Shoes"]
         assert page.params.sort == "relevance"
+
+    @pytest.mark.parametrize(
+        ("q", "expected"),
+        [
+            ("tees", ["Dune Tee", "Harbour Tee"]),
+            ("mugs", ["Campfire Mug"]),
+            ("boot", ["Walking Boots"]),
+            ("harbour tees", ["Harbour Tee"]),
+        ],
+    )
+    def test_plurals_and_singulars_find_each_other(self, shop, q, expected):
+        assert sorted(names(search(q=q))) == expected
+
+    @pytest.mark.parametrize(
+        "q",
+        [
+            "habour",  # a letter dropped
+            "harbourr",  # added
+            "hrabour",  # two swapped
+            "harboux",  # changed
+            "habour tees",  # and a plural beside it
+        ],
+    )
+    def test_a_one_letter_typo_finds_the_word(self, shop, q):
+        page = search(q=q)
+
+        assert names(page) == ["Harbour Tee"]
+        assert str(page.products[0].search_hit.name_html).startswith("<mark>Harbour</mark>")
+
+    @pytest.mark.parametrize(
+        ("q", "expected"),
+        [
+            ("cofee", ["Campfire Mug"]),  # in the description
+            ("walkign boots", ["Walking Boots"]),
+            ("campfier mug", ["Campfire Mug"]),
+        ],
+    )
+    def test_typos_anywhere_in_the_text(self, shop, q, expected):
+        assert names(search(q=q)) == expected
+
+    def test_words_under_four_letters_need_no_typo(self, shop):
+        assert names(search(q="tea")) == []
+        assert names(search(q="mgu")) == []
 
     def test_words_match_across_name_category_and_description(self, shop):
         assert names(search(q="navy tee")) == ["Harbour Tee"]
@@ -159,6 +203,13 @@ class TestSearch:
         assert str(running[0].name_html).count("<mark>Running</mark>") == 1
         assert [(s.name, s.url) for s in mug] == [("Campfire Mug", "/products/campfire-mug/")]
         assert none == []
+
+    def test_suggestions_complete_words_in_any_order_and_forgive_a_typo(self, shop):
+        assert [s.name for s in selectors.search_suggestions("harb")[1]] == ["Harbour Tee"]
+        assert [s.name for s in selectors.search_suggestions("walking bo")[1]] == ["Walking Boots"]
+        assert [s.name for s in selectors.search_suggestions("boots walk")[1]] == ["Walking Boots"]
+        assert [s.name for s in selectors.search_suggestions("habour")[1]] == ["Harbour Tee"]
+        assert [s.name for s in selectors.search_suggestions("hrabour")[1]] == ["Harbour Tee"]
 
     @pytest.mark.parametrize(
         ("q", "expected"),

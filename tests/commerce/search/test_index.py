@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from commerce.catalog.models import Product
 from commerce.search import backends, es_client, selectors, services, tasks
-from commerce.search.models import SearchDocument
+from commerce.search.models import SearchDocument, SearchFts, SearchFtsPrefix
+from tests.commerce.search.conftest import embedded_run, postgresql_run
 from tests.factories import UserFactory, VariantFactory
 
 
@@ -124,6 +125,7 @@ class TestRebuildAndRepair:
         assert "database: 0 repaired, 0 removed" in out.getvalue()
 
 
+@postgresql_run
 def test_the_database_index_holds_a_weighted_vector(shop, db):
     document = SearchDocument.objects.get(pk=shop["trail"].pk)
 
@@ -133,6 +135,31 @@ def test_the_database_index_holds_a_weighted_vector(shop, db):
     assert "'grippi':" in document.search_vector  # the description, stemmed
 
 
+@embedded_run
+def test_the_embedded_index_follows_every_write_to_the_documents(shop, db):
+    def found(expression: str) -> list[str]:
+        rows = SearchFts.objects.filter(text__match=expression).values_list("document__name", flat=True)
+        return sorted(rows)
+
+    def starting(expression: str) -> list[str]:
+        rows = SearchFtsPrefix.objects.filter(text__match=expression).values_list("document__name", flat=True)
+        return sorted(rows)
+
+    mug = shop["mug"].pk
+    assert found("runs") == ["Road Running Shoe", "Trail Running Shoes"]  # stemmed: run
+    assert found("grippy") == ["Trail Running Shoes"]  # the description
+    assert starting("camp*") == ["Campfire Mug"]
+
+    SearchDocument.objects.filter(pk=mug).update(name="Campfire Kettle", in_stock=False)
+    assert found("kettle") == starting("kett*") == ["Campfire Kettle"]
+    assert found("mug") == ["Campfire Kettle"]  # its category, Mugs, is still indexed
+    assert found("campfire") == ["Campfire Kettle"]
+
+    SearchDocument.objects.filter(pk=mug).delete()
+    assert found("kettle") == starting("kett*") == found("mug") == []
+
+
+@postgresql_run
 @pytest.mark.usefixtures("elasticsearch_url")
 def test_an_index_is_created_on_the_first_write(db):
     variant = VariantFactory(product__name="First Thing")
