@@ -11,8 +11,8 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from commerce.cart.selectors import cart_summary_for_request
 from commerce.cart.services import cart_adopt_on_login
+from commerce.cart.session import cart_summary_for_request, session_cart_pk
 from commerce.orders.selectors import orders_of
 from project.clients import client_address
 from project.throttle import Throttled, throttle
@@ -49,7 +49,7 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
-        guest_cart_pk = self.request.session.get("cart_pk")
+        guest_cart_pk = session_cart_pk(self.request.session)
         response = super().form_valid(form)
         _adopt_cart(self.request, form.get_user(), guest_cart_pk)
         return response
@@ -114,7 +114,7 @@ def signup_confirm(request: HttpRequest, token: str) -> HttpResponseBase:
     try:
         link = services.signup_link_read(token)
         if request.method == "POST":
-            guest_cart_pk = request.session.get("cart_pk")
+            guest_cart_pk = session_cart_pk(request.session)
             user = services.signup_complete(link=link)
             login(request, user, backend=MODEL_BACKEND)
             _adopt_cart(request, user, guest_cart_pk)

@@ -3,7 +3,8 @@ from typing import cast
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from .selectors import CartSummary, cart_summary_for_request
+from .selectors import CartSummary
+from .session import cart_summary_for_request
 
 
 def cart(request: HttpRequest) -> dict[str, object]:

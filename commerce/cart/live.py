@@ -8,7 +8,8 @@ from realtime import pages, topics
 from realtime.broadcast import publish_on_commit
 
 from .models import SESSION_KEY, Cart
-from .selectors import cart_for_request, cart_summary
+from .selectors import cart_summary
+from .session import cart_for_request
 
 
 def cart_fragment(cart: Cart) -> str:

@@ -1,24 +1,23 @@
-"""Reads of carts: which cart a request owns, and what it holds."""
+"""Reads of carts: whose cart is whose, and what it holds."""
 
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import Prefetch
-from django.http import HttpRequest
 
+from commerce.accounts.models import User
 from commerce.catalog.models import ProductImage
 
-from .models import SESSION_KEY, Cart, CartLine
+from .models import Cart, CartLine
 
 
-def cart_for_request(request: HttpRequest) -> Cart | None:
-    """The cart this request may see: the user's, or the one this guest session created."""
-    if request.user.is_authenticated:
-        return Cart.objects.filter(user=request.user).first()
-    pk = request.session.get(SESSION_KEY)
-    if not pk:
+def cart_of(*, user: User | None, guest_cart_pk: int | None) -> Cart | None:
+    """The cart this person may see: the user's, or a guest's the one their session created (`guest_cart_pk`)."""
+    if user is not None:
+        return Cart.objects.filter(user=user).first()
+    if not guest_cart_pk:
         return None
-    return Cart.objects.filter(pk=pk, user__isnull=True).first()
+    return Cart.objects.filter(pk=guest_cart_pk, user__isnull=True).first()
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,3 @@ def cart_summary(cart: Cart | None) -> CartSummary:
         count=sum(lv.line.quantity for lv in views),
         subtotal=sum((lv.total for lv in views), Decimal("0.00")),
     )
-
-
-def cart_summary_for_request(request: HttpRequest) -> CartSummary:
-    return cart_summary(cart_for_request(request))

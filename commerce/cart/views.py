@@ -12,10 +12,11 @@ from commerce.catalog.selectors import variant_for_sale
 from project.http import HtmxHttpRequest
 from realtime.pages import follow
 
-from . import selectors, services
+from . import services
 from .errors import CartError
 from .forms import AddToCartForm, QuantityForm, first_error
 from .models import Cart
+from .session import cart_for_request, cart_summary_for_request
 
 UNPROCESSABLE = 422
 
@@ -36,7 +37,7 @@ def _user(request: HtmxHttpRequest) -> User | None:
 def _render_body(
     request: HtmxHttpRequest, *, error: str = "", error_variant: int | None = None, status: int = 200
 ) -> HttpResponse:
-    summary = selectors.cart_summary_for_request(request)
+    summary = cart_summary_for_request(request)
     return render(
         request,
         "cart/detail.html#cart-body",
@@ -61,7 +62,7 @@ def _after_change(request: HtmxHttpRequest, *, error: str = "", error_variant: i
 
 @require_GET
 def cart_detail(request: HtmxHttpRequest) -> HttpResponse:
-    summary = selectors.cart_summary_for_request(request)
+    summary = cart_summary_for_request(request)
     follow(request, *(f"stock.{lv.variant.pk}" for lv in summary.lines))
     return render(request, "cart/detail.html", {"summary": summary, "cart_count": summary.count})
 
@@ -99,7 +100,7 @@ def cart_add(request: HtmxHttpRequest) -> HttpResponseBase:
 
 
 def _own_cart(request: HtmxHttpRequest) -> Cart:
-    cart = selectors.cart_for_request(request)
+    cart = cart_for_request(request)
     if cart is None:
         raise Http404("You have no cart yet.")
     return cart

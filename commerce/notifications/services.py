@@ -1,9 +1,9 @@
 """The outbox: write notification rows with the event that causes them, deliver them after commit.
 
-`notify_order` is called inside the transaction that changes the order; the rows commit or
-roll back with it. Delivery (tasks.deliver) claims a row with a conditional update, hands it
-to the channel's sender, and records the outcome; a sweep re-queues rows a lost enqueue or a
-killed worker left behind.
+`notify` is called inside the transaction of the event it tells about (an order's, in
+orders/notifications.py; a support reply's); the rows commit or roll back with it. Delivery
+(tasks.deliver) claims a row with a conditional update, hands it to the channel's sender, and
+records the outcome; a sweep re-queues rows a lost enqueue or a killed worker left behind.
 """
 
 import logging
@@ -17,28 +17,15 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from commerce.accounts.models import User
-from commerce.orders.models import Order
+from project.enqueue import enqueue_on_commit
 
+from . import tasks
 from .errors import DeliveryError
-from .models import Channel, Event, Notification, Preference
+from .models import Channel, Notification, Preference
 
 logger = logging.getLogger(__name__)
 N = Notification.Status
 
-ORDER_EVENTS: dict[str, str] = {
-    Order.Status.PAID: Event.ORDER_PAID,
-    Order.Status.SHIPPED: Event.ORDER_SHIPPED,
-    Order.Status.DELIVERED: Event.ORDER_DELIVERED,
-    Order.Status.CANCELLED: Event.ORDER_CANCELLED,
-    Order.Status.REFUNDED: Event.ORDER_REFUNDED,
-}
-HEADLINES = {
-    Event.ORDER_PAID: ("Thank you, your order is confirmed", "We have your payment and are getting your order ready."),
-    Event.ORDER_SHIPPED: ("Your order is on its way", "Your order has left our warehouse."),
-    Event.ORDER_DELIVERED: ("Your order was delivered", "Your order has been delivered. Enjoy!"),
-    Event.ORDER_CANCELLED: ("Your order was cancelled", "Your order was cancelled and you were not charged for it."),
-    Event.ORDER_REFUNDED: ("Your order was refunded", "We have refunded your order; the money is on its way back."),
-}
 # Email is on for every event unless switched off; a text only when asked for.
 DEFAULTS = {Channel.EMAIL: True, Channel.SMS: False}
 
@@ -59,46 +46,6 @@ def preference_enabled(*, user: User | None, event: str, channel: str) -> bool:
     if channel == Channel.SMS and (not user.phone or user.sms_opted_out):
         return False
     return preference_chosen(user=user, event=event, channel=channel)
-
-
-def _enqueue_on_commit(pk: int) -> None:
-    from .tasks import deliver
-
-    def enqueue() -> None:
-        try:
-            deliver.delay(pk)
-        except Exception:  # the broker is down: the row waits for the sweep
-            logger.warning("notification enqueue failed; the sweep will retry", extra={"notification": pk})
-
-    transaction.on_commit(enqueue)
-
-
-def notify_order(*, order: Order, event: str, note: str = "") -> list[Notification]:
-    """Write the outbox rows one order event asks for (inside the caller's transaction).
-
-    `note` is the line the customer's timeline shows for the event; a refund's email carries it
-    ("Refunded $12.00", with the reason only when staff marked it for the customer)."""
-    site = settings.SITE_URL.rstrip("/")
-    from commerce.orders.selectors import order_access_url
-
-    context = {
-        "order": order,
-        "lines": list(order.lines.all()),
-        "event": event,
-        "order_url": site + (order_access_url(order) if order.user_id is None else order.get_absolute_url()),
-        "headline": HEADLINES[Event(event)][0],
-        "sentence": HEADLINES[Event(event)][1],
-        "note": note if event == Event.ORDER_REFUNDED else "",
-    }
-    return notify(
-        user=order.user,
-        email=order.email,
-        event=event,
-        key=f"order:{order.number}:{event}",
-        subject=f"{context['headline']}: order {order.number}",
-        template="notifications/order",
-        context=context,
-    )
 
 
 def notify(
@@ -140,7 +87,7 @@ def notify(
             },
         )
         if was_created:
-            _enqueue_on_commit(row.pk)
+            enqueue_on_commit(tasks.deliver, row.pk)
             created.append(row)
     return created
 
@@ -227,10 +174,8 @@ def notifications_sweep(*, now: datetime | None = None) -> int:
         .order_by("pk")
         .values_list("pk", flat=True)[:500]
     )
-    from .tasks import deliver
-
     for pk in due:
-        deliver.delay(pk)
+        enqueue_on_commit(tasks.deliver, pk)
     return len(due)
 
 
@@ -251,5 +196,5 @@ def notifications_retry(*, pks: list[int]) -> int:
         due = list(Notification.objects.filter(pk__in=pks, status=N.FAILED).values_list("pk", flat=True))
         Notification.objects.filter(pk__in=due).update(status=N.PENDING, attempts=0, last_error="")
         for pk in due:
-            _enqueue_on_commit(pk)
+            enqueue_on_commit(tasks.deliver, pk)
     return len(due)

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from . import sms, twilio_webhooks
+from . import inbound_sms, sms
 from .phone import phone_normalize
 
 logger = logging.getLogger(__name__)
@@ -34,7 +34,7 @@ def twilio_status(request: HttpRequest) -> HttpResponse:
     """Message status callback: move the outbox row forward. 403 unless signed by Twilio."""
     if not _signed_by_twilio(request):
         return _forbidden()
-    twilio_webhooks.status_apply(
+    inbound_sms.status_apply(
         sid=request.POST.get("MessageSid", ""),
         twilio_status=request.POST.get("MessageStatus", ""),
         error_code=request.POST.get("ErrorCode", ""),
@@ -54,5 +54,5 @@ def twilio_inbound(request: HttpRequest) -> HttpResponse:
     except ValidationError:
         logger.warning("sms inbound from an unreadable number")
     else:
-        reply = twilio_webhooks.inbound_apply(phone=phone, body=request.POST.get("Body", ""))
+        reply = inbound_sms.inbound_apply(phone=phone, body=request.POST.get("Body", ""))
     return HttpResponse(sms.twiml_reply(reply), content_type="text/xml")

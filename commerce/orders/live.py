@@ -4,11 +4,13 @@ from collections.abc import Callable
 
 from django.template.loader import render_to_string
 
+from commerce.accounts.models import User
 from realtime import broadcast, topics
 from realtime.hub import has_followers
 
 from .models import Order
 from .selectors import can_view
+from .session import session_orders
 
 OrderListener = Callable[[Order, str], None]
 # Other areas that follow orders (the ops dashboard) register here, so orders imports none of them.
@@ -53,7 +55,10 @@ def order_publish(order: Order, *, kind: str) -> None:
 def order_allowed(viewer: topics.Viewer, key: str) -> bool:
     """As the order page decides: the owner, staff, the guest session that placed it or opened its link."""
     order = Order.objects.filter(pk=int(key)).only("pk", "number", "user_id").first() if key.isdigit() else None
-    return order is not None and can_view(viewer, order)
+    if order is None:
+        return False
+    user = viewer.user if isinstance(viewer.user, User) else None
+    return can_view(user=user, order=order, session_orders=session_orders(viewer.session))
 
 
 def register() -> None:

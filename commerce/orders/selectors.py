@@ -1,18 +1,18 @@
 """Reads of orders, and who may read them."""
 
+from collections.abc import Collection
+
 from django.conf import settings
 from django.core import signing
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404
 
 from commerce.accounts.models import User
 from commerce.accounts.permissions import in_any_role
-from realtime.topics import Viewer
 
 from .models import Order, OrderEvent
 
 ACCESS_SALT = "orders.access"
-SESSION_KEY = "order_numbers"
 
 
 def order_access_token(order: Order) -> str:
@@ -47,29 +47,25 @@ def link_expired(token: str | None, number: str) -> bool:
     return False
 
 
-def session_remember_order(request: HttpRequest, order: Order) -> None:
-    """This browser session may view the order from now on (a guest's checkout, or its signed link opened)."""
-    numbers = list(request.session.get(SESSION_KEY, []))
-    if order.number in numbers:
-        return
-    request.session[SESSION_KEY] = [*numbers[-19:], order.number]
-
-
-def can_view(request: Viewer, order: Order, *, token: str | None = None) -> bool:
+def can_view(
+    *, user: User | None, order: Order, session_orders: Collection[str] = (), token: str | None = None
+) -> bool:
     """The owner, staff in a role (support, ops; staff without one see only their own orders), the
-    guest session that placed it or opened its link, or the holder of its signed link.
+    guest session that placed it or opened its link (`session_orders`: the numbers it remembers), or
+    the holder of its signed link.
 
-    `request` may be a socket's viewer (user and session) as well: the live topic `order.<pk>` asks the same.
+    The page and the live topic `order.<pk>` (a socket's user and session) ask the same.
     """
-    user = request.user
-    if user.is_authenticated and (order.user_id == user.pk or in_any_role(user)):
+    if user is not None and (order.user_id == user.pk or in_any_role(user)):
         return True
-    if order.user_id is None and order.number in request.session.get(SESSION_KEY, []):
+    if order.user_id is None and order.number in session_orders:
         return True
     return token_grants(token, order.number)
 
 
-def order_for_viewer(request: HttpRequest, number: str, *, token: str | None = None) -> Order:
+def order_for_viewer(
+    *, user: User | None, session_orders: Collection[str], number: str, token: str | None = None
+) -> Order:
     """The order with its lines, events and hold, or 404 (also when this person may not see it)."""
     order = (
         Order.objects.select_related("hold")
@@ -77,7 +73,7 @@ def order_for_viewer(request: HttpRequest, number: str, *, token: str | None = N
         .filter(number=number.upper())
         .first()
     )
-    if order is None or not can_view(request, order, token=token):
+    if order is None or not can_view(user=user, order=order, session_orders=session_orders, token=token):
         raise Http404("No such order.")
     return order
 

@@ -23,12 +23,14 @@ from commerce.cart.models import Cart, CartLine
 from commerce.inventory.errors import OutOfStock
 from commerce.inventory.models import StockHold
 from commerce.inventory.services import stock_return, stock_take
-from commerce.notifications.services import ORDER_EVENTS, notify_order
+from project.enqueue import enqueue_on_commit
 
-from . import checkout_sql
+from . import checkout_sql, tasks
 from .errors import OrderError
 from .live import order_publish
 from .models import Order, OrderEvent, OrderLine
+from .notifications import ORDER_EVENTS, order_notify
+from .selectors import order_access_url
 
 logger = logging.getLogger(__name__)
 S = Order.Status
@@ -53,7 +55,7 @@ def _set_status(order: Order, to: str, *, actor: User | None, note: str = "", ki
     order.save(update_fields=fields)
     _event(order, kind or to, actor=actor, note=note, from_status=previous)
     if to in ORDER_EVENTS:
-        notify_order(order=order, event=ORDER_EVENTS[to], note=note)  # outbox rows, in this transaction
+        order_notify(order=order, event=ORDER_EVENTS[to], note=note)  # outbox rows, in this transaction
 
 
 def _release_hold(order: Order, *, now: datetime) -> bool:
@@ -282,19 +284,13 @@ def order_link_request(*, number: str, email: str) -> bool:
     if order is None:
         logger.info("order link asked for, no match")
         return False
-    from .tasks import send_order_link
-
-    try:
-        send_order_link.delay(order.pk)
-    except Exception:  # the broker is down: the guest sees the same page and may ask again
-        logger.warning("order link enqueue failed", extra={"order": order.number}, exc_info=True)
+    # The broker down: the guest sees the same page, and may ask again.
+    enqueue_on_commit(tasks.send_order_link, order.pk)
     return True
 
 
 def order_link_send(*, order_pk: int) -> None:
     """Email a guest order's address a fresh link to it (from a task; raises OSError to be retried)."""
-    from .selectors import order_access_url
-
     order = Order.objects.get(pk=order_pk)
     site = settings.SITE_URL.rstrip("/")
     context = {

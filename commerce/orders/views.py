@@ -8,7 +8,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from commerce.accounts.models import Address, User
-from commerce.cart.selectors import cart_for_request, cart_summary
+from commerce.cart.selectors import cart_summary
+from commerce.cart.session import cart_for_request
 from commerce.inventory.errors import OutOfStock
 from project.clients import client_address
 from project.http import HtmxHttpRequest
@@ -18,6 +19,7 @@ from realtime.pages import follow
 from . import selectors, services
 from .errors import OrderError
 from .forms import CheckoutForm, OrderLookupForm
+from .session import order_for_request, session_remember_order
 
 CHECKOUT_KEY = "checkout"
 
@@ -90,7 +92,7 @@ def place(request: HtmxHttpRequest) -> HttpResponseBase:
     except OrderError as exc:
         messages.error(request, exc.message)
         return redirect("cart:detail")
-    selectors.session_remember_order(request, order)
+    session_remember_order(request.session, order)
     return redirect("payments:pay", number=order.number)
 
 
@@ -99,7 +101,7 @@ def order_detail(request: HtmxHttpRequest, number: str) -> HttpResponse:
     """The order, its status (`#order-status`) and its timeline."""
     token = request.GET.get("k")
     try:
-        order = selectors.order_for_viewer(request, number, token=token)
+        order = order_for_request(request, number, token=token)
     except Http404:
         if selectors.link_expired(token, number):
             form = OrderLookupForm(initial={"number": number.upper()})
@@ -107,7 +109,7 @@ def order_detail(request: HtmxHttpRequest, number: str) -> HttpResponse:
         raise
     if order.user_id is None and selectors.token_grants(token, order.number):
         # The link is proof once; the session remembers it, so the live topic's re-checks hold too.
-        selectors.session_remember_order(request, order)
+        session_remember_order(request.session, order)
     follow(request, f"order.{order.pk}")
     context = {
         "order": order,

@@ -24,8 +24,9 @@ from django.utils import timezone
 from commerce.accounts.models import User
 from commerce.orders.models import Order
 from commerce.orders.services import order_mark_refunded, order_note
+from project.enqueue import enqueue_on_commit
 
-from . import stripe_client
+from . import stripe_client, tasks
 from .errors import PaymentError
 from .models import Payment, Refund
 
@@ -123,15 +124,9 @@ def refund_create(
             if key:
                 cache.delete(key)  # refused, its amount free again: the same form may try again
             raise
-    _retry_on_commit(refund.pk)
+    # A broker outage must not fail the request; the sweep finds the refund anyway.
+    enqueue_on_commit(tasks.refund_retry, refund.pk, countdown=retry_countdown(0))
     return Refund.objects.get(pk=refund.pk)
-
-
-def _retry_on_commit(refund_pk: int) -> None:
-    from .tasks import refund_retry
-
-    # robust: a broker outage must not fail the request; the sweep finds the refund anyway.
-    transaction.on_commit(lambda: refund_retry.apply_async((refund_pk,), countdown=retry_countdown(0)), robust=True)
 
 
 def refund_unowed(*, payment_pk: int) -> Refund | None:

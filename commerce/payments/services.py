@@ -17,8 +17,9 @@ from django.utils import timezone
 from commerce.inventory.models import StockHold
 from commerce.orders.models import Order
 from commerce.orders.services import order_mark_paid, order_note_payment_failed
+from project.enqueue import enqueue_on_commit
 
-from . import stripe_client
+from . import stripe_client, tasks
 from .errors import PaymentError
 from .models import Payment, Refund
 from .refunds import refundable_minor, unsent
@@ -157,13 +158,9 @@ def _mark_order_paid(payment: Payment, intent: Intent) -> None:
         reference=intent.id,
     )
     if order.status == Order.Status.CANCELLED:
-        # The money arrived after the hold expired and the stock went back on sale.
-        from .tasks import refund_unowed_payment
-
-        payment_pk = payment.pk
-        # robust: a broker outage must not fail the webhook after the payment was recorded;
-        # a lost enqueue is found again by `payments_sweep` (beat), so it is never lost.
-        transaction.on_commit(lambda: refund_unowed_payment.delay(payment_pk), robust=True)
+        # The money arrived after the hold expired and the stock went back on sale. A broker outage
+        # must not fail the webhook after the payment was recorded: `payments_sweep` (beat) finds it.
+        enqueue_on_commit(tasks.refund_unowed_payment, payment.pk)
 
 
 def order_intents_cancel(*, order_pk: int) -> int:
@@ -208,11 +205,8 @@ def on_order_change(order: Order, kind: str) -> None:
     replacing checkout, or when its hold ran out: kind "expired"), cancel its intents after commit."""
     if kind not in {"cancelled", "expired"}:
         return
-    from .tasks import order_intents_cancel as task
-
-    order_pk = order.pk
-    # robust: a broker outage must not undo the cancellation; beat's sweep finds the intents later.
-    transaction.on_commit(lambda: task.delay(order_pk), robust=True)
+    # A broker outage must not undo the cancellation; beat's sweep finds the intents later.
+    enqueue_on_commit(tasks.order_intents_cancel, order.pk)
 
 
 def payments_sweep(*, now: datetime | None = None, limit: int = 200) -> int:
@@ -225,8 +219,6 @@ def payments_sweep(*, now: datetime | None = None, limit: int = 200) -> int:
     - open intents of cancelled orders, to cancel at Stripe.
     Every task it queues is safe to run twice, and at the same time as another copy.
     """
-    from .tasks import order_intents_cancel, refund_retry, refund_unowed_payment
-
     now = now or timezone.now()
     settled = now - timedelta(seconds=settings.REFUND_SWEEP_GRACE_SECONDS)
     refunds = list(
@@ -238,7 +230,7 @@ def payments_sweep(*, now: datetime | None = None, limit: int = 200) -> int:
         .values_list("pk", flat=True)[:limit]
     )
     for pk in refunds:
-        refund_retry.delay(pk)
+        enqueue_on_commit(tasks.refund_retry, pk)
     refused = Refund.objects.filter(payment=OuterRef("pk"), automatic=True, status=Refund.Status.FAILED)
     waiting = Refund.objects.filter(unsent(), payment=OuterRef("pk"))
     late = (
@@ -249,7 +241,7 @@ def payments_sweep(*, now: datetime | None = None, limit: int = 200) -> int:
     )
     due = [payment.pk for payment in late[:limit] if refundable_minor(payment=payment) > 0]
     for pk in due:
-        refund_unowed_payment.delay(pk)
+        enqueue_on_commit(tasks.refund_unowed_payment, pk)
     orders = list(
         Payment.objects.filter(
             status__in=[P.REQUIRES_PAYMENT, P.FAILED],
@@ -261,5 +253,5 @@ def payments_sweep(*, now: datetime | None = None, limit: int = 200) -> int:
         .distinct()[:limit]
     )
     for order_pk in orders:
-        order_intents_cancel.delay(order_pk)
+        enqueue_on_commit(tasks.order_intents_cancel, order_pk)
     return len(refunds) + len(due) + len(orders)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from commerce.inventory.models import StockHold
 from commerce.orders.models import Order
+from commerce.orders.session import session_orders
 from realtime.pages import follow
 
 from . import services, stripe_client
@@ -25,7 +26,6 @@ from .models import Payment
 from .webhooks import event_process
 
 logger = logging.getLogger(__name__)
-SESSION_ORDERS = "order_numbers"  # guest checkout appends the numbers it created
 
 
 def _order_for(request: HttpRequest, number: str) -> Order:
@@ -34,7 +34,7 @@ def _order_for(request: HttpRequest, number: str) -> Order:
     if order is None:
         raise Http404("No such order.")
     owner = request.user.is_authenticated and order.user_id == request.user.pk
-    guest = order.user_id is None and number in request.session.get(SESSION_ORDERS, [])
+    guest = order.user_id is None and number in session_orders(request.session)
     if not (owner or guest):
         raise Http404("No such order.")
     return order

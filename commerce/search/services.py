@@ -9,9 +9,9 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from project.enqueue import enqueue_on_commit
 
-from . import backends
+from . import backends, tasks
 from .backends.base import SearchBackend
 from .documents import batched, product_availability, product_documents, searchable_products
 from .errors import SearchUnavailable
@@ -29,20 +29,16 @@ def _indexes() -> list[SearchBackend]:
 
 def search_products_sync_on_commit(*, product_pks: Iterable[int]) -> None:
     """After commit, queue a re-index of these products (their names, prices, categories changed, or they went)."""
-    from .tasks import sync_products
-
     pks = sorted(set(product_pks))
     if pks:
-        transaction.on_commit(lambda: sync_products.delay(pks), robust=True)
+        enqueue_on_commit(tasks.sync_products, pks)
 
 
 def search_stock_sync_on_commit(*, variant_pks: Iterable[int]) -> None:
     """After commit, queue an availability update for the products of these variants (a sale, a restock)."""
-    from .tasks import sync_stock
-
     pks = sorted(set(variant_pks))
     if pks:
-        transaction.on_commit(lambda: sync_stock.delay(pks), robust=True)
+        enqueue_on_commit(tasks.sync_stock, pks)
 
 
 def search_products_sync(*, product_pks: Sequence[int]) -> int:

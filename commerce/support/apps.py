@@ -7,6 +7,7 @@ class SupportConfig(AppConfig):
     verbose_name = "Support"
 
     def ready(self) -> None:
-        from . import live, signals  # noqa: F401 - connects the login receiver
+        from . import inbound, live, signals  # noqa: F401 - signals connects the login receiver
 
         live.register()
+        inbound.register()

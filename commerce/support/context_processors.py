@@ -1,7 +1,7 @@
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from .selectors import widget_state
+from .session import widget_state
 
 
 def support(request: HttpRequest) -> dict[str, object]:

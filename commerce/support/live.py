@@ -1,33 +1,33 @@
-"""Live support: what is pushed to `conversation.<pk>`, `conversation_staff.<pk>` and `support.inbox`,
-and the socket signals.
+"""Live support: the fragments pushed to `conversation.<pk>`, `conversation_staff.<pk>` and
+`support.inbox`, the snapshots on (re)connect, and who may follow which topic.
 
 Each event renders two fragments: the customer's (`conversation.<pk>`, followed by the customer's
 pages: their widget's ids `#support-messages`, `#support-unread`, `#typing-staff-<pk>`) and the
 staff's (`conversation_staff.<pk>`, followed by the agent's thread page only: `#conversation-messages`,
 the assign/close controls, agents' names and emails, `#typing-customer-<pk>`). Nothing meant for
-staff is ever pushed on the customer's topic.
+staff is ever pushed on the customer's topic. Services call the publishes here; what a page's
+socket sends in (typing, seen, presence) is handled in inbound.py, which may call services.
 """
 
-from django.core.cache import cache
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
+from commerce.accounts.models import User
 from commerce.cart.live import REFRESH_FRAGMENT, owner_topic
-from realtime import inbound, pages, topics
-from realtime.broadcast import publish, publish_on_commit
+from realtime import pages, topics
+from realtime.broadcast import publish_on_commit
 
 from . import presence
 from .models import Conversation, Message
+from .selectors import customer_can_access, customer_unread, inbox_row, is_agent, thread
+from .session import session_conversations, widget_state
 
 INBOX_TOPIC = "support.inbox"
-TYPING_THROTTLE_SECONDS = 2
 CUSTOMER, STAFF = "customer", "staff"
 
 
 def _marks(conv: Conversation, side: str) -> str:
     """The customer's unread badge and "Seen by support"; or, for staff, "Seen by the customer"."""
-    from .selectors import customer_unread
-
     unread = customer_unread(conv) if side == CUSTOMER else 0
     return render_to_string("support/_marks.html", {"conversation": conv, "unread": unread, "oob": True, "side": side})
 
@@ -55,16 +55,12 @@ def staff_message_fragment(conv: Conversation, message: Message) -> str:
 
 def customer_thread_fragment(conv: Conversation) -> str:
     """The customer's view of the whole thread, swapped in place: the reconnect snapshot."""
-    from .selectors import thread
-
     context = {"conversation": conv, "thread_messages": thread(conv), "oob": True, "push": True}
     return render_to_string("support/_customer_thread.html", context) + _marks(conv, CUSTOMER)
 
 
 def staff_thread_fragment(conv: Conversation) -> str:
     """The agent's view of the whole thread and its header, swapped in place: the reconnect snapshot."""
-    from .selectors import thread
-
     context = {"conversation": conv, "thread_messages": thread(conv), "oob": True, "push": True}
     return (
         render_to_string("support/_staff_thread.html", context)
@@ -74,8 +70,6 @@ def staff_thread_fragment(conv: Conversation) -> str:
 
 
 def inbox_row_fragment(conv_pk: int, *, to_top: bool) -> str:
-    from .selectors import inbox_row
-
     row = inbox_row(conv_pk)
     if row is None:
         return ""
@@ -83,8 +77,6 @@ def inbox_row_fragment(conv_pk: int, *, to_top: bool) -> str:
 
 
 def agents_fragment() -> str:
-    from commerce.accounts.models import User
-
     online = list(User.objects.filter(pk__in=presence.presence_online()).order_by("first_name", "email"))
     return render_to_string("support/_agents.html", {"agents": online, "oob": True})
 
@@ -145,68 +137,11 @@ def inbox_snapshot(key: str) -> str | None:
     return agents_fragment() + '<span id="inbox-sync" hx-swap-oob="true" data-signal hidden></span>'
 
 
-# --- Socket signals ----------------------------------------------------------------------
-
-
-def _side_and_pk(signal: inbound.Inbound) -> tuple[str, int] | None:
-    """Which side a signal speaks for, from the topic it names (one of the socket's own), and the conversation.
-
-    The staff topic was only given to agents; an agent's role is checked again all the same, since a
-    staff "seen" mark holds back the customer's reply emails.
-    """
-    prefix, _, key = (signal.topic or "").partition(".")
-    if not key.isdigit() or prefix not in {"conversation", "conversation_staff"}:
-        return None
-    if prefix == "conversation_staff":
-        from .selectors import is_agent
-
-        return (STAFF, int(key)) if is_agent(signal.user) else None
-    return CUSTOMER, int(key)
-
-
-def on_typing(signal: inbound.Inbound) -> None:
-    found = _side_and_pk(signal)
-    if found is None:
-        return
-    side, pk = found
-    if not cache.add(f"support:typing:{pk}:{side}", 1, timeout=TYPING_THROTTLE_SECONDS):
-        return  # said a moment ago
-    conv = Conversation(pk=pk)
-    html = render_to_string("support/_typing.html", {"conversation": conv, "side": side, "typing": True})
-    publish(conv.staff_topic if side == CUSTOMER else conv.topic, html)  # shown to the other side
-
-
-def on_seen(signal: inbound.Inbound) -> None:
-    from .services import mark_read
-
-    found = _side_and_pk(signal)
-    if found is None:
-        return
-    side, pk = found
-    reader = signal.user if getattr(signal.user, "is_authenticated", False) else None
-    mark_read(conversation_pk=pk, reader=reader, staff=side == STAFF)
-
-
-def on_presence(signal: inbound.Inbound) -> None:
-    from .selectors import is_agent
-
-    user = signal.user
-    if not is_agent(user):
-        return
-    before = presence.presence_online()
-    presence.presence_touch(user.pk)
-    after = presence.presence_online()
-    if before != after:
-        publish(INBOX_TOPIC, agents_fragment())
-
-
 # --- Pages --------------------------------------------------------------------------------
 
 
 def page_topics(request: HttpRequest) -> list[str]:
     """A customer's pages follow the conversation their widget shows."""
-    from .selectors import widget_state
-
     state = widget_state(request)
     return [state.conversation.topic] if state.conversation is not None else []
 
@@ -216,15 +151,16 @@ def page_topics(request: HttpRequest) -> list[str]:
 
 def conversation_allowed(viewer: topics.Viewer, key: str) -> bool:
     """The customer's own conversation: theirs if signed in, one started in (or linked to) this session if a guest."""
-    from .selectors import customer_can_access
-
     conv = Conversation.objects.filter(pk=int(key)).only("pk", "customer_id").first() if key.isdigit() else None
-    return conv is not None and customer_can_access(viewer, conv)
+    if conv is None:
+        return False
+    user = viewer.user if isinstance(viewer.user, User) else None
+    return customer_can_access(
+        user=user, session_conversations=session_conversations(viewer.session), conversation=conv
+    )
 
 
 def _agent(viewer: topics.Viewer) -> bool:
-    from .selectors import is_agent
-
     return is_agent(viewer.user)
 
 
@@ -241,7 +177,4 @@ def register() -> None:
     topics.register("conversation", conversation_snapshot, allowed=conversation_allowed)
     topics.register("conversation_staff", conversation_staff_snapshot, allowed=conversation_staff_allowed)
     topics.register("support", inbox_snapshot, allowed=inbox_allowed)
-    inbound.register_inbound("typing", on_typing)
-    inbound.register_inbound("seen", on_seen)
-    inbound.register_inbound("presence", on_presence, needs_topic=False)
     pages.add_page_topics(page_topics)

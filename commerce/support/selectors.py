@@ -5,25 +5,22 @@ a guest those started in their own session (or opened through the signed link we
 Staff see every conversation, but only staff in the support role.
 """
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from importlib import import_module
 
 from django.conf import settings
 from django.core import signing
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
-from django.http import HttpRequest
 from django.urls import reverse
 
 from commerce.accounts.models import User
 from commerce.cart.models import SESSION_KEY as CART_SESSION_KEY
 from commerce.cart.models import Cart
 from commerce.orders.models import Order
-from realtime.topics import Viewer
 
 from .models import Conversation, Message
 
-SESSION_KEY = "support_conversations"  # the guest's conversations, newest last
-CURRENT_KEY = "support_current"  # the conversation the widget shows
 LINK_SALT = "support.link"
 EMAIL_CHECK_SALT = "support.email_check"
 THREAD_LIMIT = 100
@@ -33,43 +30,35 @@ def is_agent(user: object) -> bool:
     return isinstance(user, User) and user.in_role("support")
 
 
-def _session_pks(request: Viewer) -> list[int]:
-    return [int(pk) for pk in request.session.get(SESSION_KEY, []) if str(pk).isdigit()]
+def customer_can_access(
+    *, user: User | None, session_conversations: Collection[int], conversation: Conversation
+) -> bool:
+    """A signed-in customer's own conversation, or one a guest started in (or linked to) their session
+    (`session_conversations`). The page and the live topic `conversation.<pk>` ask the same."""
+    if user is not None:
+        return bool(conversation.customer_id == user.pk)
+    return conversation.customer_id is None and conversation.pk in session_conversations
 
 
-def customer_can_access(request: Viewer, conversation: Conversation) -> bool:
-    """Also asked of a socket's viewer (user and session): the live topic `conversation.<pk>`."""
-    if request.user.is_authenticated:
-        return bool(conversation.customer_id == request.user.pk)
-    return conversation.customer_id is None and conversation.pk in _session_pks(request)
-
-
-def session_remember(request: HttpRequest, conversation: Conversation) -> None:
-    """This browser may see the conversation (guests), and the widget shows it."""
-    if not request.user.is_authenticated:
-        pks = [pk for pk in _session_pks(request) if pk != conversation.pk][-19:]
-        request.session[SESSION_KEY] = [*pks, conversation.pk]
-    request.session[CURRENT_KEY] = conversation.pk
-
-
-def guest_open_conversation(request: HttpRequest, order: Order) -> Conversation | None:
-    """A guest's open conversation about this order, started in this session."""
+def guest_open_conversation(*, session_conversations: Collection[int], order: Order) -> Conversation | None:
+    """A guest's open conversation about this order, started in their session."""
     return Conversation.objects.filter(
-        pk__in=_session_pks(request), customer__isnull=True, order=order, status=Conversation.Status.OPEN
+        pk__in=list(session_conversations), customer__isnull=True, order=order, status=Conversation.Status.OPEN
     ).first()
 
 
-def customer_conversation(request: HttpRequest) -> Conversation | None:
-    """The conversation the widget shows: the one chosen in this session, else the newest of this customer."""
-    if request.user.is_authenticated:
-        mine = Conversation.objects.filter(customer=request.user)
+def customer_conversation(
+    *, user: User | None, session_conversations: Collection[int], current_pk: int | None
+) -> Conversation | None:
+    """The conversation the widget shows: the one chosen in the session (`current_pk`), else the newest
+    of this customer (a guest's: of those their session started)."""
+    if user is not None:
+        mine = Conversation.objects.filter(customer=user)
     else:
-        pks = _session_pks(request)
-        if not pks:
+        if not session_conversations:
             return None
-        mine = Conversation.objects.filter(pk__in=pks, customer__isnull=True)
-    current = request.session.get(CURRENT_KEY)
-    chosen = mine.filter(pk=current).first() if isinstance(current, int) else None
+        mine = Conversation.objects.filter(pk__in=list(session_conversations), customer__isnull=True)
+    chosen = mine.filter(pk=current_pk).first() if current_pk is not None else None
     return chosen or mine.order_by("-last_message_at", "-pk").first()
 
 
@@ -205,11 +194,7 @@ class WidgetState:
     unread: int
 
 
-def widget_state(request: HttpRequest) -> WidgetState:
-    """The widget's conversation and unread count, read once per request (the badge and the page's topics)."""
-    cached = getattr(request, "_support_widget", None)
-    if cached is None:
-        conversation = customer_conversation(request)
-        cached = WidgetState(conversation=conversation, unread=customer_unread(conversation))
-        request._support_widget = cached  # type: ignore[attr-defined]
-    return cached
+def widget_state(*, user: User | None, session_conversations: Collection[int], current_pk: int | None) -> WidgetState:
+    """The widget's conversation and its unread count (the badge, and the topic the customer's pages follow)."""
+    conversation = customer_conversation(user=user, session_conversations=session_conversations, current_pk=current_pk)
+    return WidgetState(conversation=conversation, unread=customer_unread(conversation))

@@ -20,10 +20,13 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from commerce.accounts.models import User
+from commerce.notifications.models import Event
+from commerce.notifications.services import notify
 from commerce.orders.models import Order
 
 from . import live
 from .models import BODY_MAX_LENGTH, Conversation, Message, StaffReadState
+from .selectors import conversation_link, email_check_link
 
 logger = logging.getLogger(__name__)
 C = Conversation.Status
@@ -169,11 +172,6 @@ EMAIL_CHECK_EVERY_SECONDS = 600
 
 def _email_check_notify(conv: Conversation) -> None:
     """Ask a guest to prove the address they gave (through the outbox, in the caller's transaction)."""
-    from commerce.notifications.models import Event
-    from commerce.notifications.services import notify
-
-    from .selectors import email_check_link
-
     try:
         first = cache.add(f"support:email_check:{conv.guest_email.lower()}", 1, timeout=EMAIL_CHECK_EVERY_SECONDS)
     except Exception:  # the cache is down: send it (the rate limits also let messages through)
@@ -187,7 +185,7 @@ def _email_check_notify(conv: Conversation) -> None:
         event=Event.SUPPORT_EMAIL_CHECK,
         key=f"support:{conv.pk}:email_check",
         subject=f"Confirm your email address for {settings.STORE_NAME} support",
-        template="notifications/support_email_check",
+        template="support/notify/email_check",
         context={
             "conversation": conv,
             "confirm_url": settings.SITE_URL.rstrip("/") + email_check_link(conv),
@@ -358,11 +356,6 @@ def replies_notify(*, now: datetime | None = None) -> int:
     One notification per burst of replies: it covers every reply up to the latest, and is
     claimed with a conditional update so two sweeps never write it twice.
     """
-    from commerce.notifications.models import Event
-    from commerce.notifications.services import notify
-
-    from .selectors import conversation_link
-
     now = now or timezone.now()
     quiet_since = now - timedelta(seconds=settings.SUPPORT_REPLY_NOTIFY_SECONDS)
     due = Conversation.objects.filter(
@@ -388,7 +381,7 @@ def replies_notify(*, now: datetime | None = None) -> int:
                 event=Event.SUPPORT_REPLY,
                 key=f"support:{conv.pk}:{conv.last_staff_message_id}",
                 subject=f"{settings.STORE_NAME} support replied to your message",
-                template="notifications/support",
+                template="support/notify/reply",
                 context={
                     "conversation": conv,
                     "replies": [{"author_name": author_name(m), "body": m.body} for m in replies],

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from commerce.accounts.models import User
 from commerce.accounts.permissions import role_required
 from commerce.cart.selectors import cart_summary
-from commerce.orders.selectors import order_for_viewer
+from commerce.orders.session import order_for_request
 from project.clients import client_address
 from project.http import HtmxHttpRequest
 from realtime.pages import follow, page_topics_off
@@ -21,6 +21,7 @@ from realtime.pages import follow, page_topics_off
 from . import presence, selectors, services
 from .models import BODY_MAX_LENGTH, CannedReply, Conversation
 from .services import SupportError
+from .session import customer_of, session_conversations, session_current, session_remember
 
 View = Callable[..., HttpResponse]
 
@@ -29,10 +30,6 @@ agent_required = role_required("support")
 
 
 # --- Customer -------------------------------------------------------------------------------
-
-
-def _customer(request: HtmxHttpRequest) -> User | None:
-    return request.user if isinstance(request.user, User) else None
 
 
 def _widget_context(request: HtmxHttpRequest, conversation: Conversation | None, **extra: Any) -> dict[str, Any]:
@@ -59,7 +56,11 @@ def _agents_context() -> dict[str, Any]:
 @require_GET
 def help_page(request: HtmxHttpRequest) -> HttpResponse:
     """The widget's body (htmx), or the same as a page of its own (links in emails, no JavaScript)."""
-    conversation = selectors.customer_conversation(request)
+    conversation = selectors.customer_conversation(
+        user=customer_of(request),
+        session_conversations=session_conversations(request.session),
+        current_pk=session_current(request.session),
+    )
     template = "support/_widget.html" if request.htmx else "support/help.html"
     return render(request, template, _widget_context(request, conversation))
 
@@ -70,21 +71,23 @@ def help_link(request: HtmxHttpRequest, token: str) -> HttpResponse:
     conversation = selectors.conversation_from_link(token)
     if conversation is None:
         raise Http404("This link has expired. Write to us again from any page.")
-    selectors.session_remember(request, conversation)
+    session_remember(request.session, conversation, guest=customer_of(request) is None)
     return redirect("support:help")
 
 
 @require_POST
 def help_post(request: HtmxHttpRequest) -> HttpResponse:
     """A customer's message: to the conversation the widget shows, or a new one."""
-    customer = _customer(request)
+    customer = customer_of(request)
     body = request.POST.get("body", "")
     email = request.POST.get("email", "").strip()
     conversation: Conversation | None = None
     pk = request.POST.get("conversation", "")
     if pk:
         conversation = Conversation.objects.filter(pk=pk).first() if pk.isdigit() else None
-        if conversation is None or not selectors.customer_can_access(request, conversation):
+        if conversation is None or not selectors.customer_can_access(
+            user=customer, session_conversations=session_conversations(request.session), conversation=conversation
+        ):
             raise Http404("No such conversation.")
     errors: dict[str, str] = {}
     if conversation is None and customer is None:
@@ -123,7 +126,7 @@ def help_post(request: HtmxHttpRequest) -> HttpResponse:
             errors["body"] = exc.message
         context = _widget_context(request, conversation, errors=errors, body=body, email=email)
         return render(request, "support/_widget.html", context, status=exc.status)
-    selectors.session_remember(request, conversation)
+    session_remember(request.session, conversation, guest=customer is None)
     if not request.htmx:
         return redirect("support:help")
     conversation.refresh_from_db()
@@ -142,7 +145,7 @@ def email_check(request: HtmxHttpRequest, token: str) -> HttpResponse:
     conversation = check.conversation
     if request.method == "POST":
         services.conversation_email_confirm(conversation=conversation, email=check.email)
-        selectors.session_remember(request, conversation)
+        session_remember(request.session, conversation, guest=customer_of(request) is None)
         messages.success(request, "Thank you: your email address is confirmed.")
         return redirect("support:help")
     first = conversation.messages.filter(from_staff=False).order_by("pk").first()
@@ -153,18 +156,22 @@ def email_check(request: HtmxHttpRequest, token: str) -> HttpResponse:
 @require_POST
 def help_order(request: HtmxHttpRequest, number: str) -> HttpResponse:
     """ "Ask about this order": the widget opens on the conversation about it (started if need be)."""
-    order = order_for_viewer(request, number, token=request.POST.get("k"))
-    customer = _customer(request)
+    order = order_for_request(request, number, token=request.POST.get("k"))
+    customer = customer_of(request)
     if customer is not None and order.user_id != customer.pk:
         raise Http404("No such order.")  # staff may view any order, but ask only about their own
     if request.session.session_key is None:
         request.session.save()
-    conversation = selectors.guest_open_conversation(request, order) if customer is None else None
+    conversation = (
+        selectors.guest_open_conversation(session_conversations=session_conversations(request.session), order=order)
+        if customer is None
+        else None
+    )
     if conversation is None:
         conversation = services.conversation_for_customer(
             customer=customer, guest_email=order.email, session_key=request.session.session_key or "", order=order
         )
-    selectors.session_remember(request, conversation)
+    session_remember(request.session, conversation, guest=customer is None)
     if not request.htmx:
         return redirect("support:help")
     response = render(request, "support/_widget.html", _widget_context(request, conversation, refresh=True))

@@ -113,13 +113,14 @@ def test_stripe_down_when_cancelling_the_task_retries_with_the_same_key(
     assert_cancelled_at_stripe(payment)
 
 
-def test_the_sweep_cancels_intents_whose_task_was_lost(order, settings):
+def test_the_sweep_cancels_intents_whose_task_was_lost(order, settings, django_capture_on_commit_callbacks):
     payment = services.payment_start(order=order)
     order_cancel(order=order, actor=None)  # its on-commit task never runs in this test: a lost enqueue
     assert client().v1.payment_intents.retrieve(payment.intent_id).status == "requires_payment_method"
 
     later = timezone.now() + timedelta(seconds=settings.REFUND_SWEEP_GRACE_SECONDS + 1)
-    assert services.payments_sweep(now=later) == 1
+    with django_capture_on_commit_callbacks(execute=True):  # the sweep queues after commit
+        assert services.payments_sweep(now=later) == 1
 
     assert_cancelled_at_stripe(payment)
     assert services.payments_sweep(now=later) == 0

@@ -53,7 +53,9 @@ class TestOutage:
         key = f"order-{order.number}-refund-{refund.pk}"
         assert [call.idempotency_key for call in calls] == [key, key, key]
 
-    def test_the_sweep_sends_an_unsent_refund_of_any_order_once_stripe_is_back(self, order, proxy, settings):
+    def test_the_sweep_sends_an_unsent_refund_of_any_order_once_stripe_is_back(
+        self, order, proxy, settings, django_capture_on_commit_callbacks
+    ):
         paid(order)
         proxy.fail("POST", REFUNDS, times=-1)
         refund = refunds.refund_create(order=order, amount_minor=1000, actor=None)  # its task is lost here
@@ -62,11 +64,13 @@ class TestOutage:
         assert order.status == S.PAID  # not cancelled: the old sweep never looked at it
 
         assert services.payments_sweep() == 0  # tried just now: the queued task has it
-        assert services.payments_sweep(now=later(settings)) == 1  # Stripe still down: the task retries...
+        with django_capture_on_commit_callbacks(execute=True):  # the sweep queues after commit
+            assert services.payments_sweep(now=later(settings)) == 1  # Stripe still down: the task retries...
         refund.refresh_from_db()
         assert (refund.status, refund.stripe_refund_id) == (Refund.Status.PENDING, None)
         proxy.heal()
-        assert services.payments_sweep(now=later(settings)) == 1
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.payments_sweep(now=later(settings)) == 1
 
         refund.refresh_from_db()
         assert refund.status == Refund.Status.SUCCEEDED
@@ -111,11 +115,14 @@ class TestOutage:
 
 
 class TestLatePaymentRefused:
-    def test_a_refused_automatic_refund_is_recorded_and_the_sweep_stops_calling_stripe(self, order, proxy, settings):
+    def test_a_refused_automatic_refund_is_recorded_and_the_sweep_stops_calling_stripe(
+        self, order, proxy, settings, django_capture_on_commit_callbacks
+    ):
         payment = paid_late(order)
         proxy.refuse("POST", REFUNDS, "Charge ch_1 has been disputed.")
 
-        assert services.payments_sweep(now=later(settings)) == 1
+        with django_capture_on_commit_callbacks(execute=True):  # the sweep queues after commit
+            assert services.payments_sweep(now=later(settings)) == 1
 
         refund = Refund.objects.get()
         assert (refund.payment, refund.automatic, refund.status, refund.last_error) == (

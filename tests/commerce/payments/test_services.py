@@ -242,7 +242,7 @@ class TestRefund:
         assert order.status == S.CANCELLED
         assert refunds.refund_unowed(payment_pk=payment.pk) is None  # twice: nothing more
 
-    def test_a_lost_refund_enqueue_is_found_by_the_sweep(self, order, settings):
+    def test_a_lost_refund_enqueue_is_found_by_the_sweep(self, order, settings, django_capture_on_commit_callbacks):
         from datetime import timedelta
 
         from django.utils import timezone
@@ -255,7 +255,8 @@ class TestRefund:
 
         assert services.payments_sweep() == 0  # within the grace period the queued task has the job
         later = timezone.now() + timedelta(seconds=settings.REFUND_SWEEP_GRACE_SECONDS + 1)
-        assert services.payments_sweep(now=later) == 1  # the task runs eagerly here
+        with django_capture_on_commit_callbacks(execute=True):  # queued after commit; eager here: it runs
+            assert services.payments_sweep(now=later) == 1
 
         refund = Refund.objects.get()
         assert (refund.payment, refund.amount_minor, refund.status) == (payment, 4800, Refund.Status.SUCCEEDED)

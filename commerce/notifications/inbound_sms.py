@@ -1,6 +1,8 @@
-"""What Twilio's webhooks change: message status callbacks and inbound STOP/START/HELP.
+"""What Twilio tells us about texts: the status callbacks of those we sent, and the texts people
+send us (STOP, START, HELP).
 
-The views verify the signature first; these functions trust their arguments.
+The views (`/notifications/twilio/status/`, `/notifications/twilio/inbound/`) verify the signature
+first; these functions trust their arguments.
 """
 
 import logging

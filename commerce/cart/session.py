@@ -1,0 +1,33 @@
+"""The cart a browser session owns, and the view helpers that find a request's cart.
+
+A guest's cart is remembered in the session (`SESSION_KEY`, written by services.cart_get_or_create);
+a signed-in user's is theirs. Views ask here and the selectors get plain values.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.http import HttpRequest
+
+from commerce.accounts.models import User
+
+from .models import SESSION_KEY, Cart
+from .selectors import CartSummary, cart_of, cart_summary
+
+
+def session_cart_pk(session: Mapping[str, Any]) -> int | None:
+    """The guest cart this session created, if any."""
+    pk = session.get(SESSION_KEY)
+    if isinstance(pk, str) and pk.isdigit():
+        return int(pk)
+    return pk if isinstance(pk, int) and pk > 0 else None
+
+
+def cart_for_request(request: HttpRequest) -> Cart | None:
+    """The cart this request may see: the user's, or the one this guest session created."""
+    user = request.user if isinstance(request.user, User) else None
+    return cart_of(user=user, guest_cart_pk=session_cart_pk(request.session))
+
+
+def cart_summary_for_request(request: HttpRequest) -> CartSummary:
+    return cart_summary(cart_for_request(request))

@@ -1,0 +1,54 @@
+"""What an order event tells the customer, and on which event: the outbox rows of an order's changes.
+
+The notifications area carries them (outbox, email, texts, delivery); what they say is the order's.
+"""
+
+from django.conf import settings
+
+from commerce.notifications.models import Event, Notification
+from commerce.notifications.services import notify
+
+from .models import Order
+from .selectors import order_access_url
+
+# The statuses the customer hears about, and the kind of message each is.
+ORDER_EVENTS: dict[str, str] = {
+    Order.Status.PAID: Event.ORDER_PAID,
+    Order.Status.SHIPPED: Event.ORDER_SHIPPED,
+    Order.Status.DELIVERED: Event.ORDER_DELIVERED,
+    Order.Status.CANCELLED: Event.ORDER_CANCELLED,
+    Order.Status.REFUNDED: Event.ORDER_REFUNDED,
+}
+HEADLINES = {
+    Event.ORDER_PAID: ("Thank you, your order is confirmed", "We have your payment and are getting your order ready."),
+    Event.ORDER_SHIPPED: ("Your order is on its way", "Your order has left our warehouse."),
+    Event.ORDER_DELIVERED: ("Your order was delivered", "Your order has been delivered. Enjoy!"),
+    Event.ORDER_CANCELLED: ("Your order was cancelled", "Your order was cancelled and you were not charged for it."),
+    Event.ORDER_REFUNDED: ("Your order was refunded", "We have refunded your order; the money is on its way back."),
+}
+
+
+def order_notify(*, order: Order, event: str, note: str = "") -> list[Notification]:
+    """Write the outbox rows one order event asks for (inside the caller's transaction).
+
+    `note` is the line the customer's timeline shows for the event; a refund's email carries it
+    ("Refunded $12.00", with the reason only when staff marked it for the customer)."""
+    site = settings.SITE_URL.rstrip("/")
+    context = {
+        "order": order,
+        "lines": list(order.lines.all()),
+        "event": event,
+        "order_url": site + (order_access_url(order) if order.user_id is None else order.get_absolute_url()),
+        "headline": HEADLINES[Event(event)][0],
+        "sentence": HEADLINES[Event(event)][1],
+        "note": note if event == Event.ORDER_REFUNDED else "",
+    }
+    return notify(
+        user=order.user,
+        email=order.email,
+        event=event,
+        key=f"order:{order.number}:{event}",
+        subject=f"{context['headline']}: order {order.number}",
+        template="orders/notify/event",
+        context=context,
+    )
