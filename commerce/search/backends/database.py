@@ -18,6 +18,7 @@ from django.db.models import Case, Count, F, FloatField, Q, QuerySet, Value, Whe
 from django.db.models.expressions import Combinable
 
 from ..documents import ProductDocument, batched
+from ..highlight import mark_terms, marked_html, snippet
 from ..models import SearchDocument
 from .base import (
     PRICE_BANDS,
@@ -27,10 +28,7 @@ from .base import (
     SearchQuery,
     SearchResult,
     Suggestion,
-    mark_terms,
-    marked_html,
     query_terms,
-    snippet,
 )
 
 CONFIG = "english"
