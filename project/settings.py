@@ -71,7 +71,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so that every response (redirects and static files too) carries the id and is timed.
     "project.request_id.RequestIdMiddleware",
-    "project.metrics.MetricsMiddleware",
+    "project.http_metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "project.static.AsyncWhiteNoiseMiddleware",  # WhiteNoise, async-capable: see project/static.py
