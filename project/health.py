@@ -1,12 +1,17 @@
 """Liveness and readiness probes.
 
-/healthz says the process answers; /readyz checks what a request needs (database, cache,
-channel layer, broker, search) and answers 503 naming what failed. A dependency the store can
-do without for a while is reported as degraded, with 200: taking every web process out of
-rotation because of it would stop the whole store. Elasticsearch is one (search falls back to
-the database); Redis is another: its three uses here (the cache, the channel layer, Celery's
-broker) cost pages nothing vital while it is down (sessions and carts live in the database,
-pushes are hints healed on reconnect, queued notifications wait in the outbox for the sweep).
+/healthz says the process answers; /readyz checks what a request needs (database, cache, the
+hub's Redis, channel layer, broker, search) and answers 503 naming what failed. A dependency the
+store can do without for a while is reported as degraded, with 200: taking every web process out
+of rotation because of it would stop the whole store. Elasticsearch is one (search falls back to
+the database); Redis is another: its four uses here cost pages nothing vital while it is down
+(sessions and carts live in the database, pushes are hints healed on reconnect, queued
+notifications wait in the outbox for the sweep). Each use is checked the way it is used:
+- the cache: a set and a get;
+- the hub (live pushes): a PUBLISH on the connection realtime.hub.publish_fragment uses, to REDIS_URL;
+- the channel layer, which closes sockets on sign-out and when a role is withdrawn
+  (realtime.closing): the group send those make;
+- Celery's broker: a connection for writing.
 
 The body names checks and says fixed words only ("ok", "unavailable", "timed out"): an
 exception's text can hold hosts, ports, users or passwords, so it goes to the log alone.
@@ -29,6 +34,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from realtime.hub import publisher_check
+
 logger = logging.getLogger(__name__)
 
 
@@ -40,7 +47,7 @@ class Degraded(Exception):
 
 
 # Checks whose failure leaves the store serving: reported as degraded, with 200.
-DEGRADABLE = frozenset({"cache", "channel_layer", "broker"})
+DEGRADABLE = frozenset({"cache", "hub", "channel_layer", "broker"})
 UNAVAILABLE = "unavailable"
 # All checks run at once and answer within this, whatever hangs (the probe waits 5 s: deploy/).
 TIMEOUT_SECONDS = 3.0
@@ -61,11 +68,15 @@ def _check_cache() -> None:
     cache.delete(key)
 
 
+def _check_hub() -> None:
+    publisher_check()
+
+
 def _check_channel_layer() -> None:
     layer = get_channel_layer()
     if layer is None:
         raise RuntimeError("no channel layer configured")
-    # A group send to a group nobody joined is one PUBLISH (or a no-op in memory).
+    # As realtime.closing.close_group sends, to a group nobody joined: one PUBLISH (a no-op in memory).
     async_to_sync(layer.group_send)("readyz", {"type": "readyz.ping"})
 
 
@@ -90,6 +101,7 @@ def _check_search() -> str:
 CHECKS: dict[str, Callable[[], str | None]] = {
     "database": _check_database,
     "cache": _check_cache,
+    "hub": _check_hub,
     "channel_layer": _check_channel_layer,
     "broker": _check_broker,
     "search": _check_search,

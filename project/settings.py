@@ -1,8 +1,11 @@
-"""Settings, read from the environment once.
+"""Settings, read from the environment once, here (README.md has a row for each variable).
 
 With no environment at all the store runs in the embedded mode of
 ARCHITECTURE.md (SQLite, in-memory channel layer, eager Celery, console
 email/SMS). Setting DATABASE_URL and REDIS_URL switches to the services mode.
+Structures made from what is read here live in small modules of their own: the data stores
+(project/datastores.py), the Content-Security-Policy (project/content_policy.py), LOGGING (project/logs.py)
+and the secrets check (project/secret_check.py).
 """
 
 import warnings
@@ -11,6 +14,11 @@ from pathlib import Path
 
 import django_stubs_ext
 import environ
+
+from project import content_policy
+from project.datastores import caches, channel_layers, sqlite
+from project.logs import json_lines
+from project.secret_check import require_secrets
 
 # Lets generic Django classes (ModelAdmin[Product], ...) be subscripted at run time.
 django_stubs_ext.monkeypatch()
@@ -28,7 +36,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 SERVICES_MODE = bool(REDIS_URL)
 # The embedded mode (`make run`: neither DATABASE_URL nor REDIS_URL) is a demo on one laptop, and the
 # only place where the secrets may fall back to values published in this file. Anything else is a
-# deployment: see `_require_secrets` at the end.
+# deployment: it must bring its own (checked at the end).
 EMBEDDED = not (DATABASE_URL or REDIS_URL)
 DEMO_SECRETS = {
     "SECRET_KEY": "embedded-demo-only-not-a-secret",
@@ -37,9 +45,7 @@ DEMO_SECRETS = {
 SECRET_KEY = env.str("SECRET_KEY", default=DEMO_SECRETS["SECRET_KEY"] if EMBEDDED else "")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-
-# Every key and channel this store names in Redis starts with this (live fragments, the cache,
-# presence), so that stores, benchmarks and test runs can share one Redis (`make test` sets its own).
+# Every key and channel this store names in Redis starts with this (live fragments, the cache, presence).
 REDIS_PREFIX = env.str("CHANNEL_PREFIX", default="sf")
 
 INSTALLED_APPS = [
@@ -71,7 +77,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so that every response (redirects and static files too) carries the id and is timed.
     "project.request_id.RequestIdMiddleware",
-    "project.metrics.MetricsMiddleware",
+    "project.http_metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "project.static.AsyncWhiteNoiseMiddleware",  # WhiteNoise, async-capable: see project/static.py
@@ -116,8 +122,8 @@ TEMPLATES = [
 # --- Database -----------------------------------------------------------------
 if DATABASE_URL:
     DATABASES = {"default": env.db("DATABASE_URL")}
-    # A connection kept from an earlier request (pooled, or CONN_MAX_AGE) is checked before it is
-    # handed out: after PostgreSQL restarts, the next request gets a fresh one instead of an error.
+    # A kept connection (pooled, or CONN_MAX_AGE) is checked before use: after PostgreSQL restarts,
+    # the next request gets a fresh one instead of an error.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         DATABASES["default"].setdefault("OPTIONS", {})
@@ -131,45 +137,12 @@ if DATABASE_URL:
             DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 else:
     VAR_DIR.mkdir(exist_ok=True)
-    # Embedded mode: WAL lets readers run beside one writer; IMMEDIATE takes the
-    # write lock at BEGIN so two shoppers writing at once wait instead of failing.
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": Path(env.str("SQLITE_PATH", default=str(VAR_DIR / "db.sqlite3"))),
-            "OPTIONS": {
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": ("PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"),
-            },
-        }
-    }
+    DATABASES = {"default": sqlite(Path(env.str("SQLITE_PATH", default=str(VAR_DIR / "db.sqlite3"))))}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache, channel layer, Celery ---------------------------------------------
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-            "KEY_PREFIX": REDIS_PREFIX,
-            "OPTIONS": {
-                "socket_connect_timeout": 2,
-                "socket_timeout": 2,
-                # One pool per process, not one per request (see project/cache.py).
-                "pool_class": "project.cache.SharedConnectionPool",
-            },
-        }
-    }
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": REDIS_PREFIX},
-        }
-    }
-else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# --- Cache, channel layer, sessions, Celery --------------------------------------
+CACHES = caches(REDIS_URL, REDIS_PREFIX)
+CHANNEL_LAYERS = channel_layers(REDIS_URL, REDIS_PREFIX)
 
 # Sessions live in the database alone: a Redis outage must not sign shoppers out or lose carts.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -188,8 +161,7 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The worker keeps Django's LOGGING (JSON lines with the request id) instead of its own format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-# One queue by default; tests give each real worker a queue of its own on the shared Redis.
-CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="celery")  # tests give each real worker its own
 
 # --- Auth ---------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -199,15 +171,12 @@ LOGOUT_REDIRECT_URL = "catalog:list"
 # AxesBackend first: it refuses a locked-out account or address before a password is checked.
 AUTHENTICATION_BACKENDS = ["axes.backends.AxesBackend", "django.contrib.auth.backends.ModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": f"django.contrib.auth.password_validation.{name}"}
+    for name in ["UserAttributeSimilarityValidator", "MinimumLengthValidator", "CommonPasswordValidator"]
+    + ["NumericPasswordValidator"]
 ]
 
-# Sign-in lockouts (django-axes, counted in the database): LOGIN_FAILURE_LIMIT failed sign-ins for one
-# account, or from one client address, lock that account or address out of every login form (the
-# admin's too) until LOGIN_LOCKOUT_MINUTES have passed since the last failure; a success clears them.
+# Sign-in lockouts (django-axes, counted in the database), per account and per client address.
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own: per account, and per address
@@ -217,11 +186,10 @@ AXES_USERNAME_FORM_FIELD = "username"  # the login forms' field (the email), als
 AXES_USERNAME_CALLABLE = "commerce.accounts.lockout.username_of"  # one count per account, however it is typed
 AXES_LOCKOUT_CALLABLE = "commerce.accounts.lockout.lockout_response"
 AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the logs; a row for each would only pile up
-# Signing up sends a link (accounts/signup.py); these bound how many one client address, and one
-# email address, may ask for ("<count>/<second|minute|hour|day>", the `limits` library's notation).
+# Sign-up links (accounts/signup.py): rates in the `limits` library's notation, "<count>/<period>".
 SIGNUP_RATE_PER_ADDRESS = env.str("SIGNUP_RATE_PER_ADDRESS", default="10/hour")
 SIGNUP_RATE_PER_EMAIL = env.str("SIGNUP_RATE_PER_EMAIL", default="3/hour")
-SIGNUP_LINK_MAX_AGE = env.int("SIGNUP_LINK_MAX_AGE", default=24 * 3600)  # seconds the emailed link works
+SIGNUP_LINK_MAX_AGE = env.int("SIGNUP_LINK_MAX_AGE", default=24 * 3600)
 
 # --- I18N, static, media --------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -234,9 +202,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
-# Media from the app process is for the embedded demo and small shops; a larger
-# deployment serves MEDIA_ROOT from object storage or the ingress.
-SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)  # larger deployments serve MEDIA_ROOT elsewhere
 
 # The Docker image runs collectstatic and sets STATIC_MANIFEST=1 for hashed,
 # compressed, forever-cached files; elsewhere whitenoise serves from the finders.
@@ -261,9 +227,7 @@ if not STATIC_MANIFEST:
 # TLS-terminating proxy turns them on (deploy/, `manage.py check --deploy`).
 BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if BEHIND_PROXY else None
-# How many proxies of ours append to X-Forwarded-For (the ingress: 1); limits per client address
-# read the entry the outermost of them wrote (project/clients.py).
-PROXY_HOPS = max(1, env.int("PROXY_HOPS", default=1))
+PROXY_HOPS = max(1, env.int("PROXY_HOPS", default=1))  # read by project/clients.py
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 # Probes and the metrics scraper talk plain http to the pod itself.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
@@ -274,65 +238,23 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-# Content-Security-Policy on every response (django-csp): scripts from this origin only, no inline
-# script, no eval (pages show text other people wrote: reviews, support messages, addresses), and
-# connections (fetch, the live socket: 'self' covers ws/wss to this host) to this host only. The pay
-# page adds Stripe.js's origins (`commerce.payments.views`, from STRIPE_JS_URL and STRIPE_API_BASE).
-# htmx's inserted indicator style and localstripe's dialog need inline styles; no page markup uses them.
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": ["'self'"],
-        "script-src": ["'self'"],
-        "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:"],
-        "connect-src": ["'self'"],
-        "frame-src": ["'none'"],
-        "frame-ancestors": ["'none'"],
-        "base-uri": ["'self'"],
-        "form-action": ["'self'"],
-        "object-src": ["'none'"],
-    }
-}
+CONTENT_SECURITY_POLICY = content_policy.POLICY  # project/content_policy.py: this origin only, no inline script
 
-# --- Store --------------------------------------------------------------------
+# --- Store and orders ------------------------------------------------------------
 STORE_NAME = env.str("STORE_NAME", default="Live Store")
 STORE_CURRENCY = env.str("STORE_CURRENCY", default="USD")
 CATALOG_PAGE_SIZE = env.int("CATALOG_PAGE_SIZE", default=12)
-# The product list's part that is the same for everyone (filters, grid; not the stock figures) is
-# cached by catalog version (commerce/catalog/cache.py); entries of a replaced version expire after this.
-# 0 turns it off, the embedded default: there the periodic jobs (a hold's stock given back) run in
-# a process of their own, whose changes the web process's in-memory cache would never hear of.
+# 0 (no cache) when embedded: there the periodic jobs run in a process of their own, whose changes
+# the web process's in-memory cache would never hear of.
 CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=600 if REDIS_URL else 0)
 LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=5)
 CART_MAX_LINE_QUANTITY = env.int("CART_MAX_LINE_QUANTITY", default=99)
 STOCK_HOLD_SECONDS = env.int("STOCK_HOLD_SECONDS", default=600)
-# On PostgreSQL a checkout is one call of a database function (orders/migrations/0002); off, the
-# Python path does every checkout (the tests run both).
-CHECKOUT_IN_DATABASE = env.bool("CHECKOUT_IN_DATABASE", default=True)
+CHECKOUT_IN_DATABASE = env.bool("CHECKOUT_IN_DATABASE", default=True)  # on PostgreSQL (orders/migrations/0002)
 HOLD_RELEASE_INTERVAL_SECONDS = env.int("HOLD_RELEASE_INTERVAL_SECONDS", default=15)
-# A guest's order link (emailed, and shown on the order page) works this long; /orders/lookup/ sends a fresh one.
-ORDER_LINK_MAX_AGE = env.int("ORDER_LINK_MAX_AGE", default=30 * 24 * 3600)
+ORDER_LINK_MAX_AGE = env.int("ORDER_LINK_MAX_AGE", default=30 * 24 * 3600)  # a guest's order link
 ORDER_LOOKUP_RATE_PER_ADDRESS = env.str("ORDER_LOOKUP_RATE_PER_ADDRESS", default="10/hour")
 ORDER_LOOKUP_RATE_PER_ORDER = env.str("ORDER_LOOKUP_RATE_PER_ORDER", default="3/hour")
-
-CELERY_BEAT_SCHEDULE = {
-    "release-expired-holds": {
-        "task": "commerce.orders.tasks.release_expired_holds",
-        "schedule": float(HOLD_RELEASE_INTERVAL_SECONDS),
-    },
-    "clear-expired-sessions": {
-        "task": "commerce.accounts.tasks.clear_expired_sessions",
-        "schedule": 6 * 3600.0,
-    },
-    "payments-sweep": {
-        "task": "commerce.payments.tasks.payments_sweep",
-        "schedule": 300.0,
-    },
-    "notifications-sweep": {
-        "task": "commerce.notifications.tasks.sweep",
-        "schedule": float(env.int("NOTIFICATION_SWEEP_INTERVAL_SECONDS", default=60)),
-    },
-}
 
 # --- Email and the notification outbox ------------------------------------------
 EMAIL_BACKEND = env.str(
@@ -350,13 +272,10 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))  # the filebased backend
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Live Store <orders@example.com>")
 EMAIL_MESSAGE_ID_DOMAIN = env.str("EMAIL_MESSAGE_ID_DOMAIN", default="store.example.com")
-SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
-# Refunds Stripe could not take, payments that arrived for a cancelled order, intents of cancelled
-# orders: each is handled by a task queued on commit; beat's sweep (every 5 minutes) re-queues what
-# is still undone this long after it was last tried (a lost enqueue, retries run out).
-REFUND_SWEEP_GRACE_SECONDS = env.int("REFUND_SWEEP_GRACE_SECONDS", default=300)
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")  # links in emails and texts; Twilio signs it
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=6)
 NOTIFICATION_STALE_SECONDS = env.int("NOTIFICATION_STALE_SECONDS", default=300)
+NOTIFICATION_SWEEP_INTERVAL_SECONDS = env.int("NOTIFICATION_SWEEP_INTERVAL_SECONDS", default=60)
 
 # --- Payments -------------------------------------------------------------------
 # With no keys the store talks to localstripe on loopback (`make run` starts it);
@@ -379,8 +298,10 @@ STRIPE_JS_URL = env.str(
 )
 STRIPE_TIMEOUT = env.float("STRIPE_TIMEOUT", default=10.0)
 STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=1)
+# Refunds, late payments and intents of cancelled orders left undone this long are queued again by beat.
+REFUND_SWEEP_GRACE_SECONDS = env.int("REFUND_SWEEP_GRACE_SECONDS", default=300)
 
-# --- Notifications ---------------------------------------------------------------
+# --- Text messages ---------------------------------------------------------------
 # With no Twilio account the SMS backend writes to the console (the embedded mode).
 # TWILIO_API_BASE="" means Twilio itself; tests point it at a stub server on loopback.
 TWILIO_ACCOUNT_SID = env.str("TWILIO_ACCOUNT_SID", default="")
@@ -390,32 +311,22 @@ TWILIO_API_BASE = env.str("TWILIO_API_BASE", default="")
 TWILIO_TIMEOUT = env.float("TWILIO_TIMEOUT", default=10.0)
 SMS_BACKEND = env.str("SMS_BACKEND", default="twilio" if TWILIO_ACCOUNT_SID else "console")
 PHONE_DEFAULT_REGION = env.str("PHONE_DEFAULT_REGION", default="US")
-# SITE_URL (above) is the public origin Twilio calls: callback URLs and webhook signatures use it.
 
 # --- Real time ---------------------------------------------------------------
-# A page's signed topic list must be used within this many seconds of rendering
-# (the socket reconnects with the same URL, so this bounds a page's live life too).
+# A page's signed topic list works this long after rendering (reconnects reuse it: a page's live life).
 REALTIME_TOKEN_MAX_AGE = env.int("REALTIME_TOKEN_MAX_AGE", default=6 * 3600)
 REALTIME_MAX_INBOUND_BYTES = env.int("REALTIME_MAX_INBOUND_BYTES", default=2048)
 REALTIME_INBOUND_RATE = env.float("REALTIME_INBOUND_RATE", default=5.0)
 REALTIME_INBOUND_BURST = env.int("REALTIME_INBOUND_BURST", default=20)
-# Bounds on what one live socket may cost this process (realtime/hub.py): fragments kept for a socket
-# whose snapshot is still being read, and bytes written to a socket its client has not taken yet.
-# Past either, the socket is closed with 1013 and the page reconnects and heals from its snapshot.
+# Bounds on what one live socket may cost this process (realtime/hub.py); past one, it is closed with 1013.
 REALTIME_MAX_BACKLOG = env.int("REALTIME_MAX_BACKLOG", default=1000)
 REALTIME_MAX_SEND_BUFFER = env.int("REALTIME_MAX_SEND_BUFFER", default=1024 * 1024)
-# Open live sockets one client address may hold in one server process (a household behind one NAT
-# with many tabs stays well under it); the next is closed with 1013 and its page retries later.
 REALTIME_MAX_SOCKETS_PER_ADDRESS = env.int("REALTIME_MAX_SOCKETS_PER_ADDRESS", default=50)
 # Live fragments travel as Redis PUBLISH on "<prefix>:live:<topic>" (realtime/hub.py).
 REALTIME_CHANNEL_PREFIX = REDIS_PREFIX
-# Stock pushes within this window are coalesced into one per variant (0: push each change).
 # Off in the embedded mode: the in-memory layer belongs to the server's event loop.
 REALTIME_COALESCE_SECONDS = env.float("REALTIME_COALESCE_SECONDS", default=0.05 if REDIS_URL else 0.0)
-# The server process's garbage collector (project/asgi.py): what start-up built is frozen, and
-# collections of the young generations are rarer, so full collections (which walk every live
-# socket's objects: ~0.3 s at 2,000 sockets) no longer pause pushes every few seconds.
-GC_THRESHOLDS = tuple(env.list("GC_THRESHOLDS", cast=int, default=[10_000, 20, 100]))
+GC_THRESHOLDS = tuple(env.list("GC_THRESHOLDS", cast=int, default=[10_000, 20, 100]))  # see project/asgi.py
 
 # --- Support messaging ---------------------------------------------------------------
 SUPPORT_RATE_LIMIT = env.int("SUPPORT_RATE_LIMIT", default=8)  # messages per person per window
@@ -424,12 +335,9 @@ SUPPORT_RATE_WINDOW = env.int("SUPPORT_RATE_WINDOW", default=30)  # seconds
 # limit); higher than the per-person one, since people behind one office or phone network share it.
 SUPPORT_ADDRESS_RATE_LIMIT = env.int("SUPPORT_ADDRESS_RATE_LIMIT", default=20)
 SUPPORT_REPLY_NOTIFY_SECONDS = env.int("SUPPORT_REPLY_NOTIFY_SECONDS", default=180)  # unread this long: email
+SUPPORT_REPLY_CHECK_INTERVAL_SECONDS = env.int("SUPPORT_REPLY_CHECK_INTERVAL_SECONDS", default=60)
 SUPPORT_PRESENCE_TTL = env.int("SUPPORT_PRESENCE_TTL", default=60)  # an agent without a heartbeat since: offline
 SUPPORT_LINK_MAX_AGE = env.int("SUPPORT_LINK_MAX_AGE", default=30 * 24 * 3600)  # a guest's emailed link
-CELERY_BEAT_SCHEDULE["support-replies-notify"] = {
-    "task": "commerce.support.tasks.replies_notify",
-    "schedule": float(env.int("SUPPORT_REPLY_CHECK_INTERVAL_SECONDS", default=60)),
-}
 
 # --- Ops dashboard -------------------------------------------------------------
 OPS_UNPACKED_AFTER_HOURS = env.int("OPS_UNPACKED_AFTER_HOURS", default=24)  # paid but not packed since: a problem
@@ -439,31 +347,35 @@ OPS_REFRESH_SECONDS = env.int("OPS_REFRESH_SECONDS", default=30)  # the dashboar
 OPS_FEED_LIMIT = env.int("OPS_FEED_LIMIT", default=50)  # orders listed in the feed
 
 # --- Search ------------------------------------------------------------------
-# The database backend (PostgreSQL full text, plain matching on SQLite) unless
-# ELASTICSEARCH_URL is set; when Elasticsearch fails, search falls back to the
-# database for SEARCH_FALLBACK_SECONDS and the page says so.
+# The database backend unless ELASTICSEARCH_URL is set; the database serves too while Elasticsearch fails.
 ELASTICSEARCH_URL = env.str("ELASTICSEARCH_URL", default="")
 SEARCH_BACKEND = env.str("SEARCH_BACKEND", default="elasticsearch" if ELASTICSEARCH_URL else "database")
 ELASTICSEARCH_INDEX = env.str("ELASTICSEARCH_INDEX", default="storefront-products")
 ELASTICSEARCH_TIMEOUT = env.float("ELASTICSEARCH_TIMEOUT", default=2.0)
-# Plain application/json instead of the 8.x client's compatibility media type (OpenSearch and
-# osmem-server reject it; Elasticsearch 8 accepts both).
+# Plain application/json, not the 8.x client's compatibility type (OpenSearch and osmem-server reject it).
 ELASTICSEARCH_PLAIN_JSON = env.bool("ELASTICSEARCH_PLAIN_JSON", default=True)
 SEARCH_PAGE_SIZE = env.int("SEARCH_PAGE_SIZE", default=12)
 SEARCH_MAX_QUERY_LENGTH = env.int("SEARCH_MAX_QUERY_LENGTH", default=100)
 SEARCH_FALLBACK_SECONDS = env.float("SEARCH_FALLBACK_SECONDS", default=30.0)
 SEARCH_CHECK_INTERVAL_SECONDS = env.int("SEARCH_CHECK_INTERVAL_SECONDS", default=900)
-CELERY_BEAT_SCHEDULE["search-consistency-check"] = {
-    "task": "commerce.search.tasks.check_consistency",
-    "schedule": float(SEARCH_CHECK_INTERVAL_SECONDS),
+
+# --- Periodic jobs (Celery beat; in process when embedded) ------------------------
+CELERY_BEAT_SCHEDULE = {
+    name: {"task": task, "schedule": float(seconds)}
+    for name, task, seconds in [
+        ("release-expired-holds", "commerce.orders.tasks.release_expired_holds", HOLD_RELEASE_INTERVAL_SECONDS),
+        ("clear-expired-sessions", "commerce.accounts.tasks.clear_expired_sessions", 6 * 3600),
+        ("payments-sweep", "commerce.payments.tasks.payments_sweep", 300),
+        ("notifications-sweep", "commerce.notifications.tasks.sweep", NOTIFICATION_SWEEP_INTERVAL_SECONDS),
+        ("support-replies-notify", "commerce.support.tasks.replies_notify", SUPPORT_REPLY_CHECK_INTERVAL_SECONDS),
+        ("search-consistency-check", "commerce.search.tasks.check_consistency", SEARCH_CHECK_INTERVAL_SECONDS),
+    ]
 }
 
 # --- Metrics ------------------------------------------------------------------
-# /metrics (Prometheus). With METRICS_TOKEN set it wants "Authorization: Bearer <token>"; without,
-# it answers direct requests (no X-Forwarded-For) from METRICS_ALLOWED_NETWORKS only.
+# /metrics wants "Authorization: Bearer <METRICS_TOKEN>" when set; else direct requests from these networks.
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 METRICS_ALLOWED_NETWORKS = env.list("METRICS_ALLOWED_NETWORKS", default=["127.0.0.0/8", "::1/128"])
-# Task outcomes are counted in the worker: its own exporter serves them when a port is set.
 METRICS_WORKER_PORT = env.int("METRICS_WORKER_PORT", default=0)
 METRICS_WORKER_ADDR = env.str("METRICS_WORKER_ADDR", default="127.0.0.1")
 # Set by deploy/docker-entrypoint.sh for a worker with an exporter: pool processes count into files there.
@@ -471,44 +383,8 @@ PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
 
 # --- Logging: JSON lines on stdout ----------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {
-        "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-        },
-    },
-    "filters": {"request_id": {"()": "project.request_id.RequestIdFilter"}},
-    "handlers": {"stdout": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["request_id"]}},
-    "root": {"handlers": ["stdout"], "level": LOG_LEVEL},
-    "loggers": {
-        "django.db.backends": {"level": "INFO"},
-        "daphne": {"level": "WARNING"},
-        "elastic_transport": {"level": "WARNING"},  # one INFO line per request otherwise
-    },
-}
-
+LOGGING = json_lines(LOG_LEVEL)
 
 # --- Secrets: a deployment brings its own, or does not start -----------------------------------
-def _require_secrets() -> None:
-    """Refuse to configure a web, worker or beat process (or any manage.py command) of the services
-    mode whose secrets are missing or are the demo's, naming each variable to set."""
-    if EMBEDDED:
-        return
-    from django.core.exceptions import ImproperlyConfigured
-
-    values = {"SECRET_KEY": SECRET_KEY, "STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET}
-    wrong = [name for name, value in values.items() if not value or value == DEMO_SECRETS[name]]
-    if wrong:
-        raise ImproperlyConfigured(
-            f"{' and '.join(wrong)} must be set to secret values of this deployment: with DATABASE_URL or "
-            "REDIS_URL set (the services mode) the embedded demo's published values are refused. Generate one "
-            "with: python3 -c 'import secrets; print(secrets.token_urlsafe(50))' (STRIPE_WEBHOOK_SECRET: the "
-            "signing secret of your Stripe webhook endpoint, or any random value registered with localstripe)."
-        )
-
-
-_require_secrets()
+if not EMBEDDED:
+    require_secrets({"SECRET_KEY": SECRET_KEY, "STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET}, demo=DEMO_SECRETS)

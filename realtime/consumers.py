@@ -15,7 +15,8 @@ from project.clients import scope_client_address
 
 from . import closing, inbound, topics
 from .address_slots import address_slots
-from .hub import close_daphne_socket, hub
+from .daphne import close_daphne_socket
+from .hub import hub
 from .metrics import LIVE_SOCKETS, LIVE_SOCKETS_CLOSED
 
 logger = logging.getLogger(__name__)

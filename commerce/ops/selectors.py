@@ -1,19 +1,16 @@
 """Reads of the ops dashboard: today's figures, the order feed, stock and holds, problems.
 
-"Today" is the store's day, midnight to midnight in settings.TIME_ZONE, whatever the
-server's clock or the viewer's browser says. An order counts once it is paid (`paid_at`);
-an order awaiting payment is a checkout in progress, shown in the feed but not in the figures.
+"Today" is the store's day (store_day.py). An order counts once it is paid (`paid_at`); an order
+awaiting payment is a checkout in progress, shown in the feed but not in the figures.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce, TruncMinute
-from django.http import QueryDict
 from django.utils import timezone
 
 from commerce.accounts.models import User
@@ -23,31 +20,16 @@ from commerce.notifications.models import Notification
 from commerce.orders.models import Order, OrderEvent
 from commerce.payments.models import Payment, Refund
 
+from .chart import CHART_MINUTES, Chart, minute_chart
+from .filters import STATUSES, FeedFilter
+from .store_day import day_bounds, store_today
+
 S = Order.Status
-# The order the statuses are shown in: the way an order travels, then its two endings.
-STATUSES: list[tuple[str, str]] = [(s.value, s.label) for s in S]
 CENT = Decimal("0.01")
 
 
 def is_ops(user: object) -> bool:
     return isinstance(user, User) and user.in_role("ops")
-
-
-# --- The store's day ------------------------------------------------------------------------
-
-
-def store_tz() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
-
-
-def store_today(now: datetime | None = None) -> date:
-    return (now or timezone.now()).astimezone(store_tz()).date()
-
-
-def day_bounds(day: date) -> tuple[datetime, datetime]:
-    """Local midnight to the next local midnight (23 or 25 hours on the days clocks change)."""
-    tz = store_tz()
-    return datetime.combine(day, time.min, tzinfo=tz), datetime.combine(day + timedelta(days=1), time.min, tzinfo=tz)
 
 
 # --- Figures ----------------------------------------------------------------------------------
@@ -98,33 +80,6 @@ def kpis_today(now: datetime | None = None) -> Kpis:
 
 # --- Orders per minute --------------------------------------------------------------------------
 
-CHART_MINUTES = 60
-CHART_WIDTH = 600  # the SVG's viewBox: one 10-unit slot per minute
-CHART_HEIGHT = 100
-_SLOT = CHART_WIDTH // CHART_MINUTES
-_TOP = 8  # headroom above the tallest bar
-
-
-@dataclass(frozen=True)
-class Bar:
-    x: int
-    y: float
-    width: int
-    height: float
-    count: int
-    label: str  # "14:05", store time
-
-
-@dataclass(frozen=True)
-class Chart:
-    bars: list[Bar]
-    total: int
-    peak: int
-    first_label: str
-    last_label: str
-    width: int = CHART_WIDTH
-    height: int = CHART_HEIGHT
-
 
 def orders_per_minute(now: datetime | None = None) -> Chart:
     """Paid orders in each of the last 60 minutes, the current one last, as bars of an SVG."""
@@ -143,70 +98,10 @@ def orders_per_minute(now: datetime | None = None) -> Chart:
         index = int((row["minute"] - first).total_seconds() // 60)
         if 0 <= index < CHART_MINUTES:
             counts[index] += row["n"]
-    peak = max(counts)
-    scale = (CHART_HEIGHT - _TOP) / max(peak, 1)
-    tz = store_tz()
-    bars = []
-    for index, count in enumerate(counts):
-        height = round(max(count * scale, 2.0 if count else 0.0), 1)  # a single order stays visible
-        minute = (first + timedelta(minutes=index)).astimezone(tz)
-        bars.append(
-            Bar(
-                x=index * _SLOT + 1,
-                y=round(CHART_HEIGHT - height, 1),
-                width=_SLOT - 2,
-                height=height,
-                count=count,
-                label=minute.strftime("%H:%M"),
-            )
-        )
-    return Chart(bars=bars, total=sum(counts), peak=peak, first_label=bars[0].label, last_label=bars[-1].label)
+    return minute_chart(first, counts)
 
 
 # --- The feed ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FeedFilter:
-    status: str = ""
-    day: date | None = None
-    error: str = ""
-
-    @property
-    def active(self) -> bool:
-        return bool(self.status or self.day)
-
-    def accepts(self, today: date) -> list[str]:
-        """The statuses of new orders this feed takes at its top (none when it shows another day)."""
-        if self.day is not None and self.day != today:
-            return []
-        return [self.status] if self.status else [code for code, _label in STATUSES]
-
-
-FIRST_DAY = date(1970, 1, 1)
-LAST_DAY = date(9998, 12, 31)
-
-
-def feed_filter(params: QueryDict) -> FeedFilter:
-    status = params.get("status", "")
-    raw_day = params.get("date", "").strip()
-    errors = []
-    if status not in S.values:
-        if status:
-            errors.append("Unknown status: showing every status.")
-        status = ""
-    day = None
-    if raw_day:
-        try:
-            day = date.fromisoformat(raw_day)
-        except ValueError:
-            errors.append("That is not a date (YYYY-MM-DD): showing every day.")
-        else:
-            if not FIRST_DAY <= day <= LAST_DAY:
-                # Far from the datetime range's ends, whose local midnights would overflow it.
-                errors.append(f"Dates go from {FIRST_DAY} to {LAST_DAY}: showing every day.")
-                day = None
-    return FeedFilter(status=status, day=day, error=" ".join(errors))
 
 
 def _rows() -> QuerySet[Order]:

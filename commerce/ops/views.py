@@ -19,8 +19,9 @@ from commerce.payments.refunds import refund_amount_minor
 from project.http import HtmxHttpRequest
 from realtime.pages import follow, page_topics_off
 
-from . import live, selectors, services
+from . import filters, live, selectors, services
 from .services import DESTRUCTIVE, OpsError
+from .store_day import store_today
 
 View = Callable[..., HttpResponseBase]
 
@@ -29,12 +30,12 @@ ops_page = role_required("ops")
 
 
 def _feed_context(request: HtmxHttpRequest) -> dict[str, Any]:
-    flt = selectors.feed_filter(request.GET)
+    flt = filters.feed_filter(request.GET)
     return {
         "filter": flt,
         "orders": selectors.feed(flt),
-        "accepts": " ".join(flt.accepts(selectors.store_today())),
-        "statuses": selectors.STATUSES,
+        "accepts": " ".join(flt.accepts(store_today())),
+        "statuses": filters.STATUSES,
         "feed_limit": settings.OPS_FEED_LIMIT,
     }
 

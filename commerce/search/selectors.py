@@ -24,11 +24,10 @@ from .backends.base import (
     SearchQuery,
     SearchResult,
     Suggestion,
-    mark_terms,
-    marked_html,
     query_terms,
 )
 from .errors import SearchIndexMissing, SearchUnavailable
+from .highlight import mark_terms, marked_html
 
 logger = logging.getLogger(__name__)
 

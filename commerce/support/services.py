@@ -2,14 +2,12 @@
 
 Messages arrive by HTTP POST, are stored, then pushed after commit (live.py). Every write that
 two tabs or two agents could race on locks the conversation row or is a conditional update, so
-nothing is applied twice and read marks only move forward.
+nothing is applied twice and read marks only move forward. How fast people may write is limits.py's.
 """
 
 import logging
 import re
 import secrets
-import time
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -25,22 +23,12 @@ from commerce.notifications.services import notify
 from commerce.orders.models import Order
 
 from . import live
+from .errors import SupportError
 from .models import BODY_MAX_LENGTH, Conversation, Message, StaffReadState
 from .selectors import conversation_link, email_check_link
 
 logger = logging.getLogger(__name__)
 C = Conversation.Status
-
-
-@dataclass
-class SupportError(Exception):
-    """A rule a request broke; `message` is shown to the person as is."""
-
-    message: str
-    status: int = 422
-
-    def __str__(self) -> str:
-        return self.message
 
 
 def body_clean(body: str) -> str:
@@ -50,43 +38,6 @@ def body_clean(body: str) -> str:
     if len(text) > BODY_MAX_LENGTH:
         raise SupportError(f"Messages can be at most {BODY_MAX_LENGTH:,} characters; this one has {len(text):,}.")
     return text
-
-
-# After a cache error the limits are not checked for this long: each try could wait for the
-# connect time-out while Redis is unreachable, and the limit lets people through anyway.
-RATE_RETRY_AFTER_SECONDS = 10.0
-_rate_down_until = 0.0
-
-
-def rate_check(key: str, *, limit: int | None = None) -> None:
-    """At most `limit` (SUPPORT_RATE_LIMIT) messages per SUPPORT_RATE_WINDOW seconds under one key."""
-    global _rate_down_until
-    if time.monotonic() < _rate_down_until:
-        return
-    window = int(settings.SUPPORT_RATE_WINDOW)
-    bucket = f"support:rate:{key}:{int(time.time() // window)}"
-    try:
-        count = 1 if cache.add(bucket, 1, timeout=window * 2) else cache.incr(bucket)
-    except Exception:  # the cache is down: let people talk rather than refuse everyone
-        _rate_down_until = time.monotonic() + RATE_RETRY_AFTER_SECONDS
-        logger.warning("support rate limit unavailable", exc_info=True)
-        return
-    if count > int(settings.SUPPORT_RATE_LIMIT if limit is None else limit):
-        raise SupportError(
-            "You're sending messages faster than we can read them. Slow down and try again in a moment.", 429
-        )
-
-
-def rate_key(user: User | None, session_key: str | None) -> str:
-    return f"u{user.pk}" if user is not None else f"s{session_key}"
-
-
-def rate_check_customer(*, user: User | None, session_key: str, address: str) -> None:
-    """A signed-in customer's limit is theirs; a guest's is their session's and, since a new
-    session costs nothing, their network address's too (SUPPORT_ADDRESS_RATE_LIMIT)."""
-    rate_check(rate_key(user, session_key))
-    if user is None:
-        rate_check(f"a{address}", limit=int(settings.SUPPORT_ADDRESS_RATE_LIMIT))
 
 
 # --- Sent once: the form's client key ------------------------------------------------------

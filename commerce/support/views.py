@@ -18,9 +18,9 @@ from project.clients import client_address
 from project.http import HtmxHttpRequest
 from realtime.pages import follow, page_topics_off
 
-from . import presence, selectors, services
+from . import limits, presence, selectors, services
+from .errors import SupportError
 from .models import BODY_MAX_LENGTH, CannedReply, Conversation
-from .services import SupportError
 from .session import customer_of, session_conversations, session_current, session_remember
 
 View = Callable[..., HttpResponse]
@@ -112,7 +112,7 @@ def help_post(request: HtmxHttpRequest) -> HttpResponse:
         if earlier is not None:
             conversation = earlier.conversation
         else:
-            services.rate_check_customer(user=customer, session_key=session_key, address=client_address(request))
+            limits.rate_check_customer(user=customer, session_key=session_key, address=client_address(request))
             conversation, _message = services.customer_message_post(
                 customer=customer,
                 conversation=conversation,
@@ -264,7 +264,7 @@ def conversation_reply(request: HtmxHttpRequest, pk: int) -> HttpResponse:
             client_key=client_key, author=request.user, from_staff=True, conversation=conversation
         )
         if earlier is None:  # else: the same form again, already stored
-            services.rate_check(services.rate_key(request.user, None))
+            limits.rate_check(limits.rate_key(request.user, None))
             services.message_post(
                 conversation=conversation, author=request.user, from_staff=True, body=body, client_key=client_key
             )

@@ -125,6 +125,7 @@ def test_the_store_keeps_selling_while_redis_is_down(browser: Browser, daphne, t
     status, body = _get_json(f"{server.url}/readyz")
     assert status == 200, body  # this process serves pages: Redis down is reported, not failed
     assert body["status"] == "degraded", body
+    assert "hub" in body["degraded"], body  # type: ignore[operator]
     assert "channel_layer" in body["degraded"], body  # type: ignore[operator]
     assert "cache" in body["degraded"], body  # type: ignore[operator]
     assert body["failed"] == [], body
@@ -259,7 +260,7 @@ def test_pages_answer_while_redis_is_down_and_pushes_resume_when_it_returns(
         status, body = _get_json(f"{server.url}/readyz")
         assert status == 200, body
         assert body["status"] == "degraded", body
-        assert body["degraded"] == ["cache", "channel_layer", "broker"], body
+        assert body["degraded"] == ["cache", "hub", "channel_layer", "broker"], body
         assert body["checks"]["database"] == "ok", body  # type: ignore[index]
         assert str(private_redis.port) not in json.dumps(body), body
 

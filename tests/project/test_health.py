@@ -27,15 +27,46 @@ def test_readyz_checks_every_dependency(client, settings):
     assert response.json() == {
         "status": "ok",
         "failed": [],
-        "checks": {"database": "ok", "cache": "ok", "channel_layer": "ok", "broker": "ok", "search": "ok: database"},
+        "checks": {
+            "database": "ok",
+            "cache": "ok",
+            "hub": "ok",
+            "channel_layer": "ok",
+            "broker": "ok",
+            "search": "ok: database",
+        },
+    }
+
+
+def test_readyz_checks_the_redis_live_pushes_are_published_to(client, settings):
+    """The hub publishes to REDIS_URL itself (not through the cache or the channel layer): with that
+    Redis gone, pushes are lost until it is back, and /readyz says so."""
+    settings.REDIS_URL = DEAD_REDIS
+
+    response = client.get("/readyz")
+
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "degraded",
+        "failed": [],
+        "degraded": ["hub"],
+        "checks": {
+            "database": "ok",
+            "cache": "ok",
+            "hub": "degraded: unavailable",
+            "channel_layer": "ok",
+            "broker": "ok",
+            "search": "ok: database",
+        },
     }
 
 
 @pytest.fixture
 def redis_down(settings):  # type: ignore[no-untyped-def]
-    """The cache, the channel layer and the broker all point at a Redis that is not there."""
+    """The cache, the hub, the channel layer and the broker all point at a Redis that is not there."""
     from project.celery import app
 
+    settings.REDIS_URL = DEAD_REDIS
     settings.CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -60,10 +91,11 @@ def test_readyz_reports_redis_down_as_degraded_and_stays_ready(client, redis_dow
     assert response.json() == {
         "status": "degraded",
         "failed": [],
-        "degraded": ["cache", "channel_layer", "broker"],
+        "degraded": ["cache", "hub", "channel_layer", "broker"],
         "checks": {
             "database": "ok",
             "cache": "degraded: unavailable",
+            "hub": "degraded: unavailable",
             "channel_layer": "degraded: unavailable",
             "broker": "degraded: unavailable",
             "search": "ok: database",

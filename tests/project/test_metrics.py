@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from commerce.orders import services as order_services
 from project.asgi import application
 from project.celery import app
-from project.metrics import start_worker_exporter
+from project.task_metrics import start_worker_exporter
 from realtime import topics
 from realtime.broadcast import publish
 from tests.factories import ADDRESS, CartFactory, CartLineFactory, UserFactory, VariantFactory

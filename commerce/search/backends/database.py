@@ -21,6 +21,7 @@ from django.db.models import Case, Count, ExpressionWrapper, F, FloatField, Q, Q
 from django.db.models.expressions import Combinable
 
 from ..documents import ProductDocument, batched
+from ..highlight import mark_terms, marked_html, snippet
 from ..models import SearchDocument
 from . import fts5
 from .base import (
@@ -31,10 +32,7 @@ from .base import (
     SearchQuery,
     SearchResult,
     Suggestion,
-    mark_terms,
-    marked_html,
     query_terms,
-    snippet,
 )
 from .spelling import spelling_alternatives, spelling_forget, spelling_learn
 

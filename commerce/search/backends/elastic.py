@@ -29,9 +29,8 @@ from elasticsearch.dsl.query import Query
 from .. import es_client
 from ..documents import ProductDocument, batched, product_documents
 from ..errors import SearchUnavailable
+from ..highlight import MARK_END, MARK_START, mark_terms, marked_html, snippet
 from .base import (
-    MARK_END,
-    MARK_START,
     PRICE_BANDS,
     Hit,
     PriceBand,
@@ -39,10 +38,7 @@ from .base import (
     SearchQuery,
     SearchResult,
     Suggestion,
-    mark_terms,
-    marked_html,
     query_terms,
-    snippet,
 )
 
 # Elasticsearch pages no deeper than this (index.max_result_window).

@@ -24,11 +24,11 @@ def _fresh_support_state(settings):  # type: ignore[no-untyped-def]
     """No presence or rate-limit state leaks between tests (both live in Redis)."""
     from django.core.cache import cache
 
-    from commerce.support import services
+    from commerce.support import limits
 
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
     presence.presence_clear()
-    services._rate_down_until = 0.0  # a cache error in an earlier test does not lift the limits here
+    limits._rate_down_until = 0.0  # a cache error in an earlier test does not lift the limits here
     yield
     presence.presence_clear()

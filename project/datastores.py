@@ -1,0 +1,49 @@
+"""Django's DATABASES (embedded), CACHES and CHANNEL_LAYERS entries, made from what settings.py read."""
+
+from pathlib import Path
+from typing import Any
+
+
+def sqlite(path: Path) -> dict[str, Any]:
+    """The embedded mode's database: WAL lets readers run beside one writer; IMMEDIATE takes the
+    write lock at BEGIN, so two shoppers writing at once wait instead of failing."""
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": path,
+        "OPTIONS": {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": ("PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"),
+        },
+    }
+
+
+def caches(redis_url: str, prefix: str) -> dict[str, Any]:
+    """Redis in the services mode, this process's memory when embedded."""
+    if not redis_url:
+        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": prefix,
+            "OPTIONS": {
+                "socket_connect_timeout": 2,
+                "socket_timeout": 2,
+                # One pool per process, not one per request (see project/cache.py).
+                "pool_class": "project.cache.SharedConnectionPool",
+            },
+        }
+    }
+
+
+def channel_layers(redis_url: str, prefix: str) -> dict[str, Any]:
+    """Redis pub/sub in the services mode, in memory when embedded (one process)."""
+    if not redis_url:
+        return {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    return {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [redis_url], "prefix": prefix},
+        }
+    }
