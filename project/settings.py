@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A DomainError no view caught: its message at its status (project/errors.py), never a 500.
+    "project.errors.DomainErrorMiddleware",
     # Last: turns a sign-in refused for too many failures (any login form, the admin's too) into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -296,7 +298,10 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Store --------------------------------------------------------------------
 STORE_NAME = env.str("STORE_NAME", default="Live Store")
-STORE_CURRENCY = env.str("STORE_CURRENCY", default="USD")
+# Prices are stored with two decimals: a currency with more (KWD, BHD...) is refused at start.
+STORE_CURRENCY = env.str("STORE_CURRENCY", default="USD").upper()
+# How amounts read (Babel/CLDR: symbol, its place, the digit marks): "$1,200.00" in en_US.
+STORE_LOCALE = env.str("STORE_LOCALE", default="en_US")
 CATALOG_PAGE_SIZE = env.int("CATALOG_PAGE_SIZE", default=12)
 # The product list's part that is the same for everyone (filters, grid; not the stock figures) is
 # cached by catalog version (commerce/catalog/cache.py); entries of a replaced version expire after this.
@@ -510,3 +515,27 @@ def _require_secrets() -> None:
 
 
 _require_secrets()
+
+
+def _check_store_money() -> None:
+    """Refuse a currency Babel does not know, one finer than prices are stored, or an unknown locale."""
+    from babel import Locale, UnknownLocaleError
+    from babel.numbers import get_currency_precision, is_currency
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        Locale.parse(STORE_LOCALE)
+    except (UnknownLocaleError, ValueError) as exc:
+        raise ImproperlyConfigured(
+            f"STORE_LOCALE {STORE_LOCALE!r} is not a locale Babel knows (en_US, de_DE...)."
+        ) from exc
+    if not is_currency(STORE_CURRENCY):
+        raise ImproperlyConfigured(f"STORE_CURRENCY {STORE_CURRENCY!r} is not an ISO 4217 code (USD, EUR, JPY...).")
+    if get_currency_precision(STORE_CURRENCY) > 2:  # the price columns' decimal places
+        raise ImproperlyConfigured(
+            f"STORE_CURRENCY {STORE_CURRENCY} has {get_currency_precision(STORE_CURRENCY)} decimals; "
+            "prices are stored with at most 2."
+        )
+
+
+_check_store_money()

@@ -7,7 +7,7 @@ an order awaiting payment is a checkout in progress, shown in the feed but not i
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -19,6 +19,7 @@ from django.utils import timezone
 from commerce.accounts.models import User
 from commerce.catalog.models import Variant
 from commerce.inventory.models import StockHold
+from commerce.money import from_minor, round_amount
 from commerce.notifications.models import Notification
 from commerce.orders.models import Order, OrderEvent
 from commerce.payments.models import Payment, Refund
@@ -26,7 +27,6 @@ from commerce.payments.models import Payment, Refund
 S = Order.Status
 # The order the statuses are shown in: the way an order travels, then its two endings.
 STATUSES: list[tuple[str, str]] = [(s.value, s.label) for s in S]
-CENT = Decimal("0.01")
 
 
 def is_ops(user: object) -> bool:
@@ -65,7 +65,7 @@ class Kpis:
     def average_order_value(self) -> Decimal:
         if not self.orders:
             return Decimal("0.00")
-        return (self.revenue / self.orders).quantize(CENT, rounding=ROUND_HALF_UP)
+        return round_amount(self.revenue / self.orders)
 
     @property
     def placed(self) -> int:
@@ -90,8 +90,8 @@ def kpis_today(now: datetime | None = None) -> Kpis:
     return Kpis(
         day=day,
         orders=paid["n"],
-        revenue=(paid["revenue"] or Decimal("0.00")).quantize(CENT),
-        refunded=(Decimal(refunded_minor or 0) / 100).quantize(CENT),
+        revenue=round_amount(paid["revenue"] or 0),
+        refunded=from_minor(refunded_minor or 0),
         by_status=[(code, label, placed.get(code, 0)) for code, label in STATUSES],
     )
 
@@ -445,5 +445,5 @@ def order_file(number: str) -> OrderFile | None:
                 "created_at", "pk"
             )
         ),
-        refundable=(Decimal(refundable_minor) / 100).quantize(CENT),
+        refundable=from_minor(refundable_minor, order.currency),
     )

@@ -9,7 +9,6 @@ import logging
 import re
 import secrets
 import time
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -20,6 +19,7 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from commerce.accounts.models import User
+from commerce.errors import DomainError
 from commerce.orders.models import Order
 
 from . import live
@@ -29,15 +29,11 @@ logger = logging.getLogger(__name__)
 C = Conversation.Status
 
 
-@dataclass
-class SupportError(Exception):
-    """A rule a request broke; `message` is shown to the person as is."""
+class SupportError(DomainError):
+    """A rule a request broke; `message` is shown to the person as is (422 unless `status` says)."""
 
-    message: str
-    status: int = 422
-
-    def __str__(self) -> str:
-        return self.message
+    def __init__(self, message: str, status: int | None = None, *, code: str = "support") -> None:
+        super().__init__(code, message, status)
 
 
 def body_clean(body: str) -> str:
