@@ -103,6 +103,10 @@ def test_a_yen_refund_sends_stripe_whole_yen(settings, buyer, ops_client):
         ("refund_partial", "Refunded ¥700."),
         ("refunded", "Refunded ¥1,200."),
     ]
+    file = ops_client.get(reverse("ops:order", args=[order.number])).content.decode()
+    assert "<td>¥1,200</td>" in file  # the payment
+    assert "<td>−¥500</td>" in file  # its refunds
+    assert "<td>−¥700</td>" in file
 
 
 @pytest.mark.parametrize(
