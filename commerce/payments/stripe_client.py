@@ -19,7 +19,7 @@ from stripe._base_address import BaseAddresses
 
 from commerce import money
 
-from .errors import PaymentError
+from .errors import PAYMENT_REQUIRED, PaymentError
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ def _mapped(error: stripe.StripeError, *, action: str, **context: object) -> Pay
     if isinstance(error, stripe.APIConnectionError | stripe.RateLimitError | stripe.APIError) or status >= 500:
         result = PaymentError.unavailable()
     elif isinstance(error, stripe.CardError):
-        result = PaymentError("card_declined", error.user_message or "Your card was declined.")
+        result = PaymentError("card_declined", error.user_message or "Your card was declined.", status=PAYMENT_REQUIRED)
     elif isinstance(error, stripe.AuthenticationError | stripe.PermissionError):
         result = PaymentError("configuration", "Payments are misconfigured on our side. Please contact us.")
     elif isinstance(error, stripe.IdempotencyError):
