@@ -19,6 +19,7 @@ from project import content_policy
 from project.datastores import caches, channel_layers, sqlite
 from project.logs import json_lines
 from project.secret_check import require_secrets
+from project.store_check import check_store_money
 
 # Lets generic Django classes (ModelAdmin[Product], ...) be subscripted at run time.
 django_stubs_ext.monkeypatch()
@@ -88,6 +89,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # A DomainError no view caught: its message at its status (project/errors.py), never a 500.
+    "project.errors.DomainErrorMiddleware",
     # Last: turns a sign-in refused for too many failures (any login form, the admin's too) into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -242,7 +245,10 @@ CONTENT_SECURITY_POLICY = content_policy.POLICY  # project/content_policy.py: th
 
 # --- Store and orders ------------------------------------------------------------
 STORE_NAME = env.str("STORE_NAME", default="Live Store")
-STORE_CURRENCY = env.str("STORE_CURRENCY", default="USD")
+# Prices are stored with two decimals: a currency with more (KWD, BHD...) is refused at start.
+STORE_CURRENCY = env.str("STORE_CURRENCY", default="USD").upper()
+# How amounts read (Babel/CLDR: symbol, its place, the digit marks): "$1,200.00" in en_US.
+STORE_LOCALE = env.str("STORE_LOCALE", default="en_US")
 CATALOG_PAGE_SIZE = env.int("CATALOG_PAGE_SIZE", default=12)
 # 0 (no cache) when embedded: there the periodic jobs run in a process of their own, whose changes
 # the web process's in-memory cache would never hear of.
@@ -388,3 +394,4 @@ LOGGING = json_lines(LOG_LEVEL)
 # --- Secrets: a deployment brings its own, or does not start -----------------------------------
 if not EMBEDDED:
     require_secrets({"SECRET_KEY": SECRET_KEY, "STRIPE_WEBHOOK_SECRET": STRIPE_WEBHOOK_SECRET}, demo=DEMO_SECRETS)
+check_store_money(STORE_CURRENCY, STORE_LOCALE)

@@ -19,15 +19,18 @@ from limits.errors import StorageError
 from limits.storage import MemoryStorage, RedisStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
 
+from commerce.errors import DomainError
+
 logger = logging.getLogger(__name__)
+TOO_MANY_REQUESTS = 429
 
 
-class Throttled(Exception):
-    """Too many tries: `retry_after` seconds until the next one is allowed."""
+class Throttled(DomainError):
+    """Too many tries (429): `retry_after` seconds until the next one is allowed."""
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(f"try again in {retry_after} s")
         self.retry_after = retry_after
+        super().__init__("throttled", f"Too many tries. Please wait {self.wait_text} and try again.", TOO_MANY_REQUESTS)
 
     @property
     def wait_text(self) -> str:

@@ -1,11 +1,8 @@
-class AccountError(Exception):
-    """An account step that did not happen; `message` is written for the person asking."""
+from commerce.errors import DomainError
 
-    def __init__(self, code: str, message: str, status: int = 422) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
+
+class AccountError(DomainError):
+    """An account step that did not happen; `message` is written for the person asking."""
 
     @classmethod
     def link_invalid(cls) -> "AccountError":

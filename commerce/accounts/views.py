@@ -15,6 +15,7 @@ from commerce.cart.services import cart_adopt_on_login
 from commerce.cart.session import cart_summary_for_request, session_cart_pk
 from commerce.orders.selectors import orders_of
 from project.clients import client_address
+from project.errors import error_response
 from project.throttle import Throttled, throttle
 
 from . import services
@@ -121,7 +122,7 @@ def signup_confirm(request: HttpRequest, token: str) -> HttpResponseBase:
             messages.success(request, "Welcome! Your account is ready and you're signed in.")
             return redirect(_safe_next(request, link.next_url) or "accounts:account")
     except AccountError as exc:
-        return render(request, "accounts/signup_link.html", {"error": exc}, status=exc.status)
+        return error_response(request, "accounts/signup_link.html", {}, exc)
     return render(request, "accounts/signup_confirm.html", {"email": link.email})
 
 

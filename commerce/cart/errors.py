@@ -1,10 +1,8 @@
-class CartError(Exception):
-    """A cart change that cannot be made; `message` is written for the shopper."""
+from commerce.errors import DomainError
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+
+class CartError(DomainError):
+    """A cart change that cannot be made (422); `message` is written for the shopper."""
 
     @classmethod
     def bad_quantity(cls, maximum: int) -> "CartError":

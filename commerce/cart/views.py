@@ -72,6 +72,7 @@ def cart_add(request: HtmxHttpRequest) -> HttpResponseBase:
     """Add a variant to the cart; answers with a status message and the new badge."""
     form = AddToCartForm(request.POST)
     error = ""
+    status = UNPROCESSABLE  # a form's error; a CartError names its own
     line = None
     if not form.is_valid():
         error = first_error(form)
@@ -83,7 +84,7 @@ def cart_add(request: HtmxHttpRequest) -> HttpResponseBase:
         try:
             line = services.cart_line_add(cart=cart, variant_pk=variant_pk, quantity=form.cleaned_data["quantity"])
         except CartError as exc:
-            error = exc.message
+            error, status = exc.message, exc.status
     if not request.htmx:
         if error:
             messages.error(request, error)
@@ -96,7 +97,7 @@ def cart_add(request: HtmxHttpRequest) -> HttpResponseBase:
         "added": form.cleaned_data.get("quantity") if line else None,
         "oob_badge": True,
     }
-    return render(request, "cart/_add_result.html", context, status=UNPROCESSABLE if error else 200)
+    return render(request, "cart/_add_result.html", context, status=status if error else 200)
 
 
 def _own_cart(request: HtmxHttpRequest) -> Cart:

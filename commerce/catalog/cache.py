@@ -166,12 +166,15 @@ def _remember(key: str, entry: dict[str, Any]) -> None:
 def layout_tag() -> str:
     """A digest of what shapes the cached parts besides the data: a deploy with other templates or
     store settings uses other keys."""
+    from commerce import money as money_module
+
     from .templatetags import money, stock
 
-    digest = hashlib.sha256(f"{settings.STORE_CURRENCY}:{settings.LOW_STOCK_THRESHOLD}".encode())
+    store = f"{settings.STORE_CURRENCY}:{settings.STORE_LOCALE}:{settings.LOW_STOCK_THRESHOLD}"
+    digest = hashlib.sha256(store.encode())
     for name in ("_filters.html", "_results.html", "_card_meta.html"):
         digest.update((settings.BASE_DIR / "templates" / "catalog" / name).read_bytes())
-    for module in (money, stock):
+    for module in (money, stock, money_module):
         digest.update(Path(module.__file__ or "").read_bytes())
     return digest.hexdigest()[:12]
 

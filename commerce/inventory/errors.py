@@ -1,5 +1,10 @@
-class OutOfStock(Exception):
-    """A line could not be taken: `name` is what the shopper wanted, `available` what is left."""
+from commerce.errors import DomainError
+
+CONFLICT = 409
+
+
+class OutOfStock(DomainError):
+    """A line could not be taken (409): `name` is what the shopper wanted, `available` what is left."""
 
     def __init__(self, *, variant_pk: int, name: str, wanted: int, available: int) -> None:
         self.variant_pk = variant_pk
@@ -7,8 +12,7 @@ class OutOfStock(Exception):
         self.wanted = wanted
         self.available = available
         if available <= 0:
-            message = f"{name} sold out while you were checking out."
+            code, message = "sold_out", f"{name} sold out while you were checking out."
         else:
-            message = f"Only {available} of {name} left (you wanted {wanted})."
-        super().__init__(message)
-        self.message = message
+            code, message = "insufficient_stock", f"Only {available} of {name} left (you wanted {wanted})."
+        super().__init__(code, message, CONFLICT)

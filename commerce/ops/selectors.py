@@ -6,7 +6,7 @@ awaiting payment is a checkout in progress, shown in the feed but not in the fig
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
@@ -16,6 +16,7 @@ from django.utils import timezone
 from commerce.accounts.models import User
 from commerce.catalog.models import Variant
 from commerce.inventory.models import StockHold
+from commerce.money import from_minor, round_amount
 from commerce.notifications.models import Notification
 from commerce.orders.models import Order, OrderEvent
 from commerce.payments.models import Payment, Refund
@@ -47,7 +48,7 @@ class Kpis:
     def average_order_value(self) -> Decimal:
         if not self.orders:
             return Decimal("0.00")
-        return (self.revenue / self.orders).quantize(CENT, rounding=ROUND_HALF_UP)
+        return round_amount(self.revenue / self.orders)
 
     @property
     def placed(self) -> int:
@@ -72,8 +73,8 @@ def kpis_today(now: datetime | None = None) -> Kpis:
     return Kpis(
         day=day,
         orders=paid["n"],
-        revenue=(paid["revenue"] or Decimal("0.00")).quantize(CENT),
-        refunded=(Decimal(refunded_minor or 0) / 100).quantize(CENT),
+        revenue=round_amount(paid["revenue"] or 0),
+        refunded=from_minor(refunded_minor or 0),
         by_status=[(code, label, placed.get(code, 0)) for code, label in STATUSES],
     )
 
@@ -219,7 +220,7 @@ class Problems:
 
 
 def _order_number_of(notification: Notification) -> str:
-    # Order notifications are keyed "order:<number>:<event>:<channel>" (notifications.services.notify_order).
+    # Order notifications are keyed "order:<number>:<event>:<channel>" (orders.notifications.order_notify).
     parts = notification.idempotency_key.split(":")
     return parts[1] if len(parts) >= 3 and parts[0] == "order" else ""
 
@@ -340,5 +341,5 @@ def order_file(number: str) -> OrderFile | None:
                 "created_at", "pk"
             )
         ),
-        refundable=(Decimal(refundable_minor) / 100).quantize(CENT),
+        refundable=from_minor(refundable_minor, order.currency),
     )

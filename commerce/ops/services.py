@@ -12,6 +12,8 @@ from decimal import Decimal
 from django.db import transaction
 
 from commerce.accounts.models import User
+from commerce.errors import DomainError
+from commerce.money import with_code
 from commerce.orders.errors import OrderError
 from commerce.orders.models import Order
 from commerce.orders.services import order_cancel, order_transition
@@ -34,12 +36,11 @@ DESTRUCTIVE = {"cancel", "refund"}
 TRACKING_MAX_LENGTH = 64
 
 
-class OpsError(Exception):
-    """An action that was not taken; `message` is written for the person who asked."""
+class OpsError(DomainError):
+    """An action that was not taken (422); `message` is written for the person who asked."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, *, code: str = "not_applied") -> None:
+        super().__init__(code, message)
 
 
 @dataclass(frozen=True)
@@ -139,7 +140,7 @@ def _refund(
     if seen_status and order.status != seen_status:
         raise _moved_on(order, "refund")
     try:
-        amount_minor = None if amount is None else refund_amount_minor(amount)
+        amount_minor = None if amount is None else refund_amount_minor(amount, order.currency)
     except PaymentError as exc:
         raise OpsError(exc.message) from exc
     try:
@@ -160,7 +161,7 @@ def _refund(
             ) from exc
         raise OpsError(exc.message) from exc
     order.refresh_from_db()
-    sent = f"{Decimal(refund.amount_minor) / 100:.2f} {refund.payment.currency.upper()}"
+    sent = with_code(refund.amount_minor, refund.payment.currency)
     if refund.status == Refund.Status.SUCCEEDED:
         message = f"Refunded {sent} for order {order.number}."
     elif refund.stripe_refund_id is None:

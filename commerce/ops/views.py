@@ -13,9 +13,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from commerce.accounts.models import User
 from commerce.accounts.permissions import role_required
+from commerce.money import from_minor
 from commerce.orders.models import Order
 from commerce.payments.errors import PaymentError
 from commerce.payments.refunds import refund_amount_minor
+from project.errors import error_response
 from project.http import HtmxHttpRequest
 from realtime.pages import follow, page_topics_off
 
@@ -86,12 +88,12 @@ def order_detail(request: HtmxHttpRequest, number: str) -> HttpResponse:
     return render(request, "ops/order.html", context)
 
 
-def _amount(raw: str) -> Decimal | None:
+def _amount(raw: str, currency: str) -> Decimal | None:
     try:
-        minor = refund_amount_minor(raw)
+        minor = refund_amount_minor(raw, currency)
     except PaymentError as exc:
         raise OpsError(exc.message) from exc
-    return None if minor is None else Decimal(minor) / 100
+    return None if minor is None else from_minor(minor, currency)
 
 
 @ops_page
@@ -101,7 +103,8 @@ def order_action(request: HtmxHttpRequest, number: str) -> HttpResponseBase:
     order = get_object_or_404(Order, number=number.upper())
     assert isinstance(request.user, User)  # noqa: S101 - ops_page guarantees it
     action = request.POST.get("action", "")
-    notice = error = ""
+    notice = ""
+    error: OpsError | None = None
     try:
         if action in DESTRUCTIVE and request.POST.get("confirm") != "yes":
             raise OpsError("Tick the box to confirm: this cannot be undone.")
@@ -111,21 +114,23 @@ def order_action(request: HtmxHttpRequest, number: str) -> HttpResponseBase:
             actor=request.user,
             seen_status=request.POST.get("seen", ""),
             tracking_number=request.POST.get("tracking_number", ""),
-            amount=_amount(request.POST.get("amount", "")) if action == "refund" else None,
+            amount=_amount(request.POST.get("amount", ""), order.currency) if action == "refund" else None,
             reason=request.POST.get("reason", "")[:200],
             reason_public=request.POST.get("reason_public") == "yes",
             request_key=request.POST.get("key", "")[:64],
         )
         notice = result.message
     except OpsError as exc:
-        error = exc.message
-    status = 422 if error else 200
+        error = exc
     if not request.htmx:
-        messages.add_message(request, messages.ERROR if error else messages.SUCCESS, error or notice)
+        messages.add_message(request, messages.ERROR if error else messages.SUCCESS, error.message if error else notice)
         return redirect("ops:order", number=order.number)
     if request.POST.get("from") == "row":
-        row = selectors.feed_row(order.pk)
-        context = {"order": row, "notice": notice, "error": error, "oob": True}
-        return render(request, "ops/_row.html", context, status=status)
-    context = _order_context(request, order.number, notice=notice, error=error, live_oob=True)
-    return render(request, "ops/_actions.html", context, status=status)
+        context = {"order": selectors.feed_row(order.pk), "notice": notice, "oob": True}
+        template = "ops/_row.html"
+    else:
+        context = _order_context(request, order.number, notice=notice, live_oob=True)
+        template = "ops/_actions.html"
+    if error is not None:
+        return error_response(request, template, context, error)
+    return render(request, template, context)

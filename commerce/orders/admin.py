@@ -1,5 +1,4 @@
 import secrets
-from decimal import Decimal
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -8,6 +7,7 @@ from django.template.response import TemplateResponse
 
 from commerce.accounts.models import User
 from commerce.accounts.permissions import RoleAdminMixin, in_any_role
+from commerce.money import from_minor
 
 from . import services
 from .errors import OrderError
@@ -119,7 +119,7 @@ class OrderAdmin(RoleAdminMixin, admin.ModelAdmin[Order]):
         actor = request.user if isinstance(request.user, User) else None
         raw = (request.POST.get("amount") or "").strip() if len(orders) == 1 else ""
         try:
-            amount_minor = refund_amount_minor(raw)
+            amount_minor = refund_amount_minor(raw, orders[0].currency if orders else None)
         except PaymentError as exc:
             return self._refund_form(request, orders, error=exc.message)
         reason = request.POST.get("reason", "")[:200]
@@ -158,7 +158,7 @@ class OrderAdmin(RoleAdminMixin, admin.ModelAdmin[Order]):
         rows = []
         for order in orders:
             payment = Payment.objects.filter(order=order, status=Payment.Status.SUCCEEDED).order_by("pk").first()
-            left = Decimal(refundable_minor(payment=payment)) / 100 if payment else Decimal("0.00")
+            left = from_minor(refundable_minor(payment=payment), payment.currency) if payment else from_minor(0)
             rows.append((order, left))
         context = {
             **self.admin_site.each_context(request),

@@ -1,10 +1,8 @@
-class OrderError(Exception):
-    """An order change that cannot be made; `message` is written for the person asking."""
+from commerce.errors import DomainError
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+
+class OrderError(DomainError):
+    """An order change that cannot be made (422); `message` is written for the person asking."""
 
     @classmethod
     def empty_cart(cls) -> "OrderError":

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from commerce.money import to_minor
+
 # Crockford base32 without look-alikes: easy to read out on the phone.
 NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
@@ -56,8 +58,8 @@ class Order(models.Model):
 
     @property
     def total_minor(self) -> int:
-        """The total in the currency's minor unit (cents), as Stripe wants it."""
-        return int((self.total * 100).to_integral_value())
+        """The total in the currency's minor unit (cents, yen: its own exponent)."""
+        return to_minor(self.total, self.currency)
 
     def can_transition(self, to: str) -> bool:
         return to in TRANSITIONS.get(self.status, set())

@@ -23,6 +23,7 @@ from commerce.cart.models import Cart, CartLine
 from commerce.inventory.errors import OutOfStock
 from commerce.inventory.models import StockHold
 from commerce.inventory.services import stock_return, stock_take
+from commerce.money import with_code
 from project.enqueue import enqueue_on_commit
 
 from . import checkout_sql, tasks
@@ -166,8 +167,8 @@ def order_mark_paid(*, order: Order, amount_minor: int, currency: str, reference
         _event(
             order,
             "payment_mismatch",
-            note=f"Payment {reference} was {amount_minor} {currency.upper()}, "
-            f"expected {order.total_minor} {order.currency}.",
+            note=f"Payment {reference} was {with_code(amount_minor, currency)}, "
+            f"expected {with_code(order.total_minor, order.currency)}.",
         )
         logger.error("payment amount mismatch", extra={"order": order.number, "reference": reference})
         return order

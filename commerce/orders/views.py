@@ -12,6 +12,7 @@ from commerce.cart.selectors import cart_summary
 from commerce.cart.session import cart_for_request
 from commerce.inventory.errors import OutOfStock
 from project.clients import client_address
+from project.errors import error_response
 from project.http import HtmxHttpRequest
 from project.throttle import Throttled, throttle
 from realtime.pages import follow
@@ -82,13 +83,8 @@ def place(request: HtmxHttpRequest) -> HttpResponseBase:
             cart=cart, user=_user(request), email=details["email"], address=details["address"]
         )
     except OutOfStock as exc:
-        summary = cart_summary(cart)
-        return render(
-            request,
-            "orders/review.html",
-            {"summary": summary, "details": details, "step": 2, "error": exc.message, "error_variant": exc.variant_pk},
-            status=409,
-        )
+        context = {"summary": cart_summary(cart), "details": details, "step": 2, "error_variant": exc.variant_pk}
+        return error_response(request, "orders/review.html", context, exc)
     except OrderError as exc:
         messages.error(request, exc.message)
         return redirect("cart:detail")

@@ -11,7 +11,6 @@ Lock order as in services: the Payment row first, then the Order row. No lock ac
 """
 
 import logging
-import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -21,6 +20,7 @@ from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
+from commerce import money
 from commerce.accounts.models import User
 from commerce.orders.models import Order
 from commerce.orders.services import order_mark_refunded, order_note
@@ -47,32 +47,15 @@ def retry_countdown(retries: int) -> int:
     return int(min(RETRY_FIRST_SECONDS * 2 ** min(retries, 12), RETRY_MAX_SECONDS))
 
 
-_AMOUNT = re.compile(r"(\d{1,12})(?:\.(\d*))?|\.(\d+)")
-
-
-def refund_amount_minor(raw: str | Decimal) -> int | None:
-    """Read a refund amount as a person types it ("12.50", "$1,200") into minor units; None when empty
-    (refund everything left). Raises PaymentError `bad_amount` with a message for that person: NaN,
-    Infinity, exponents, negative or zero amounts and fractions of a cent are all refused."""
-    text = str(raw).strip().lstrip("$€£").replace(",", "").strip()
-    if not text:
-        return None
-    match = _AMOUNT.fullmatch(text)
-    if match is None:
-        if re.fullmatch(r"[-−]\s*[\d.]+", text):
-            raise PaymentError("bad_amount", "The amount must be more than 0.")
-        shown = text if len(text) <= 20 else text[:20] + "…"
-        raise PaymentError(
-            "bad_amount", f"“{shown}” is not an amount. Enter one such as 12.50, or leave it empty to refund all."
-        )
-    whole, cents, only_cents = match.groups()
-    cents = (cents if whole is not None else only_cents) or ""
-    if len(cents.rstrip("0")) > 2:
-        raise PaymentError("bad_amount", "The amount has at most two decimals (cents).")
-    minor = int(whole or 0) * 100 + int((cents + "00")[:2])
-    if minor <= 0:
-        raise PaymentError("bad_amount", "The amount must be more than 0.")
-    return minor
+def refund_amount_minor(raw: str | Decimal, currency: str | None = None) -> int | None:
+    """Read a refund amount as a person types it ("12.50", "$1,200", "¥1,200") into minor units of
+    `currency` (the store's by default); None when empty (refund everything left). Raises PaymentError
+    `bad_amount` (422) with a message for that person: NaN, Infinity, exponents, negative or zero
+    amounts and fractions of the minor unit (a cent; any fraction of a yen) are all refused."""
+    try:
+        return money.parse_minor(raw, currency)
+    except money.MoneyError as exc:
+        raise PaymentError(exc.code, exc.message, status=exc.status) from exc
 
 
 def refundable_minor(*, payment: Payment) -> int:
@@ -180,7 +163,7 @@ def _refund_reserve(
     left = refundable_minor(payment=locked)
     amount = left if amount_minor is None else amount_minor
     if not 0 < amount <= left:
-        raise PaymentError.bad_refund_amount(left)
+        raise PaymentError.bad_refund_amount(left, locked.currency)
     reason = reason.strip()[:200]
     return Refund.objects.create(
         payment=locked,
@@ -221,6 +204,7 @@ def refund_send(*, refund: Refund) -> Refund:
         result = stripe_client.refund_create(
             intent_id=payment.intent_id,
             amount_minor=refund.amount_minor,
+            currency=payment.currency,
             idempotency_key=stripe_client.refund_idempotency_key(order_number=order.number, refund_pk=refund.pk),
             metadata={"order": order.number, "refund": str(refund.pk)},
         )
@@ -250,9 +234,10 @@ def refund_resend(*, refund_pk: int) -> Refund:
 
 def customer_line(refund: Refund, amount: Decimal | None = None) -> str:
     """What the customer reads about a refund: "Refunded $12.00", and the reason only when staff said so."""
-    from commerce.catalog.templatetags.money import money
-
-    shown = money(amount if amount is not None else Decimal(refund.amount_minor) / 100)
+    currency = refund.payment.currency
+    shown = money.format_money(
+        amount if amount is not None else money.from_minor(refund.amount_minor, currency), currency
+    )
     return f"Refunded {shown}" + (f": {refund.reason}" if refund.reason_public and refund.reason else ".")
 
 
@@ -283,8 +268,9 @@ def _settle_if_refunded(payment: Payment, *, actor: User | None, last: Refund | 
     done = payment.refunds.filter(status=R.SUCCEEDED).aggregate(total=Sum("amount_minor"))["total"] or 0
     order = payment.order
     if done >= payment.amount_minor and order.can_transition(Order.Status.REFUNDED):
-        shown = Decimal(done) / 100
-        note = customer_line(last, shown) if last is not None else customer_line(Refund(amount_minor=done), shown)
+        shown = money.from_minor(done, payment.currency)
+        whole = Refund(payment=payment, amount_minor=done)
+        note = customer_line(last, shown) if last is not None else customer_line(whole, shown)
         order_mark_refunded(order=order, actor=actor, note=note)
 
 
@@ -310,7 +296,7 @@ def refunds_apply_charge(*, intent_id: str, refunds: list[dict[str, object]], fu
             row = Refund.objects.create(
                 payment=payment,
                 stripe_refund_id=stripe_id,
-                amount_minor=amount,
+                amount_minor=money.from_stripe(amount, payment.currency),
                 status=R.PENDING,
                 reason="Made at Stripe.",
             )

@@ -17,7 +17,9 @@ import stripe
 from django.conf import settings
 from stripe._base_address import BaseAddresses
 
-from .errors import PaymentError
+from commerce import money
+
+from .errors import PAYMENT_REQUIRED, PaymentError
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +31,7 @@ class Intent:
     id: str
     client_secret: str
     status: str  # Stripe's own status word: requires_payment_method, processing, succeeded, ...
-    amount: int
+    amount: int  # in our minor units (commerce.money), converted from Stripe's
     amount_received: int
     currency: str
     last_error: str
@@ -40,7 +42,8 @@ class Intent:
         """Build from an API object or a webhook's `data.object` (both are mappings)."""
         error = data.get("last_payment_error") or {}
         status = str(data.get("status") or "")
-        amount = int(data.get("amount") or 0)
+        currency = str(data.get("currency") or "")
+        amount = money.from_stripe(int(data.get("amount") or 0), currency)
         received = data.get("amount_received")
         return cls(
             id=str(data["id"]),
@@ -48,8 +51,12 @@ class Intent:
             status=status,
             amount=amount,
             # localstripe leaves out amount_received; a succeeded intent received its amount.
-            amount_received=int(received) if received is not None else (amount if status == "succeeded" else 0),
-            currency=str(data.get("currency") or ""),
+            amount_received=(
+                money.from_stripe(int(received), currency)
+                if received is not None
+                else (amount if status == "succeeded" else 0)
+            ),
+            currency=currency,
             last_error=str(error.get("message") or ""),
             metadata=dict(data.get("metadata") or {}),
         )
@@ -59,7 +66,7 @@ class Intent:
 class RefundResult:
     id: str
     status: str  # pending, succeeded, failed, requires_action, canceled
-    amount: int
+    amount: int  # in our minor units
 
 
 def is_fake() -> bool:
@@ -112,7 +119,7 @@ def _mapped(error: stripe.StripeError, *, action: str, **context: object) -> Pay
     if isinstance(error, stripe.APIConnectionError | stripe.RateLimitError | stripe.APIError) or status >= 500:
         result = PaymentError.unavailable()
     elif isinstance(error, stripe.CardError):
-        result = PaymentError("card_declined", error.user_message or "Your card was declined.")
+        result = PaymentError("card_declined", error.user_message or "Your card was declined.", status=PAYMENT_REQUIRED)
     elif isinstance(error, stripe.AuthenticationError | stripe.PermissionError):
         result = PaymentError("configuration", "Payments are misconfigured on our side. Please contact us.")
     elif isinstance(error, stripe.IdempotencyError):
@@ -150,12 +157,14 @@ def intent_cancel_idempotency_key(*, order_number: str, payment_pk: int) -> str:
 
 
 def intent_create(*, order_number: str, amount_minor: int, currency: str, attempt: int) -> Intent:
-    """Create the PaymentIntent for one attempt at paying an order; a retry returns the same intent."""
+    """Create the PaymentIntent for one attempt at paying an order; a retry returns the same intent.
+
+    `amount_minor` is in the currency's own minor unit; Stripe gets its own integer amount (JPY: yen)."""
     key = intent_idempotency_key(order_number=order_number, attempt=attempt)
     try:
         intent = _client().v1.payment_intents.create(
             {
-                "amount": amount_minor,
+                "amount": money.to_stripe(amount_minor, currency),
                 "currency": currency.lower(),
                 "metadata": {"order": order_number, "attempt": str(attempt)},
             },
@@ -205,12 +214,14 @@ def intent_confirm_with_test_token(*, intent_id: str, token_id: str) -> Intent:
 
 
 def refund_create(
-    *, intent_id: str, amount_minor: int, idempotency_key: str, metadata: Mapping[str, str]
+    *, intent_id: str, amount_minor: int, currency: str, idempotency_key: str, metadata: Mapping[str, str]
 ) -> RefundResult:
-    """Refund part or all of a succeeded intent. `idempotency_key` comes from our Refund row."""
+    """Refund part or all of a succeeded intent (`amount_minor` in the currency's own minor unit).
+    `idempotency_key` comes from our Refund row."""
+    amount = money.to_stripe(amount_minor, currency)
     try:
         refund = _client().v1.refunds.create(
-            {"payment_intent": intent_id, "amount": amount_minor, "metadata": dict(metadata)},
+            {"payment_intent": intent_id, "amount": amount, "metadata": dict(metadata)},
             {"idempotency_key": idempotency_key},
         )
     except stripe.StripeError as error:
@@ -219,7 +230,9 @@ def refund_create(
         "refund created",
         extra={"intent": intent_id, "refund": refund.id, "amount_minor": amount_minor, "status": refund.status},
     )
-    return RefundResult(id=refund.id, status=str(refund.status or "pending"), amount=int(refund.amount))
+    return RefundResult(
+        id=refund.id, status=str(refund.status or "pending"), amount=money.from_stripe(int(refund.amount), currency)
+    )
 
 
 def event_verify(*, payload: bytes, signature: str | None) -> dict[str, Any]:

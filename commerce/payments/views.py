@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from commerce.inventory.models import StockHold
 from commerce.orders.models import Order
 from commerce.orders.session import session_orders
+from project.errors import error_response
 from realtime.pages import follow
 
 from . import services, stripe_client
@@ -85,11 +86,9 @@ def pay(request: HttpRequest, number: str) -> HttpResponseBase:
     except PaymentError as error:
         if error.code == "not_payable":
             return redirect(order.get_absolute_url())
-        context["error"] = error
         if error.code == "hold_expired":
             context["seconds_left"] = 0
-            return render(request, "payments/pay.html", context, status=409)
-        return render(request, "payments/pay.html", context, status=503 if error.retryable else 502)
+        return error_response(request, "payments/pay.html", context, error)
     if payment.status in {Payment.Status.SUCCEEDED, Payment.Status.PROCESSING}:
         return redirect(order.get_absolute_url())
     context["payment"] = payment

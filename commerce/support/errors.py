@@ -1,12 +1,8 @@
-from dataclasses import dataclass
+from commerce.errors import DomainError
 
 
-@dataclass
-class SupportError(Exception):
-    """A rule a request broke; `message` is shown to the person as is."""
+class SupportError(DomainError):
+    """A rule a request broke; `message` is shown to the person as is (422 unless `status` says)."""
 
-    message: str
-    status: int = 422
-
-    def __str__(self) -> str:
-        return self.message
+    def __init__(self, message: str, status: int | None = None, *, code: str = "support") -> None:
+        super().__init__(code, message, status)

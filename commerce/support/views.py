@@ -15,6 +15,7 @@ from commerce.accounts.permissions import role_required
 from commerce.cart.selectors import cart_summary
 from commerce.orders.session import order_for_request
 from project.clients import client_address
+from project.errors import error_response
 from project.http import HtmxHttpRequest
 from realtime.pages import follow, page_topics_off
 
@@ -125,7 +126,7 @@ def help_post(request: HtmxHttpRequest) -> HttpResponse:
         if exc.message:
             errors["body"] = exc.message
         context = _widget_context(request, conversation, errors=errors, body=body, email=email)
-        return render(request, "support/_widget.html", context, status=exc.status)
+        return error_response(request, "support/_widget.html", context, exc)
     session_remember(request.session, conversation, guest=customer is None)
     if not request.htmx:
         return redirect("support:help")
@@ -269,8 +270,8 @@ def conversation_reply(request: HtmxHttpRequest, pk: int) -> HttpResponse:
                 conversation=conversation, author=request.user, from_staff=True, body=body, client_key=client_key
             )
     except SupportError as exc:
-        context = _thread_context(request, conversation, error=exc.message, body=body)
-        return render(request, "support/_reply_form.html", context, status=exc.status)
+        context = _thread_context(request, conversation, body=body)
+        return error_response(request, "support/_reply_form.html", context, exc)
     if not request.htmx:
         return redirect("support:conversation", pk=pk)
     conversation.refresh_from_db()

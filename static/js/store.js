@@ -10,8 +10,14 @@
     clearTimeout(timer);
     timer = setTimeout(function () { el.hidden = true; }, 5000);
   }
+  // A refused step (project/errors.py) names its own message: show it rather than a generic one.
+  document.addEventListener("domainError", function (event) {
+    if (event.detail && event.detail.message) toast(event.detail.message);
+  });
   document.addEventListener("htmx:responseError", function (event) {
     var status = event.detail.xhr ? event.detail.xhr.status : 0;
+    var trigger = event.detail.xhr ? event.detail.xhr.getResponseHeader("HX-Trigger") || "" : "";
+    if (trigger.indexOf("domainError") !== -1) return;
     if (status === 403) toast("Your session has expired. Reload the page and try again.");
     else if (status === 404) toast("That item is no longer available. Reload the page to see what is.");
     else toast("Something went wrong (" + status + "). Please try again.");

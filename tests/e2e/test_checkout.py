@@ -118,3 +118,39 @@ def test_an_expired_hold_shows_expired_on_the_pay_page(page: Page, shopper_order
 
     expect(page.locator("#hold-message")).to_contain_text("Your hold has expired")
     expect(page.locator("#payment-form")).to_have_count(0)
+
+
+def test_a_yen_store_shows_whole_yen_and_stripe_takes_whole_yen(
+    browser, daphne, settings, localstripe_url, transactional_db
+):  # type: ignore[no-untyped-def]
+    """A store in JPY (STORE_CURRENCY): ¥1,200 reads "¥1,200" and Stripe is asked for 1200, not 120000."""
+    import stripe
+
+    settings.STORE_CURRENCY = "JPY"  # the order is placed here as the yen store places it
+    user = UserFactory(email="kei@example.com", password=PASSWORD)
+    tee = VariantFactory(product__name="Harbour Tee", name="M / Navy", price="1200", stock=5)
+    cart = CartFactory(user=user)
+    CartLineFactory(cart=cart, variant=tee, quantity=1)
+    order = checkout_start(cart=cart, user=user, email=user.email, address=ADDRESS)
+    server = daphne(STORE_CURRENCY="JPY")
+    context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        sign_in(page, "kei@example.com")
+        page.goto(f"/checkout/pay/{order.number}/")
+        expect(page.locator("#pay-total")).to_have_text("¥1,200")
+
+        fill_card(page)
+        page.get_by_role("button", name="Pay ¥1,200").click()
+
+        expect(page).to_have_url(re.compile(rf"/orders/{order.number}/$"))
+        expect(page.locator("#order-status")).to_have_attribute("data-status", "paid")
+        expect(page.locator(".summary-total--grand")).to_have_text(re.compile(r"Total\s+¥1,200"))
+    finally:
+        context.close()
+    payment = Payment.objects.get(order=order)
+    stripe_api = stripe.StripeClient("sk_test_localstripe", base_addresses={"api": localstripe_url})
+    intent = stripe_api.v1.payment_intents.retrieve(payment.intent_id)
+    assert (intent.amount, intent.currency, intent.status) == (1200, "jpy", "succeeded")
+    assert (payment.amount_minor, payment.currency, payment.status) == (1200, "JPY", Payment.Status.SUCCEEDED)

@@ -1,21 +1,15 @@
-"""`money` filter: a Decimal amount shown in the store's currency."""
+"""`money` filter: an amount shown in the store's currency and locale (commerce/money.py)."""
 
 from decimal import Decimal
 
 from django import template
-from django.conf import settings
+
+from commerce.money import format_money
 
 register = template.Library()
 
-SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£"}
-
 
 @register.filter
-def money(amount: Decimal | int | None) -> str:
-    if amount is None:
-        return ""
-    value = Decimal(amount).quantize(Decimal("0.01"))
-    symbol = SYMBOLS.get(settings.STORE_CURRENCY)
-    if symbol:
-        return f"{symbol}{value:,}"
-    return f"{value:,} {settings.STORE_CURRENCY}"
+def money(amount: Decimal | int | None, currency: str | None = None) -> str:
+    """`{{ price|money }}` -> "$12.50" ("¥1,200" in a JPY store); `{{ x|money:payment.currency }}` for another."""
+    return format_money(amount, currency or None)

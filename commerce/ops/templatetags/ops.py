@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import template
 
 from commerce.accounts.models import User
+from commerce.money import from_minor
 
 register = template.Library()
 
@@ -14,6 +15,6 @@ def in_role(user: object, role: str) -> bool:
 
 
 @register.filter
-def minor_units(amount: int | None) -> Decimal | None:
-    """An amount in cents as a Decimal amount (then `|money`)."""
-    return None if amount is None else Decimal(amount) / 100
+def minor_units(amount: int | None, currency: str | None = None) -> Decimal | None:
+    """Minor units (cents, yen) as an amount of the currency, the store's unless named (then `|money`)."""
+    return None if amount is None else from_minor(amount, currency or None)
