@@ -25,8 +25,10 @@ FRESH_SECRETS = SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.to
 	STRIPE_WEBHOOK_SECRET=whsec_$$($(BIN)/python -c 'import secrets; print(secrets.token_hex(16))')
 SERVICES_ENV := var/services.env
 
-# The whole suite (no PYTEST_ARGS) measures branch coverage and fails under 90% (pyproject.toml).
-COVERAGE = --cov --cov-report=term --cov-report=html
+# The whole suite (no PYTEST_ARGS) runs on TEST_WORKERS pytest-xdist workers (a file stays on one
+# worker), measures branch coverage and fails under 90% (pyproject.toml).
+TEST_WORKERS ?= 2
+WHOLE_SUITE = --numprocesses=$(TEST_WORKERS) --dist=loadfile --cov --cov-report=term --cov-report=html
 
 .PHONY: run run-services test lint typecheck pytest e2e bench venv clean
 
@@ -70,7 +72,7 @@ test: $(STAMP)
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) $(BIN)/python tests/check_services.py
 	$(MAKE) --no-print-directory lint typecheck
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) CHROMIUM=$(CHROMIUM) $(FRESH_SECRETS) \
-		CHANNEL_PREFIX=test$$$$ $(BIN)/pytest $(if $(PYTEST_ARGS),$(PYTEST_ARGS),$(COVERAGE))
+		CHANNEL_PREFIX=test$$$$ $(BIN)/pytest $(if $(PYTEST_ARGS),$(PYTEST_ARGS),$(WHOLE_SUITE))
 
 e2e: PYTEST_ARGS = tests/e2e
 e2e: test

@@ -46,8 +46,9 @@ DEMO_SECRETS = {
 SECRET_KEY = env.str("SECRET_KEY", default=DEMO_SECRETS["SECRET_KEY"] if EMBEDDED else "")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-# Every key and channel this store names in Redis starts with this (live fragments, the cache, presence).
-REDIS_PREFIX = env.str("CHANNEL_PREFIX", default="sf")
+# Every key and channel this store names in Redis starts with this (live fragments, the cache, presence);
+# each pytest-xdist worker of a test run adds its name, so the run's two workers never meet either.
+REDIS_PREFIX = env.str("CHANNEL_PREFIX", default="sf") + env.str("PYTEST_XDIST_WORKER", default="")
 
 INSTALLED_APPS = [
     "daphne",
