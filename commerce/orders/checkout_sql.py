@@ -1,9 +1,9 @@
 """Checkout as one call of the database function `commerce_checkout_place` (PostgreSQL).
 
-The function, and why it exists, are in migrations/0002_checkout_function.py. `place()` calls it
-and turns its answer into what `commerce.orders.services.checkout_start` returns or raises; the
-effects after commit (pushes, the search update, the ops dashboard) are the ones the Python
-path schedules.
+The function, and why it exists, are in sql/ (one file per version, each run by the migration it
+is named for; sql/README.md says how to change it). `place()` calls it and turns its answer into
+what `commerce.orders.services.checkout_start` returns or raises; the effects after commit (pushes,
+the search update, the ops dashboard) are the ones the Python path schedules.
 """
 
 import json
@@ -22,7 +22,7 @@ from commerce.inventory.services import stock_moved
 
 from .errors import OrderError
 from .live import order_publish
-from .models import Order, new_order_number
+from .models import Order, OrderEvent, new_order_number
 
 OUT_OF_STOCK = "SF001"  # the SQLSTATE the function raises when a take finds too little stock
 
@@ -65,7 +65,7 @@ def place(*, cart_pk: int, user: User | None, email: str, address: dict[str, Any
             raise _out_of_stock(answer)
     order = _order(answer["order"])
     stock_moved(answer["taken"], availability_changed=answer["sold_out"])
-    order_publish(order, kind="placed")
+    order_publish(order, kind=OrderEvent.Kind.PLACED)
     return order
 
 
