@@ -87,7 +87,8 @@ def checkout_start(*, cart: Cart, user: User | None, email: str, address: dict[s
 
     On PostgreSQL the common case (no earlier unpaid order) is one call of the database
     function `commerce_checkout_place` (orders/sql/, called by checkout_sql.py); an earlier unpaid
-    order, and SQLite, take `_checkout_start` below. Both give the same outcomes (the tests run both).
+    order, and SQLite, take `_checkout_start` below. Both write the same rows and broadcast the
+    same fragments (tests/commerce/orders/test_checkout_parity.py compares them).
     """
     if settings.CHECKOUT_IN_DATABASE and connection.vendor == "postgresql":
         order = checkout_sql.place(cart_pk=cart.pk, user=user, email=email, address=address)
