@@ -26,6 +26,7 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.db import connection, models, transaction
+from django.utils import timezone
 
 from commerce.accounts.models import User
 from commerce.cart.models import Cart
@@ -241,6 +242,25 @@ def test_the_lost_take_is_refused_by_the_take(run_on):  # type: ignore[no-untype
     with connection.cursor() as cursor:  # an order was written, then rolled back
         cursor.execute("SELECT pg_sequence_last_value(pg_get_serial_sequence('orders_order', 'id'))")
         assert cursor.fetchone() == (1,)
+
+
+@pytest.mark.django_db  # not transactional: the test's transaction is the caller's
+@pytest.mark.parametrize("path", ["database", "python"])
+def test_inside_a_callers_transaction_the_checkout_is_stamped_with_its_own_time(path, settings):  # type: ignore[no-untyped-def]
+    """The caller's transaction began before the cart was filled; the order, its hold and its event
+    still carry the time of the checkout (the function's version 1 stamped the transaction's start)."""
+    settings.CHECKOUT_IN_DATABASE = path == "database"
+    user, cart = buyer_cart()
+    before = timezone.now()
+
+    order = services.checkout_start(cart=cart, user=user, email="buyer@example.com", address=ADDRESS)
+    after = timezone.now()
+
+    order.refresh_from_db()
+    hold = StockHold.objects.get(order=order)
+    stamps = [order.created_at, order.updated_at, hold.created_at, OrderEvent.objects.get(order=order).created_at]
+    assert all(before <= stamp <= after for stamp in stamps), stamps
+    assert Seconds((hold.expires_at - order.created_at).total_seconds()) == Seconds(600)
 
 
 # --- running a case on one path, and describing what it did ------------------------------------
