@@ -103,7 +103,8 @@ class OrderEvent(models.Model):
 
     class Kind(models.TextChoices):
         """What happened. The database checkout (orders/sql/) writes these same values, and a status
-        change is written under the status it reached (`Kind(status)`), so every status is a kind."""
+        change is written under the status it reached (`Kind(status)`): every status an order can
+        move to is a kind."""
 
         PLACED = "placed", "Order placed"
         PAID = "paid", "Payment received"
