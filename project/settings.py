@@ -257,7 +257,7 @@ CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=600 if REDIS_UR
 LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=5)
 CART_MAX_LINE_QUANTITY = env.int("CART_MAX_LINE_QUANTITY", default=99)
 STOCK_HOLD_SECONDS = env.int("STOCK_HOLD_SECONDS", default=600)
-CHECKOUT_IN_DATABASE = env.bool("CHECKOUT_IN_DATABASE", default=True)  # on PostgreSQL (orders/migrations/0002)
+CHECKOUT_IN_DATABASE = env.bool("CHECKOUT_IN_DATABASE", default=True)  # on PostgreSQL (commerce/orders/sql/)
 HOLD_RELEASE_INTERVAL_SECONDS = env.int("HOLD_RELEASE_INTERVAL_SECONDS", default=15)
 ORDER_LINK_MAX_AGE = env.int("ORDER_LINK_MAX_AGE", default=30 * 24 * 3600)  # a guest's order link
 ORDER_LOOKUP_RATE_PER_ADDRESS = env.str("ORDER_LOOKUP_RATE_PER_ADDRESS", default="10/hour")

@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 
 from commerce.catalog.live import on_stock_change
 from commerce.orders.live import on_order_change
-from commerce.orders.models import Order
+from commerce.orders.models import Order, OrderEvent
 from realtime import broadcast, topics
 
 logger = logging.getLogger(__name__)
@@ -88,9 +88,9 @@ def _feed_rows(order_pks: list[int]) -> list[Order]:
     return feed_rows(order_pks)
 
 
-def order_changed(order: Order, kind: str) -> None:
+def order_changed(order: Order, kind: OrderEvent.Kind) -> None:
     """Every order event: its feed row (a new one goes on top), and the panels (figures move with orders)."""
-    _row_on_commit(order.pk, new=kind == "placed")
+    _row_on_commit(order.pk, new=kind == OrderEvent.Kind.PLACED)
     _panels_on_commit()  # after the row: the last mark in the transaction runs last
 
 

@@ -1,9 +1,9 @@
 """Checkout as one call of the database function `commerce_checkout_place` (PostgreSQL).
 
-The function, and why it exists, are in migrations/0002_checkout_function.py. `place()` calls it
-and turns its answer into what `commerce.orders.services.checkout_start` returns or raises; the
-effects after commit (pushes, the search update, the ops dashboard) are the ones the Python
-path schedules.
+The function, and why it exists, are in sql/ (one file per version, each run by the migration it
+is named for; sql/README.md says how to change it). `place()` calls it and turns its answer into
+what `commerce.orders.services.checkout_start` returns or raises; the effects after commit (pushes,
+the search update, the ops dashboard) are the ones the Python path schedules.
 """
 
 import json
@@ -22,7 +22,7 @@ from commerce.inventory.services import stock_moved
 
 from .errors import OrderError
 from .live import order_publish
-from .models import Order, new_order_number
+from .models import Order, OrderEvent, new_order_number
 
 OUT_OF_STOCK = "SF001"  # the SQLSTATE the function raises when a take finds too little stock
 
@@ -64,9 +64,22 @@ def place(*, cart_pk: int, user: User | None, email: str, address: dict[str, Any
         case "short":
             raise _out_of_stock(answer)
     order = _order(answer["order"])
-    stock_moved(answer["taken"], availability_changed=answer["sold_out"])
-    order_publish(order, kind="placed")
+    _after_commit(order, taken=answer["taken"], sold_out=answer["sold_out"])
     return order
+
+
+def _after_commit(order: Order, *, taken: list[int], sold_out: list[int]) -> None:
+    """Schedule the placed order's effects as one change, as the Python path's transaction does.
+
+    Outside a transaction (the function's call has committed as it returned) each on-commit effect
+    would run at once, one by one: the ops dashboard, marked by the stock move and again by the
+    order, would be pushed twice, first without the new order. In a block, `on_commit_once` keeps
+    the last mark. The block runs no query, so it sends nothing to the database (not even BEGIN);
+    inside a caller's transaction it is part of that one.
+    """
+    with transaction.atomic(savepoint=False):
+        stock_moved(taken, availability_changed=sold_out)
+        order_publish(order, kind=OrderEvent.Kind.PLACED)
 
 
 def _out_of_stock(details: dict[str, Any]) -> OutOfStock:

@@ -8,17 +8,17 @@ from commerce.accounts.models import User
 from realtime import broadcast, topics
 from realtime.hub import has_followers
 
-from .models import Order
+from .models import Order, OrderEvent
 from .selectors import can_view
 from .session import session_orders
 
-OrderListener = Callable[[Order, str], None]
+OrderListener = Callable[[Order, OrderEvent.Kind], None]
 # Other areas that follow orders (the ops dashboard) register here, so orders imports none of them.
 order_listeners: list[OrderListener] = []
 
 
 def on_order_change(listener: OrderListener) -> None:
-    """Call `listener(order, kind)` on every order event (`kind` as on the timeline: "placed", "paid"...),
+    """Call `listener(order, kind)` on every order event (`kind` as on the timeline),
     inside the event's transaction (schedule effects on commit)."""
     if listener not in order_listeners:
         order_listeners.append(listener)
@@ -34,13 +34,13 @@ def order_snapshot(key: str) -> str | None:
     return order_fragment(order) if order else None
 
 
-def order_publish(order: Order, *, kind: str) -> None:
+def order_publish(order: Order, *, kind: OrderEvent.Kind) -> None:
     """After commit, push the order's badge and timeline to its pages, if any page follows it.
 
     Rendered then, from the database, so a transaction's last event wins; a just-placed order is
     skipped: no page can follow an order before it exists.
     """
-    if kind != "placed":
+    if kind != OrderEvent.Kind.PLACED:
         topic = f"order.{order.pk}"
 
         def push() -> None:

@@ -101,8 +101,27 @@ class OrderLine(models.Model):
 class OrderEvent(models.Model):
     """One entry of the order's timeline: a status change, a payment, a note."""
 
+    class Kind(models.TextChoices):
+        """What happened. The database checkout (orders/sql/) writes these same values, and a status
+        change is written under the status it reached (`Kind(status)`): every status an order can
+        move to is a kind."""
+
+        PLACED = "placed", "Order placed"
+        PAID = "paid", "Payment received"
+        PAYMENT_FAILED = "payment_failed", "Payment declined"
+        PAYMENT_MISMATCH = "payment_mismatch", "Payment amount did not match"
+        PAYMENT_AFTER_CANCEL = "payment_after_cancel", "Payment arrived after cancellation"
+        PACKED = "packed", "Packed"
+        SHIPPED = "shipped", "Shipped"
+        DELIVERED = "delivered", "Delivered"
+        CANCELLED = "cancelled", "Cancelled"
+        EXPIRED = "expired", "Cancelled: payment time ran out"
+        REFUNDED = "refunded", "Refunded"
+        REFUND_PARTIAL = "refund_partial", "Partial refund"
+        RESTOCKED = "restocked", "Items returned to stock"
+
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
-    kind = models.CharField(max_length=40)
+    kind = models.CharField(max_length=40, choices=Kind.choices)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
@@ -117,21 +136,5 @@ class OrderEvent(models.Model):
 
     @property
     def label(self) -> str:
-        return EVENT_LABELS.get(self.kind, self.kind.replace("_", " ").capitalize())
-
-
-EVENT_LABELS = {
-    "placed": "Order placed",
-    "paid": "Payment received",
-    "payment_failed": "Payment declined",
-    "payment_mismatch": "Payment amount did not match",
-    "payment_after_cancel": "Payment arrived after cancellation",
-    "packed": "Packed",
-    "shipped": "Shipped",
-    "delivered": "Delivered",
-    "cancelled": "Cancelled",
-    "expired": "Cancelled: payment time ran out",
-    "refunded": "Refunded",
-    "refund_partial": "Partial refund",
-    "restocked": "Items returned to stock",
-}
+        """The kind as the timeline shows it; a kind written before it had a label reads as its code."""
+        return self.get_kind_display() if self.kind in self.Kind.values else self.kind.replace("_", " ").capitalize()

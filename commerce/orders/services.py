@@ -35,16 +35,17 @@ from .selectors import order_access_url
 
 logger = logging.getLogger(__name__)
 S = Order.Status
+K = OrderEvent.Kind
 
 
-def _event(order: Order, kind: str, *, actor: User | None = None, note: str = "", from_status: str = "") -> None:
+def _event(order: Order, kind: K, *, actor: User | None = None, note: str = "", from_status: str = "") -> None:
     OrderEvent.objects.create(
         order=order, kind=kind, actor=actor, note=note, from_status=from_status, to_status=order.status
     )
     order_publish(order, kind=kind)
 
 
-def _set_status(order: Order, to: str, *, actor: User | None, note: str = "", kind: str | None = None) -> None:
+def _set_status(order: Order, to: str, *, actor: User | None, note: str = "", kind: K | None = None) -> None:
     if not order.can_transition(to):
         raise OrderError.bad_transition(order.status, to)
     previous = order.status
@@ -54,7 +55,7 @@ def _set_status(order: Order, to: str, *, actor: User | None, note: str = "", ki
         order.paid_at = timezone.now()
         fields.append("paid_at")
     order.save(update_fields=fields)
-    _event(order, kind or to, actor=actor, note=note, from_status=previous)
+    _event(order, kind or K(to), actor=actor, note=note, from_status=previous)
     if to in ORDER_EVENTS:
         order_notify(order=order, event=ORDER_EVENTS[to], note=note)  # outbox rows, in this transaction
 
@@ -85,9 +86,9 @@ def checkout_start(*, cart: Cart, user: User | None, email: str, address: dict[s
     so going back and paying again never holds the stock twice.
 
     On PostgreSQL the common case (no earlier unpaid order) is one call of the database
-    function `commerce_checkout_place` (orders/migrations/0002_checkout_function.py, called by
-    checkout_sql.py); an earlier unpaid order, and SQLite, take `_checkout_start` below. Both give
-    the same outcomes (the tests run both).
+    function `commerce_checkout_place` (orders/sql/, called by checkout_sql.py); an earlier unpaid
+    order, and SQLite, take `_checkout_start` below. Both write the same rows and broadcast the
+    same fragments (tests/commerce/orders/test_checkout_parity.py compares them).
     """
     if settings.CHECKOUT_IN_DATABASE and connection.vendor == "postgresql":
         order = checkout_sql.place(cart_pk=cart.pk, user=user, email=email, address=address)
@@ -144,7 +145,7 @@ def _checkout_start(*, cart: Cart, user: User | None, email: str, address: dict[
         for line in lines
     )
     StockHold.objects.create(order=order, expires_at=timezone.now() + timedelta(seconds=settings.STOCK_HOLD_SECONDS))
-    _event(order, "placed", actor=user, note=checkout_sql.hold_note())
+    _event(order, K.PLACED, actor=user, note=checkout_sql.hold_note())
     # Last, just before the commit: the row lock a take holds is what serializes the buyers of
     # one variant, so it must cover nothing but the take itself. Raises OutOfStock naming the
     # line; the atomic block then rolls back the order and every earlier take.
@@ -160,13 +161,13 @@ def order_mark_paid(*, order: Order, amount_minor: int, currency: str, reference
         if order.status == S.CANCELLED:
             # Paid after the hold expired: the stock is gone back to the shelf. Say so loudly;
             # the payments layer refunds it.
-            _event(order, "payment_after_cancel", note=f"Payment {reference} arrived after cancellation.")
+            _event(order, K.PAYMENT_AFTER_CANCEL, note=f"Payment {reference} arrived after cancellation.")
             logger.warning("payment for a cancelled order", extra={"order": order.number, "reference": reference})
         return order
     if amount_minor != order.total_minor or currency.upper() != order.currency.upper():
         _event(
             order,
-            "payment_mismatch",
+            K.PAYMENT_MISMATCH,
             note=f"Payment {reference} was {with_code(amount_minor, currency)}, "
             f"expected {with_code(order.total_minor, order.currency)}.",
         )
@@ -198,12 +199,12 @@ def order_note_payment_failed(*, order: Order, message: str, reference: str) -> 
     """Note a declined payment on the timeline; the shopper may try again until the hold expires."""
     order = _locked(order)
     if order.status == S.PENDING_PAYMENT:
-        _event(order, "payment_failed", note=f"{message} ({reference})")
+        _event(order, K.PAYMENT_FAILED, note=f"{message} ({reference})")
     return order
 
 
 @transaction.atomic
-def order_note(*, order: Order, kind: str, note: str, actor: User | None = None) -> Order:
+def order_note(*, order: Order, kind: K, note: str, actor: User | None = None) -> Order:
     """Add a line to the order's timeline without changing its status (a partial refund, say)."""
     order = _locked(order)
     _event(order, kind, actor=actor, note=note)
@@ -244,7 +245,7 @@ def order_mark_refunded(*, order: Order, actor: User | None, note: str = "") -> 
     _set_status(order, S.REFUNDED, actor=actor, note=note)
     if restock:
         stock_return(quantities=_quantities(order))
-        _event(order, "restocked", actor=actor, note="Items returned to stock.")
+        _event(order, K.RESTOCKED, actor=actor, note="Items returned to stock.")
     return order
 
 
@@ -261,7 +262,7 @@ def hold_release(*, order_pk: int, now: datetime | None = None) -> bool:
             S.CANCELLED,
             actor=None,
             note="Payment was not completed in time; the items went back on sale.",
-            kind="expired",
+            kind=K.EXPIRED,
         )
         return _release_hold(order, now=now)
 

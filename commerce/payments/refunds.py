@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from commerce import money
 from commerce.accounts.models import User
-from commerce.orders.models import Order
+from commerce.orders.models import Order, OrderEvent
 from commerce.orders.services import order_mark_refunded, order_note
 from project.enqueue import enqueue_on_commit
 
@@ -259,7 +259,9 @@ def refund_apply(*, refund_pk: int, stripe_refund_id: str, stripe_status: str, a
                 refund.last_error = f"Stripe reported the refund {stripe_status}."
         refund.save(update_fields=["stripe_refund_id", "status", "claimed_until", "last_error"])
     if newly_succeeded and refund.amount_minor < refund.payment.amount_minor:
-        order_note(order=refund.payment.order, kind="refund_partial", actor=actor, note=customer_line(refund))
+        order_note(
+            order=refund.payment.order, kind=OrderEvent.Kind.REFUND_PARTIAL, actor=actor, note=customer_line(refund)
+        )
     _settle_if_refunded(refund.payment, actor=actor, last=refund)
     return refund
 

@@ -15,7 +15,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from commerce.inventory.models import StockHold
-from commerce.orders.models import Order
+from commerce.orders.models import Order, OrderEvent
 from commerce.orders.services import order_mark_paid, order_note_payment_failed
 from project.enqueue import enqueue_on_commit
 
@@ -200,10 +200,10 @@ def order_intents_cancel(*, order_pk: int) -> int:
     return cancelled
 
 
-def on_order_change(order: Order, kind: str) -> None:
+def on_order_change(order: Order, kind: OrderEvent.Kind) -> None:
     """Orders' listener (registered in apps.py): once an order is cancelled (by staff, by a
     replacing checkout, or when its hold ran out: kind "expired"), cancel its intents after commit."""
-    if kind not in {"cancelled", "expired"}:
+    if kind not in {OrderEvent.Kind.CANCELLED, OrderEvent.Kind.EXPIRED}:
         return
     # A broker outage must not undo the cancellation; beat's sweep finds the intents later.
     enqueue_on_commit(tasks.order_intents_cancel, order.pk)

@@ -1,6 +1,7 @@
 """The Dockerfile passes hadolint, and the image is built the way deploy/ expects to run it."""
 
 import re
+from fnmatch import fnmatch
 
 from tests.deploy.tools import DEPLOY, ROOT, run, tool
 
@@ -44,3 +45,21 @@ def test_the_build_context_leaves_out_local_state_and_tests():
     for entry in (".git", ".venv", "var", ".env", "tests", "staticfiles"):
         assert entry in ignored
     assert "!deploy/docker-entrypoint.sh" in ignored
+
+
+def test_the_image_ships_the_sql_the_migrations_run():
+    """The migrate role installs the database checkout from commerce/orders/sql/*.sql: the source is
+    copied whole (there is no package list to forget them in), and no ignore pattern may drop them."""
+    patterns = [
+        line.strip()
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line.strip() and not line.startswith(("#", "!"))
+    ]
+    files = sorted((ROOT / "commerce" / "orders" / "sql").glob("*.sql"))
+
+    assert re.search(r"^COPY \. \.$", DOCKERFILE.read_text(), flags=re.MULTILINE)
+    assert files
+    for path in files:
+        relative = path.relative_to(ROOT)
+        dropped = [p for p in patterns for part in (relative, *relative.parents[:-1]) if fnmatch(str(part), p)]
+        assert dropped == [], relative
