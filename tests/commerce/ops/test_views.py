@@ -12,8 +12,8 @@ from commerce.ops import services
 from commerce.ops.services import OpsError
 from commerce.orders.models import Order, OrderEvent
 from realtime.topics import SALT
-from tests.commerce.ops.conftest import pay, place, signed_in
-from tests.factories import UserFactory, VariantFactory
+from tests.commerce.ops.conftest import signed_in
+from tests.factories import OrderFactory, UserFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
 S = Order.Status
@@ -43,7 +43,7 @@ def ops_urls(order: Order) -> list[str]:
 
 
 def test_anonymous_people_are_sent_to_sign_in():
-    order = place()
+    order = OrderFactory()
     client = Client()
 
     for url in ops_urls(order):
@@ -57,7 +57,7 @@ def test_anonymous_people_are_sent_to_sign_in():
 
 @pytest.mark.parametrize("who", ["customer", "staff", "support"])
 def test_everyone_but_ops_staff_gets_403(who):
-    order = pay(place())
+    order = OrderFactory(paid=True)
     user = UserFactory(is_staff=who != "customer")
     if who == "support":
         user.groups.add(Group.objects.get_or_create(name="support")[0])
@@ -71,7 +71,7 @@ def test_everyone_but_ops_staff_gets_403(who):
 
 
 def test_ops_staff_and_superusers_get_in_with_a_strict_csp(ops_client):
-    order = place()
+    order = OrderFactory()
     admin = signed_in(UserFactory(is_staff=True, is_superuser=True))
 
     for client in (ops_client, admin):
@@ -96,8 +96,8 @@ def test_an_inactive_ops_account_is_refused(ops_user):
 def test_dashboard_shows_figures_feed_and_follows_only_its_topic(ops_client):
     from django.core import signing
 
-    paid = pay(place(price="24.00"))
-    waiting = place()
+    paid = OrderFactory(paid=True, variant__price="24.00")
+    waiting = OrderFactory()
 
     response = ops_client.get(reverse("ops:dashboard"))
 
@@ -115,8 +115,8 @@ def test_dashboard_shows_figures_feed_and_follows_only_its_topic(ops_client):
 
 def test_feed_filters_answer_with_the_feed_alone(ops_user):
     client = signed_in(ops_user, htmx=True)
-    paid = pay(place())
-    place()
+    paid = OrderFactory(paid=True)
+    OrderFactory()
 
     response = client.get(reverse("ops:dashboard"), {"status": "paid"}, HTTP_HX_TARGET="ops-feed")
 
@@ -152,7 +152,7 @@ BAD_FILTERS = [
 @pytest.mark.parametrize(("params", "message"), BAD_FILTERS)
 @pytest.mark.parametrize("htmx", [False, True])
 def test_out_of_range_filters_give_a_normal_page_with_a_message(ops_user, params, message, htmx):
-    order = place()
+    order = OrderFactory()
     client = signed_in(ops_user, htmx=htmx)
 
     response = client.get(reverse("ops:dashboard"), params, HTTP_HX_TARGET="ops-feed" if htmx else None)
@@ -169,7 +169,7 @@ def test_out_of_range_filters_give_a_normal_page_with_a_message(ops_user, params
 def test_the_dashboard_lists_a_refused_automatic_refund_under_problems(ops_client):
     from commerce.payments.models import Payment, Refund
 
-    order = place()
+    order = OrderFactory()
     services.order_act(order=order, action="cancel", actor=UserFactory(), seen_status="pending_payment")
     payment = Payment.objects.create(
         order=order, intent_id="pi_late", client_secret="s", amount_minor=1000, currency="USD", status="succeeded"
@@ -196,7 +196,7 @@ def test_the_periodic_refresh_answers_with_every_panel_out_of_band(ops_client):
 
 
 def test_order_page_has_timeline_payments_and_notifications(ops_client):
-    order = pay(place(user=UserFactory(email="amy@example.com")))
+    order = OrderFactory(paid=True, user=UserFactory(email="amy@example.com"))
 
     response = ops_client.get(reverse("ops:order", args=[order.number.lower()]))
 
@@ -225,7 +225,7 @@ def test_the_header_links_to_the_dashboard_for_ops_staff_only(ops_client):
 
 
 def test_pack_ship_deliver_from_the_feed_row(ops_client, ops_user):
-    order = pay(place())
+    order = OrderFactory(paid=True)
 
     packed = act(ops_client, order, action="packed", seen="paid")
     assert packed.status_code == 200
@@ -249,7 +249,7 @@ def test_pack_ship_deliver_from_the_feed_row(ops_client, ops_user):
 
 
 def test_a_double_submit_applies_once(ops_client):
-    order = pay(place())
+    order = OrderFactory(paid=True)
 
     first = act(ops_client, order, action="packed", seen="paid")
     second = act(ops_client, order, action="packed", seen="paid")
@@ -260,7 +260,7 @@ def test_a_double_submit_applies_once(ops_client):
 
 
 def test_an_action_on_an_order_in_the_wrong_state_changes_nothing(ops_client):
-    order = place()  # still awaiting payment
+    order = OrderFactory()  # still awaiting payment
     stock = Variant.objects.get(pk=order.lines.get().variant_id).stock
 
     response = act(ops_client, order, action="packed", seen="paid")
@@ -277,7 +277,7 @@ def test_an_action_on_an_order_in_the_wrong_state_changes_nothing(ops_client):
 
 
 def test_an_order_moved_on_by_someone_else_is_left_alone(ops_client):
-    order = pay(place())
+    order = OrderFactory(paid=True)
     services.order_act(order=order, action="packed", actor=UserFactory(is_staff=True))
     services.order_act(order=order, action="shipped", actor=UserFactory(is_staff=True), tracking_number="T1")
 
@@ -290,7 +290,7 @@ def test_an_order_moved_on_by_someone_else_is_left_alone(ops_client):
 
 
 def test_shipping_needs_a_tracking_number(ops_client):
-    order = pay(place())
+    order = OrderFactory(paid=True)
     act(ops_client, order, action="packed", seen="paid")
 
     response = act(ops_client, order, action="shipped", seen="packed", tracking_number="  ")
@@ -301,7 +301,7 @@ def test_shipping_needs_a_tracking_number(ops_client):
 
 
 def test_unknown_actions_are_refused(ops_client):
-    order = pay(place())
+    order = OrderFactory(paid=True)
 
     response = act(ops_client, order, action="teleport", seen="paid")
 
@@ -311,7 +311,7 @@ def test_unknown_actions_are_refused(ops_client):
 
 def test_cancel_needs_confirmation_then_gives_the_stock_back(ops_client):
     variant = VariantFactory(stock=4)
-    order = place(variant=variant, quantity=3)
+    order = OrderFactory(variant=variant, quantity=3)
     assert Variant.objects.get(pk=variant.pk).stock == 1
 
     unconfirmed = act(ops_client, order, row=False, action="cancel", seen="pending_payment")
@@ -335,7 +335,7 @@ def test_cancel_needs_confirmation_then_gives_the_stock_back(ops_client):
 
 
 def test_a_paid_order_cannot_be_cancelled(ops_client):
-    order = pay(place())
+    order = OrderFactory(paid=True)
 
     response = act(ops_client, order, row=False, action="cancel", seen="paid", confirm="yes")
 
@@ -345,7 +345,7 @@ def test_a_paid_order_cannot_be_cancelled(ops_client):
 
 
 def test_without_javascript_an_action_redirects_to_the_order_with_a_message(ops_client):
-    order = pay(place())
+    order = OrderFactory(paid=True)
 
     response = ops_client.post(
         reverse("ops:action", args=[order.number]), {"action": "packed", "seen": "paid"}, follow=True
@@ -359,7 +359,7 @@ def test_without_javascript_an_action_redirects_to_the_order_with_a_message(ops_
 def test_actions_need_csrf(ops_user):
     client = Client(enforce_csrf_checks=True)
     client.force_login(ops_user)
-    order = pay(place())
+    order = OrderFactory(paid=True)
 
     response = client.post(reverse("ops:action", args=[order.number]), {"action": "packed", "seen": "paid"})
 
@@ -373,21 +373,8 @@ def test_actions_need_csrf(ops_user):
 @pytest.fixture
 def paid_at_stripe(stripe_settings):  # type: ignore[no-untyped-def]
     """An order paid through localstripe: 2 × 24.00, stock 5 -> 3."""
-    import stripe
-    from django.conf import settings
-
-    from commerce.payments import services as payments
-
     variant = VariantFactory(stock=5, price="24.00")
-    order = place(variant=variant, quantity=2)
-    payment = payments.payment_start(order=order)
-    client = stripe.StripeClient("sk_test_localstripe", base_addresses={"api": settings.STRIPE_API_BASE})
-    client.v1.payment_intents.update(payment.intent_id, {"payment_method": "pm_card_visa"})
-    client.v1.payment_intents.confirm(payment.intent_id)
-    payments.payment_sync(order=order)
-    order.refresh_from_db()
-    assert order.status == S.PAID
-    return order, variant
+    return OrderFactory(paid=True, at_stripe=True, variant=variant, quantity=2), variant
 
 
 def test_a_full_refund_needs_confirmation_and_is_sent_once(ops_client, paid_at_stripe, ops_user):
@@ -465,7 +452,7 @@ BAD_AMOUNTS = [
 def test_a_bad_refund_amount_gets_a_clear_422_and_changes_nothing(ops_client, amount, message):
     from commerce.payments.models import Refund
 
-    order = pay(place())
+    order = OrderFactory(paid=True)
 
     response = act(ops_client, order, row=False, action="refund", seen="paid", amount=amount, confirm="yes", key="k1")
 
@@ -477,7 +464,7 @@ def test_a_bad_refund_amount_gets_a_clear_422_and_changes_nothing(ops_client, am
 
 
 def test_an_unpaid_order_cannot_be_refunded(ops_client):
-    order = place()
+    order = OrderFactory()
 
     response = act(ops_client, order, row=False, action="refund", seen="pending_payment", confirm="yes")
 
@@ -486,7 +473,7 @@ def test_an_unpaid_order_cannot_be_refunded(ops_client):
 
 
 def test_the_service_refuses_without_changing_anything():
-    order = place()
+    order = OrderFactory()
 
     with pytest.raises(OpsError):
         services.order_act(order=order, action="delivered", actor=UserFactory(is_staff=True))
@@ -501,11 +488,8 @@ CRUSHED = "Box arrived crushed"
 
 def refunded_by_ops(ops_client, *, amount: str, public: bool):  # type: ignore[no-untyped-def]
     """A shopper's order, paid through localstripe, refunded from the ops order page with a reason."""
-    from tests.commerce.payments.test_services import paid
-
     buyer = UserFactory(email="bea@example.com")
-    order = place(user=buyer, price="48.00")
-    paid(order)
+    order = OrderFactory(paid=True, at_stripe=True, user=buyer, variant__price="48.00")
     data = {"action": "refund", "seen": "paid", "amount": amount, "reason": CRUSHED, "confirm": "yes", "key": "k"}
     if public:
         data["reason_public"] = "yes"
@@ -551,10 +535,9 @@ def test_the_refund_email_says_how_much_and_not_why(ops_client):
 @pytest.mark.usefixtures("stripe_settings")
 def test_a_refund_stripe_could_not_take_is_saved_and_not_sent_twice(ops_client, settings):
     from commerce.payments.models import Refund
-    from tests.commerce.payments.test_services import dead_base, paid
+    from tests.fake_stripe import dead_base
 
-    order = place(price="48.00")
-    paid(order)
+    order = OrderFactory(paid=True, at_stripe=True, variant__price="48.00")
     settings.STRIPE_API_BASE = dead_base()
     data = {"action": "refund", "seen": "paid", "amount": "10.00", "confirm": "yes", "key": "k2"}
 
