@@ -2,11 +2,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from commerce.orders import services as order_services
 from commerce.orders.models import Order
 from commerce.support import services
 from commerce.support.models import CannedReply, Conversation, Message, StaffReadState
-from tests.factories import ADDRESS, CartFactory, CartLineFactory, UserFactory, VariantFactory
+from tests.factories import OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -15,12 +14,6 @@ XSS = [
     '<div hx-get="/accounts/logout/" hx-trigger="load">hi</div>',
     "<script>alert('x')</script>",
 ]
-
-
-def order_for(user):  # type: ignore[no-untyped-def]
-    cart = CartFactory(user=user)
-    CartLineFactory(cart=cart, variant=VariantFactory(stock=5, price="10.00"), quantity=1)
-    return order_services.checkout_start(cart=cart, user=user, email=user.email, address=ADDRESS)
 
 
 def signed_in(user) -> Client:  # type: ignore[no-untyped-def]
@@ -202,7 +195,7 @@ def test_the_page_token_names_only_the_customers_own_conversation(sams_conversat
 
 
 def test_ask_about_this_order_opens_the_conversation_tied_to_it(sam):
-    order = order_for(sam)
+    order = OrderFactory(user=sam)
     client = signed_in(sam)
 
     response = client.post(reverse("support:ask_order", args=[order.number]))
@@ -214,7 +207,7 @@ def test_ask_about_this_order_opens_the_conversation_tied_to_it(sam):
 
 
 def test_nobody_can_ask_about_someone_elses_order(sam):
-    order = order_for(sam)
+    order = OrderFactory(user=sam)
 
     response = signed_in(UserFactory()).post(reverse("support:ask_order", args=[order.number]))
 
@@ -268,7 +261,7 @@ def test_the_inbox_lists_open_conversations_with_unread_counts_and_filters(sams_
 
 
 def test_the_thread_shows_the_customer_cart_orders_and_canned_replies(sams_conversation, sam, agent):
-    order = order_for(sam)
+    order = OrderFactory(user=sam)
     CannedReply.objects.create(title="Shipping times", body="We ship within 2 days.")
 
     html = signed_in(agent).get(reverse("support:conversation", args=[sams_conversation.pk])).content.decode()
@@ -371,7 +364,7 @@ def test_support_pages_forbid_inline_script_and_eval(agent, url):
 
 
 def test_the_order_page_offers_to_ask_about_the_order(sam):
-    order = order_for(sam)
+    order = OrderFactory(user=sam)
 
     html = signed_in(sam).get(order.get_absolute_url()).content.decode()
 
@@ -381,12 +374,6 @@ def test_the_order_page_offers_to_ask_about_the_order(sam):
 
 
 # --- A guest's email is a claim until they confirm it --------------------------------------------
-
-
-def guest_order(email: str) -> Order:
-    cart = CartFactory()
-    CartLineFactory(cart=cart, variant=VariantFactory(stock=5, price="10.00"), quantity=1)
-    return order_services.checkout_start(cart=cart, user=None, email=email, address=ADDRESS)
 
 
 def guest_writes(client: Client, email: str, body: str = "Where is my parcel?") -> Conversation:
@@ -428,7 +415,7 @@ def test_a_guest_is_emailed_a_link_to_confirm_the_address_they_gave(client, sett
 
 def test_the_agent_sees_a_guests_orders_only_once_the_address_is_confirmed(client, agent, settings):
     settings.SITE_URL = "http://127.0.0.1:8000"
-    order = guest_order("guest@example.com")
+    order = OrderFactory(email="guest@example.com")
     conversation = guest_writes(client, "guest@example.com")
     page = reverse("support:conversation", args=[conversation.pk])
 
