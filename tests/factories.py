@@ -97,7 +97,8 @@ class OrderFactory(factory.Factory[Order]):
     an intent Stripe knows.
 
     Buys `quantity` of `variant` (a new one at 10.00, stock 10, unless given; `variant__price=...`
-    works), or checks out `cart` as it is. Create only: an order is never just built.
+    works) from the user's cart (see _cart_of), or checks out `cart` as it is. Create only: an
+    order is never just built.
     """
 
     class Meta:
@@ -129,10 +130,7 @@ class OrderFactory(factory.Factory[Order]):
     def _create(cls, model_class: type[Order], *args: Any, **kwargs: Any) -> Order:
         from commerce.orders import services
 
-        cart = kwargs["cart"]
-        if cart is None:
-            cart = CartFactory(user=kwargs["user"])
-            CartLineFactory(cart=cart, variant=kwargs["variant"], quantity=kwargs["quantity"])
+        cart = kwargs["cart"] or _cart_of(kwargs["user"], kwargs["variant"], kwargs["quantity"])
         order = services.checkout_start(
             cart=cart, user=kwargs["user"], email=kwargs["email"], address=kwargs["address"]
         )
@@ -145,6 +143,16 @@ class OrderFactory(factory.Factory[Order]):
                 tracking = kwargs["tracking_number"] if step == S.SHIPPED else ""
                 order = services.order_transition(order=order, to=step, actor=None, tracking_number=tracking)
         return order
+
+
+def _cart_of(user: User | None, variant: Variant, quantity: int) -> Cart:
+    """The user's cart holding just this line, or a cart of the order's own when the user's is taken
+    (one cart per user, and a checkout replaces the unpaid order of its cart): so several orders of
+    one user never cancel each other."""
+    owner = user if user is not None and not Cart.objects.filter(user=user).exists() else None
+    cart = CartFactory(user=owner)
+    CartLineFactory(cart=cart, variant=variant, quantity=quantity)
+    return cart
 
 
 def _pay_as_the_webhook_does(order: Order) -> Order:

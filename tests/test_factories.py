@@ -86,6 +86,16 @@ def test_a_given_cart_is_checked_out_as_it_is():
     assert Variant.objects.count() == 2  # no variant of the factory's own
 
 
+def test_one_user_may_have_several_orders_at_once():
+    user = UserFactory()
+
+    first, second = OrderFactory(user=user), OrderFactory(paid=True, user=user)
+
+    assert first.cart.user == user
+    assert second.cart.user is None  # the user's cart was taken
+    assert (Order.objects.get(pk=first.pk).status, second.status) == (S.PENDING_PAYMENT, S.PAID)
+
+
 @pytest.mark.usefixtures("stripe_settings")
 def test_at_stripe_pays_through_localstripe():
     from tests.fake_stripe import stripe_api
