@@ -3,6 +3,7 @@ from django.contrib.auth.models import Group
 from django.test import Client
 
 from commerce.ops import live
+from tests.commerce.ops.helpers import signed_in
 from tests.factories import UserFactory
 
 
@@ -17,12 +18,6 @@ def ops_user(db):  # type: ignore[no-untyped-def]
     user = UserFactory(email="oli@example.com", first_name="Oli", is_staff=True)
     user.groups.add(Group.objects.get_or_create(name="ops")[0])
     return user
-
-
-def signed_in(user, *, htmx: bool = False) -> Client:  # type: ignore[no-untyped-def]
-    client = Client(HTTP_HX_REQUEST="true") if htmx else Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.fixture
