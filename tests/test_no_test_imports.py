@@ -1,8 +1,9 @@
 """No test module imports from another test module: shared helpers live in plain support modules
 (tests/factories.py, tests/fake_stripe.py, tests/e2e/support.py, ...) or in conftest fixtures.
 
-A test module imported by another is collected twice over, runs its import-time work twice, and
-ties a test's helpers to tests that happen to sit beside them.
+A test module imported by another runs its import-time work (fixtures, marks, settings) for it, hands it
+any `test_*` name imported to collect a second time, and ties shared helpers to tests that happen to sit
+beside them.
 """
 
 import ast
