@@ -1,4 +1,5 @@
-"""A real localstripe process for tests, and helpers to sign webhook payloads like Stripe does."""
+"""A real localstripe process for tests, what Stripe.js would do against it, and helpers to sign
+webhook payloads like Stripe does. A plain module: tests of every area share it."""
 
 import hashlib
 import hmac
@@ -12,7 +13,12 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import stripe
+
+if TYPE_CHECKING:
+    from commerce.payments.models import Payment
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -21,6 +27,24 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def dead_base() -> str:
+    """A loopback URL nothing listens on (the port was free a moment ago): Stripe is down."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
+def stripe_api() -> stripe.StripeClient:
+    """The Stripe API as the browser and the test see it, at the localstripe the settings name."""
+    from django.conf import settings
+
+    return stripe.StripeClient("sk_test_localstripe", base_addresses={"api": settings.STRIPE_API_BASE})
+
+
+def pay_at_stripe(payment: "Payment", card: str = "pm_card_visa") -> None:
+    """What Stripe.js does in the browser: attach a card to the payment's intent and confirm it."""
+    stripe_api().v1.payment_intents.update(payment.intent_id, {"payment_method": card})
+    stripe_api().v1.payment_intents.confirm(payment.intent_id)
 
 
 @contextmanager

@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, BrowserContext, expect
 
 from commerce.orders.selectors import ACCESS_SALT
 from commerce.orders.services import checkout_start
-from tests.e2e.test_live import elsewhere
+from tests.e2e.support import elsewhere
 from tests.factories import ADDRESS, CartFactory, CartLineFactory, VariantFactory
 
 pytestmark = pytest.mark.e2e

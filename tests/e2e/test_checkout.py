@@ -11,13 +11,12 @@ from playwright.sync_api import Page, expect
 from commerce.catalog.models import Variant
 from commerce.inventory.models import StockHold
 from commerce.orders.models import Order
-from commerce.orders.services import checkout_start, holds_release_expired
+from commerce.orders.services import holds_release_expired
 from commerce.payments.models import Payment
-from tests.factories import ADDRESS, CartFactory, CartLineFactory, UserFactory, VariantFactory
+from tests.e2e.support import PASSWORD, fill_card, sign_in
+from tests.factories import OrderFactory, UserFactory, VariantFactory
 
 pytestmark = pytest.mark.e2e
-
-PASSWORD = "shopper-pass-123"
 
 
 @pytest.fixture
@@ -25,28 +24,8 @@ def shopper_order():  # type: ignore[no-untyped-def]
     """A signed-up shopper whose checkout is placed: 2 × Harbour Tee at 24.00, stock 5 -> 3 held."""
     user = UserFactory(email="payer@example.com", password=PASSWORD)
     tee = VariantFactory(product__name="Harbour Tee", name="M / Navy", price="24.00", stock=5)
-    cart = CartFactory(user=user)
-    CartLineFactory(cart=cart, variant=tee, quantity=2)
-    order = checkout_start(cart=cart, user=user, email=user.email, address=ADDRESS)
+    order = OrderFactory(user=user, variant=tee, quantity=2)
     return {"user": user, "order": order, "tee": tee}
-
-
-def sign_in(page: Page, email: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("link", name="Account")).to_be_visible()
-
-
-def fill_card(page: Page, number: str = "4242424242424242") -> None:
-    """localstripe's card element is five plain inputs named by their placeholders."""
-    card = page.locator("#card-element")
-    card.locator("input[placeholder=number]").fill(number)
-    card.locator("input[placeholder=exp_month]").fill("12")
-    card.locator("input[placeholder=exp_year]").fill("34")
-    card.locator("input[placeholder=cvc]").fill("123")
-    card.locator("input[placeholder=postal_code]").fill("04101")
 
 
 def test_pay_with_the_test_card_and_see_the_order_paid(page: Page, shopper_order):
@@ -129,10 +108,9 @@ def test_a_yen_store_shows_whole_yen_and_stripe_takes_whole_yen(
 
     settings.STORE_CURRENCY = "JPY"  # the order is placed here as the yen store places it
     user = UserFactory(email="kei@example.com", password=PASSWORD)
-    tee = VariantFactory(product__name="Harbour Tee", name="M / Navy", price="1200", stock=5)
-    cart = CartFactory(user=user)
-    CartLineFactory(cart=cart, variant=tee, quantity=1)
-    order = checkout_start(cart=cart, user=user, email=user.email, address=ADDRESS)
+    order = OrderFactory(
+        user=user, variant__product__name="Harbour Tee", variant__name="M / Navy", variant__price="1200"
+    )
     server = daphne(STORE_CURRENCY="JPY")
     context = browser.new_context(base_url=server.url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)

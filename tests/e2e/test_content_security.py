@@ -6,9 +6,7 @@ import re
 from django.contrib.auth.models import Group
 from playwright.sync_api import Browser, Page, Response, expect
 
-from tests.e2e.test_checkout import fill_card
-from tests.e2e.test_live import sign_in, wait_for_socket
-from tests.e2e.test_scale_and_faults import check_out_as_guest
+from tests.e2e.support import check_out_as_guest, fill_card, sign_in, wait_for_socket
 from tests.factories import UserFactory, VariantFactory
 
 # Recorded by the page itself, before any of its scripts run (init scripts are not subject to the CSP).

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.e2e.conftest import ROOT, _free_port, start_daphne
+from tests.e2e.servers import ROOT, free_port, start_daphne
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -48,7 +48,7 @@ def cluster() -> Iterator[Cluster]:
             "pg_createcluster not found: this test needs Debian's postgresql-common (apt-get install postgresql)"
         )
     version = sorted(os.listdir("/etc/postgresql"))[0]
-    made = Cluster(version=version, name=f"restart{uuid.uuid4().hex[:8]}", port=_free_port())
+    made = Cluster(version=version, name=f"restart{uuid.uuid4().hex[:8]}", port=free_port())
     create = ["pg_createcluster", version, made.name, "-p", str(made.port), "--", "--auth=trust"]
     subprocess.run(_as_root(create), check=True, timeout=60, capture_output=True)
     try:

@@ -1,44 +1,15 @@
 """Live updates in real browsers: pushes cross from this test process through Redis to Daphne."""
 
 import re
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from commerce.orders import services as order_services
-from tests.factories import ADDRESS, CartFactory, CartLineFactory, UserFactory, VariantFactory
+from tests.e2e.support import LIVE, elsewhere, sign_in, wait_for_socket
+from tests.factories import ADDRESS, CartFactory, CartLineFactory, OrderFactory, UserFactory, VariantFactory
 
 pytestmark = pytest.mark.e2e
-
-LIVE = 2_000  # ms: what "live" promises
-
-
-def elsewhere(fn, /, **kwargs):  # type: ignore[no-untyped-def]
-    """Run a service as another server process would: in its own thread (and DB connection), not in
-    this thread, where Playwright's event loop runs (publishing uses async_to_sync)."""
-    from django.db import connection
-
-    def run():  # type: ignore[no-untyped-def]
-        try:
-            return fn(**kwargs)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(run).result(timeout=30)
-
-
-def sign_in(page: Page, email: str, password: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="Your account")).to_be_visible()
-
-
-def wait_for_socket(page: Page) -> None:
-    page.wait_for_selector("body[data-live=open]", state="attached", timeout=5_000)
 
 
 def test_two_browsers_of_one_user_share_the_cart(browser: Browser, live_url, transactional_db):
@@ -87,11 +58,7 @@ def test_watching_shopper_sees_the_last_unit_sell_out(page: Page):
 
 def test_order_page_follows_the_order(page: Page):
     user = UserFactory(email="olive@example.com", password="olive-pass-123")
-    variant = VariantFactory(stock=5, price="10.00")
-    cart = CartFactory(user=user)
-    CartLineFactory(cart=cart, variant=variant, quantity=1)
-    order = order_services.checkout_start(cart=cart, user=user, email=user.email, address=ADDRESS)
-    order = order_services.order_mark_paid(order=order, amount_minor=1000, currency="usd", reference="pi_test")
+    order = OrderFactory(paid=True, user=user, variant__stock=5, variant__price="10.00")
     sign_in(page, "olive@example.com", "olive-pass-123")
     page.goto(order.get_absolute_url())
     wait_for_socket(page)
@@ -111,10 +78,7 @@ def test_pay_page_learns_the_hold_was_released(page: Page):
     from django.utils import timezone
 
     user = UserFactory(email="late@example.com", password="late-pass-123")
-    variant = VariantFactory(stock=4, price="10.00")
-    cart = CartFactory(user=user)
-    CartLineFactory(cart=cart, variant=variant, quantity=1)
-    order = order_services.checkout_start(cart=cart, user=user, email=user.email, address=ADDRESS)
+    order = OrderFactory(user=user, variant__stock=4, variant__price="10.00")
     sign_in(page, "late@example.com", "late-pass-123")
     page.goto(f"/checkout/pay/{order.number}/")
     wait_for_socket(page)

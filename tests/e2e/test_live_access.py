@@ -6,7 +6,7 @@ from django.core import signing
 from playwright.sync_api import Browser, Page, expect
 
 from realtime import topics
-from tests.e2e.test_live import elsewhere, sign_in, wait_for_socket
+from tests.e2e.support import elsewhere, sign_in, wait_for_socket
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.e2e

@@ -23,7 +23,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from realtime import topics
 from realtime.hub import publish_fragment
-from tests.e2e.conftest import _free_port
+from tests.e2e.servers import free_port
 from tests.factories import VariantFactory
 
 pytestmark = pytest.mark.e2e
@@ -180,7 +180,7 @@ def test_a_client_that_stops_reading_is_closed_and_the_others_keep_receiving(dap
 @contextmanager
 def private_redis() -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     """A Redis server of this test's own (the machine's is shared), to be stopped by the test."""
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
         stdout=subprocess.DEVNULL,

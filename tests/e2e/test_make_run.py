@@ -25,10 +25,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from tests.e2e.conftest import ROOT, _free_port
-from tests.e2e.test_checkout import fill_card
-from tests.e2e.test_live import LIVE, wait_for_socket
-from tests.e2e.test_scale_and_faults import check_out_as_guest
+from tests.e2e.servers import ROOT, free_port
+from tests.e2e.support import LIVE, check_out_as_guest, fill_card, wait_for_socket
 
 pytestmark = pytest.mark.e2e
 
@@ -107,7 +105,7 @@ def _stop(process: subprocess.Popen[bytes], timeout: float = 30) -> list[str]:
 @contextmanager
 def make_run(tmp_path: Path) -> Iterator[EmbeddedStore]:
     clone = _clone(tmp_path / "storefront")
-    port, stripe_port = _free_port(), _free_port()
+    port, stripe_port = free_port(), free_port()
     env = {name: os.environ[name] for name in KEPT_VARIABLES if name in os.environ}
     env.update(PORT=str(port), STRIPE_PORT=str(stripe_port))
     make = shutil.which("make") or "make"

@@ -6,9 +6,8 @@ from django.contrib.auth.models import Group
 from playwright.sync_api import Browser, Page, expect
 
 from commerce.orders.services import checkout_start
-from tests.e2e.test_checkout import PASSWORD, fill_card
-from tests.e2e.test_live import LIVE, elsewhere, sign_in, wait_for_socket
-from tests.factories import ADDRESS, CartFactory, CartLineFactory, UserFactory, VariantFactory
+from tests.e2e.support import LIVE, PASSWORD, elsewhere, fill_card, sign_in, wait_for_socket
+from tests.factories import ADDRESS, CartFactory, CartLineFactory, OrderFactory, UserFactory, VariantFactory
 
 
 def open_dashboard(page: Page) -> None:
@@ -79,11 +78,10 @@ def test_ops_watch_a_sale_live_and_ship_it(browser: Browser, live_url, transacti
 
 def test_the_order_page_follows_changes_made_elsewhere(page: Page):
     from commerce.ops import services
-    from tests.commerce.ops.conftest import pay, place
 
     staff = UserFactory(email="oli@example.com", password="oli-pass-123", is_staff=True)
     staff.groups.add(Group.objects.get_or_create(name="ops")[0])
-    order = pay(place())
+    order = OrderFactory(paid=True)
     sign_in(page, "oli@example.com", "oli-pass-123")
     page.goto(f"/ops/orders/{order.number}/")
     wait_for_socket(page)

@@ -9,8 +9,7 @@ from pathlib import Path
 from playwright.sync_api import Browser, expect
 
 from commerce.orders.services import checkout_start
-from tests.e2e.test_checkout import PASSWORD, fill_card
-from tests.e2e.test_live import LIVE, elsewhere
+from tests.e2e.support import LIVE, PASSWORD, elsewhere, fill_card
 from tests.factories import ADDRESS, CartFactory, CartLineFactory, UserFactory, VariantFactory
 from tests.processes import celery_queue, start_celery
 

@@ -20,26 +20,13 @@ from commerce.catalog.models import Variant
 from commerce.inventory.models import StockHold
 from commerce.orders.models import Order
 from commerce.support.models import Conversation
-from tests.e2e.conftest import _free_port
-from tests.e2e.test_live import LIVE, sign_in, wait_for_socket
+from tests.e2e.servers import free_port
+from tests.e2e.support import LIVE, check_out_as_guest, sign_in, wait_for_socket
 from tests.factories import UserFactory, VariantFactory
 
 pytestmark = pytest.mark.e2e
 
 DEAD_REDIS = "redis://127.0.0.1:1/0"  # nothing listens on port 1: every connection is refused at once
-
-
-def check_out_as_guest(page: Page, base_url: str, email: str = "guest@example.com") -> None:
-    """From a cart with something in it: the address step, then review; stops before "Pay ..."."""
-    page.goto(f"{base_url}/checkout/")
-    page.get_by_label("Email", exact=True).fill(email)
-    page.get_by_label("Full name", exact=True).fill("Sam Guest")
-    page.get_by_label("Address", exact=True).fill("1 Harbour Road")
-    page.get_by_label("City", exact=True).fill("Portland")
-    page.get_by_label("Postal code", exact=True).fill("04101")
-    expect(page.get_by_label("Country", exact=True)).to_have_value("US")
-    page.get_by_role("button", name="Continue to review").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Review your order")
 
 
 def test_a_change_on_one_process_reaches_a_page_held_by_another(browser: Browser, live_url, daphne, transactional_db):
@@ -180,7 +167,7 @@ class PrivateRedis:
 
 @pytest.fixture
 def private_redis(tmp_path) -> Iterator[PrivateRedis]:  # type: ignore[no-untyped-def]
-    server = PrivateRedis(port=_free_port(), workdir=tmp_path)
+    server = PrivateRedis(port=free_port(), workdir=tmp_path)
     server.start()
     try:
         yield server

@@ -5,7 +5,7 @@ from playwright.sync_api import Page, expect
 
 from commerce.inventory.services import stock_take
 from commerce.search.services import search_index_rebuild
-from tests.e2e.test_live import LIVE, elsewhere, wait_for_socket
+from tests.e2e.support import LIVE, elsewhere, wait_for_socket
 from tests.factories import CategoryFactory, ProductFactory, VariantFactory
 
 pytestmark = pytest.mark.e2e

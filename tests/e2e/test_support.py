@@ -4,7 +4,7 @@ from django.contrib.auth.models import Group
 from playwright.sync_api import Browser, expect
 
 from commerce.support.models import CannedReply
-from tests.e2e.test_live import LIVE, sign_in, wait_for_socket
+from tests.e2e.support import LIVE, elsewhere, sign_in, wait_for_socket
 from tests.factories import UserFactory
 
 
@@ -52,7 +52,6 @@ def test_shopper_and_agent_talk_live(browser: Browser, live_url, transactional_d
 
 def test_a_reply_while_the_panel_is_closed_shows_an_unread_badge(browser: Browser, live_url, transactional_db):
     from commerce.support import services
-    from tests.e2e.test_live import elsewhere
 
     sam = UserFactory(email="sam@example.com", password="sam-pass-123")
     agent_user = UserFactory(email="sky@example.com", is_staff=True, is_superuser=True)

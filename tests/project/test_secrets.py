@@ -1,28 +1,14 @@
 """Outside the embedded demo, a process without secrets of its own refuses to start, saying which."""
 
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.project.bare_processes import PROCESSES, run
+
 # Nothing listens there: the refusal comes before any connection is tried.
 SERVICES = {"DATABASE_URL": "postgres://nobody@127.0.0.1:1/none", "REDIS_URL": "redis://127.0.0.1:1/0"}
 REAL = {"SECRET_KEY": "kX9-a-deployment's-own-secret-0123456789-abcdefghijkl", "STRIPE_WEBHOOK_SECRET": "whsec_9f3a"}
-
-PROCESSES = {
-    "web": [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", "0", "project.asgi:application"],
-    "worker": [sys.executable, "-m", "celery", "-A", "project", "worker", "--pool", "solo"],
-    "beat": [sys.executable, "-m", "celery", "-A", "project", "beat", "--schedule", "/dev/null"],
-    "manage.py": [sys.executable, "manage.py", "check"],
-}
-
-
-def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """Run with only `env` (nothing leaks in from the test run's own environment)."""
-    clean = {"PATH": "/usr/bin:/bin", "HOME": str(ROOT / "var"), "DJANGO_SETTINGS_MODULE": "project.settings", **env}
-    return subprocess.run(args, cwd=ROOT, env=clean, capture_output=True, text=True, timeout=60, check=False)
 
 
 @pytest.mark.parametrize("process", PROCESSES)

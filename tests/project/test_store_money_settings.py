@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.project.test_secrets import PROCESSES, run
+from tests.project.bare_processes import PROCESSES, run
 
 
 @pytest.mark.parametrize(

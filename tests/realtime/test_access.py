@@ -16,13 +16,12 @@ from django.test import Client
 from django.urls import reverse
 
 from commerce.cart.live import owner_topic
-from commerce.orders import services as order_services
 from commerce.orders.selectors import order_access_url
 from commerce.support import services as support_services
 from project.asgi import application
 from realtime import topics
 from realtime.broadcast import publish
-from tests.factories import ADDRESS, CartFactory, CartLineFactory, UserFactory, VariantFactory
+from tests.factories import OrderFactory, UserFactory, VariantFactory
 
 ORIGIN = (b"origin", b"http://127.0.0.1")
 
@@ -85,15 +84,9 @@ def test_resign_after_the_ops_role_is_removed_drops_the_dashboard():
     assert token_topics(resign(client, token)["token"]) == [f"user.{olga.pk}"]
 
 
-def guest_order():  # type: ignore[no-untyped-def]
-    cart = CartFactory(user=None)
-    CartLineFactory(cart=cart, variant=VariantFactory(stock=5, price="10.00"), quantity=1)
-    return order_services.checkout_start(cart=cart, user=None, email="guest@example.com", address=ADDRESS)
-
-
 @pytest.mark.django_db
 def test_a_guest_who_opened_an_order_link_keeps_it_and_loses_what_their_session_no_longer_holds():
-    order = guest_order()
+    order = OrderFactory(email="guest@example.com")
     variant = VariantFactory(stock=3)
     client = Client()
     client.post(reverse("cart:add"), {"variant": variant.pk, "quantity": 1})

@@ -8,7 +8,7 @@ from commerce.cart import services as cart_services
 from commerce.cart.errors import CartError
 from commerce.orders import services as order_services
 from commerce.orders.models import Order
-from tests.factories import ADDRESS, CartFactory, CartLineFactory, UserFactory, VariantFactory
+from tests.factories import ADDRESS, CartFactory, CartLineFactory, OrderFactory, UserFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -66,9 +66,7 @@ def test_checkout_publishes_stock_and_order_then_payment_publishes_order_and_car
 
 
 def test_an_order_no_page_follows_is_not_rendered(capture_broadcasts, followers):
-    order = order_services.checkout_start(
-        cart=CartLineFactory(quantity=1).cart, user=None, email="g@example.com", address=ADDRESS
-    )
+    order = OrderFactory()
     followers.add(f"order.{order.pk}")  # its page was closed
 
     with capture_broadcasts() as sent:
@@ -84,8 +82,7 @@ def test_hold_release_publishes_order_and_stock(capture_broadcasts):
     from django.utils import timezone
 
     variant = VariantFactory(stock=2)
-    cart = CartLineFactory(cart=CartFactory(), variant=variant, quantity=2).cart
-    order = order_services.checkout_start(cart=cart, user=None, email="g@example.com", address=ADDRESS)
+    order = OrderFactory(variant=variant, quantity=2)
 
     with capture_broadcasts() as sent:
         order_services.holds_release_expired(now=timezone.now() + timedelta(hours=1))

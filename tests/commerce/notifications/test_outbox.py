@@ -9,30 +9,38 @@ from commerce.notifications import services
 from commerce.notifications.models import Notification, Preference
 from commerce.orders import services as order_services
 from commerce.orders.notifications import order_notify
-from tests.factories import ADDRESS, CartFactory, CartLineFactory, UserFactory, VariantFactory
+from commerce.orders.services import order_mark_paid
+from tests.factories import OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 N = Notification.Status
 
 
 @pytest.fixture
-def order(settings):  # type: ignore[no-untyped-def]
+def sam(db):  # type: ignore[no-untyped-def]
+    return UserFactory(email="sam@example.com")
+
+
+@pytest.fixture
+def order(settings, sam, tee):  # type: ignore[no-untyped-def]
+    """Sam's 2 × Tee (M) at 24.00, awaiting payment: the tests pay it, the event that writes the row."""
     settings.SITE_URL = "https://shop.example.com"
-    user = UserFactory(email="sam@example.com")
-    cart = CartFactory(user=user)
-    CartLineFactory(
-        cart=cart, variant=VariantFactory(product__name="Tee", name="M", price="24.00", stock=5), quantity=2
-    )
-    return order_services.checkout_start(cart=cart, user=user, email=user.email, address=ADDRESS)
+    return OrderFactory(user=sam, variant=tee, quantity=2)
 
 
-def pay(order):  # type: ignore[no-untyped-def]
-    return order_services.order_mark_paid(order=order, amount_minor=order.total_minor, currency="usd", reference="pi_1")
+@pytest.fixture
+def paid_order(settings, sam, tee):  # type: ignore[no-untyped-def]
+    """The same order paid; its order_paid email row is left pending (on-commit never comes here)."""
+    settings.SITE_URL = "https://shop.example.com"
+    return OrderFactory(paid=True, user=sam, variant=tee, quantity=2)
+
+
+PAYMENT = {"amount_minor": 4800, "currency": "usd", "reference": "pi_1"}  # what Stripe says it took
 
 
 def test_paying_writes_one_email_row_in_the_same_transaction(order, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        pay(order)
+        order_mark_paid(order=order, **PAYMENT)
 
     row = Notification.objects.get()
     assert (row.event, row.channel, row.recipient, row.idempotency_key) == (
@@ -57,7 +65,7 @@ def test_paying_writes_one_email_row_in_the_same_transaction(order, django_captu
 def test_a_rolled_back_event_leaves_no_row(order):
     def pay_then_fail() -> None:
         with transaction.atomic():
-            pay(order)
+            order_mark_paid(order=order, **PAYMENT)
             raise RuntimeError("the request failed after the payment was recorded")
 
     with pytest.raises(RuntimeError):
@@ -68,7 +76,7 @@ def test_a_rolled_back_event_leaves_no_row(order):
 
 def test_delivering_twice_sends_once(order, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        pay(order)
+        order_mark_paid(order=order, **PAYMENT)
     row = Notification.objects.get()
 
     assert services.notification_deliver(pk=row.pk) == "skipped"
@@ -77,7 +85,7 @@ def test_delivering_twice_sends_once(order, django_capture_on_commit_callbacks):
 
 def test_an_event_applied_twice_writes_one_row(order, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        pay(order)
+        order_mark_paid(order=order, **PAYMENT)
         order_notify(order=order, event="order_paid")
 
     assert Notification.objects.count() == 1
@@ -87,26 +95,23 @@ def test_an_event_applied_twice_writes_one_row(order, django_capture_on_commit_c
 def test_switched_off_email_is_not_written(order):
     Preference.objects.create(user=order.user, event="order_paid", channel="email", enabled=False)
 
-    pay(order)
+    order_mark_paid(order=order, **PAYMENT)
 
     assert not Notification.objects.exists()
 
 
 def test_guest_links_are_signed_absolute_links(settings):
     settings.SITE_URL = "https://shop.example.com"
-    cart = CartFactory()
-    CartLineFactory(cart=cart, variant=VariantFactory(stock=3), quantity=1)
-    order = order_services.checkout_start(cart=cart, user=None, email="guest@example.com", address=ADDRESS)
 
-    pay(order)
+    order = OrderFactory(paid=True, email="guest@example.com")
 
     row = Notification.objects.get()
     assert f"https://shop.example.com/orders/{order.number}/?k=" in row.body_text
 
 
-def test_shipped_mentions_the_tracking_number(order):
-    pay(order)
-    order_services.order_transition(order=order, to="packed", actor=None)
+def test_shipped_mentions_the_tracking_number(paid_order):
+    order = order_services.order_transition(order=paid_order, to="packed", actor=None)
+
     order_services.order_transition(order=order, to="shipped", actor=None, tracking_number="1Z999")
 
     row = Notification.objects.get(event="order_shipped")
@@ -114,8 +119,8 @@ def test_shipped_mentions_the_tracking_number(order):
     assert "Tracking number: 1Z999" in row.body_text
 
 
-def test_the_sweep_delivers_a_row_whose_enqueue_was_lost(order, settings, django_capture_on_commit_callbacks):
-    pay(order)  # the on-commit enqueue never runs inside this test's transaction: a lost enqueue
+@pytest.mark.usefixtures("paid_order")  # the on-commit enqueue never runs inside this test's transaction: lost
+def test_the_sweep_delivers_a_row_whose_enqueue_was_lost(settings, django_capture_on_commit_callbacks):
     row = Notification.objects.get()
     assert row.status == N.PENDING
 
@@ -129,8 +134,8 @@ def test_the_sweep_delivers_a_row_whose_enqueue_was_lost(order, settings, django
     assert len(mail.outbox) == 1
 
 
-def test_the_sweep_gives_back_a_row_a_dead_worker_held(order, settings, django_capture_on_commit_callbacks):
-    pay(order)
+@pytest.mark.usefixtures("paid_order")
+def test_the_sweep_gives_back_a_row_a_dead_worker_held(settings, django_capture_on_commit_callbacks):
     row = Notification.objects.get()
     Notification.objects.filter(pk=row.pk).update(status=N.SENDING, attempts=1)  # claimed, then the worker died
 
@@ -143,11 +148,11 @@ def test_the_sweep_gives_back_a_row_a_dead_worker_held(order, settings, django_c
     assert len(mail.outbox) == 1
 
 
-def test_a_failing_smtp_server_is_retried_then_failed(order, settings, monkeypatch):
+@pytest.mark.usefixtures("paid_order")
+def test_a_failing_smtp_server_is_retried_then_failed(settings, monkeypatch):
     from commerce.notifications.errors import DeliveryError
 
     settings.NOTIFICATION_MAX_ATTEMPTS = 2
-    pay(order)
     row = Notification.objects.get()
     monkeypatch.setattr(
         "django.core.mail.EmailMultiAlternatives.send",
@@ -213,8 +218,8 @@ class TestPreferencesPage:
         assert not Preference.objects.exists()
 
 
-def test_staff_send_a_failed_message_again_from_the_admin(client, order, django_capture_on_commit_callbacks):
-    pay(order)
+@pytest.mark.usefixtures("paid_order")
+def test_staff_send_a_failed_message_again_from_the_admin(client, django_capture_on_commit_callbacks):
     row = Notification.objects.get()
     Notification.objects.filter(pk=row.pk).update(status=N.FAILED, attempts=6, last_error="550 mailbox full")
     client.force_login(UserFactory(is_staff=True, is_superuser=True))

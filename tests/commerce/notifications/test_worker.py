@@ -13,9 +13,8 @@ from kombu.exceptions import OperationalError
 
 from commerce.notifications import tasks
 from commerce.notifications.models import Channel, Event, Notification, Preference
-from commerce.orders import services as order_services
 from commerce.orders.models import Order
-from tests.factories import ADDRESS, CartFactory, CartLineFactory, UserFactory, VariantFactory
+from tests.factories import OrderFactory, UserFactory
 from tests.processes import celery_queue, start_celery
 from tests.stub_twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, StubTwilio, stub_twilio_server
 
@@ -68,10 +67,7 @@ def paid_order() -> Order:
     """A shopper who asked for texts pays: one email row and one SMS row, committed with the order."""
     user = UserFactory(email="sam@example.com", phone="+14155552671")
     Preference.objects.create(user=user, event=Event.ORDER_PAID, channel=Channel.SMS, enabled=True)
-    cart = CartFactory(user=user)
-    CartLineFactory(cart=cart, variant=VariantFactory(product__name="Tee", price="24.00", stock=5), quantity=2)
-    order = order_services.checkout_start(cart=cart, user=user, email=user.email, address=ADDRESS)
-    return order_services.order_mark_paid(order=order, amount_minor=order.total_minor, currency="usd", reference="pi_1")
+    return OrderFactory(paid=True, user=user, variant__product__name="Tee", variant__price="24.00", quantity=2)
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 30, message: str = "") -> None:

@@ -11,8 +11,7 @@ from django.db.models import Sum
 from commerce.orders import services as order_services
 from commerce.orders.models import Order
 from realtime import topics
-from tests.commerce.ops.conftest import pay, place
-from tests.factories import ADDRESS, CartFactory, CartLineFactory, UserFactory, VariantFactory
+from tests.factories import ADDRESS, CartFactory, CartLineFactory, OrderFactory, UserFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
 DASHBOARD = "ops.dashboard"
@@ -42,8 +41,7 @@ def test_nothing_is_rendered_for_the_dashboard_while_nobody_watches(capture_broa
     variant = VariantFactory(stock=5)
 
     with capture_broadcasts() as sent:
-        order = place(variant=variant)
-        pay(order)
+        order = OrderFactory(paid=True, variant=variant)
 
     assert to_dashboard(sent) == []
     assert {topic for topic, _ in sent} == {f"stock.{variant.pk}", f"order.{order.pk}", f"cart.{order.cart_id}"}
@@ -54,7 +52,7 @@ def test_a_new_order_goes_to_the_top_and_the_panels_are_pushed_once(capture_broa
     variant = VariantFactory(stock=5, price="12.00")
 
     with capture_broadcasts() as sent:
-        order = place(variant=variant, quantity=2)
+        order = OrderFactory(variant=variant, quantity=2)
 
     (push,) = to_dashboard(sent)  # one push: the order's row, then the panels (for the order and its stock)
     rows, panels = rows_and_panels(push)
@@ -72,10 +70,10 @@ def test_a_new_order_goes_to_the_top_and_the_panels_are_pushed_once(capture_broa
 
 @pytest.mark.usefixtures("watched")
 def test_a_status_change_replaces_the_row_in_place(capture_broadcasts):
-    order = place(price="12.00")
+    order = OrderFactory(variant__price="12.00")
 
     with capture_broadcasts() as sent:
-        pay(order)
+        order_services.order_mark_paid(order=order, amount_minor=1200, currency="USD", reference="pi_1")
 
     (push,) = to_dashboard(sent)
     row, panels = rows_and_panels(push)
@@ -91,7 +89,7 @@ def test_a_checkout_that_replaces_an_unpaid_order_pushes_both_rows(capture_broad
     user = UserFactory()
     cart = CartFactory(user=user)
     CartLineFactory(cart=cart, variant=VariantFactory(stock=5), quantity=1)
-    stale = order_services.checkout_start(cart=cart, user=user, email=user.email, address=ADDRESS)
+    stale = OrderFactory(cart=cart, user=user)
 
     with capture_broadcasts() as sent:
         fresh = order_services.checkout_start(cart=cart, user=user, email=user.email, address=ADDRESS)
@@ -108,7 +106,7 @@ def test_a_checkout_that_replaces_an_unpaid_order_pushes_both_rows(capture_broad
 def test_an_action_from_the_dashboard_reaches_the_shoppers_order_page_and_the_feed(capture_broadcasts):
     from commerce.ops import services
 
-    order = pay(place())
+    order = OrderFactory(paid=True)
     staff = UserFactory(is_staff=True)
 
     with capture_broadcasts() as sent:
@@ -119,7 +117,7 @@ def test_an_action_from_the_dashboard_reaches_the_shoppers_order_page_and_the_fe
 
 
 def test_the_snapshot_is_every_panel_swapped_in_place():
-    pay(place(price="30.00"))
+    OrderFactory(paid=True, variant__price="30.00")
 
     html = topics.snapshot(DASHBOARD)
 
@@ -153,10 +151,7 @@ def test_a_burst_of_200_orders_gives_a_few_pushes_ending_with_the_database_figur
     def shop(count: int) -> None:
         try:
             for _ in range(count):
-                cart = CartFactory()
-                CartLineFactory(cart=cart, variant=variant, quantity=1)
-                order = order_services.checkout_start(cart=cart, user=None, email="g@example.com", address=ADDRESS)
-                pay(order)
+                OrderFactory(paid=True, variant=variant)
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:

@@ -1,6 +1,4 @@
-"""Ops pages and actions: who may see them, what each action does, and what it refuses."""
-
-from uuid import uuid4
+"""Ops pages and actions: who may see them, what each action does, and what it refuses (refunds: test_refunds.py)."""
 
 import pytest
 from django.contrib.auth.models import Group
@@ -10,25 +8,13 @@ from django.urls import reverse
 from commerce.catalog.models import Variant
 from commerce.ops import services
 from commerce.ops.services import OpsError
-from commerce.orders.models import Order, OrderEvent
+from commerce.orders.models import Order
 from realtime.topics import SALT
-from tests.commerce.ops.conftest import pay, place, signed_in
-from tests.factories import UserFactory, VariantFactory
+from tests.commerce.ops.helpers import act, events, signed_in
+from tests.factories import OrderFactory, UserFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
 S = Order.Status
-
-
-def act(client: Client, order: Order, *, row: bool = True, **data: str):  # type: ignore[no-untyped-def]
-    """POST an action as htmx does, from the order's feed row (or from the order page)."""
-    if row:
-        return client.post(reverse("ops:action", args=[order.number]), {**data, "from": "row"}, HTTP_HX_REQUEST="true")
-    url = reverse("ops:action", args=[order.number])
-    return client.post(url, data, HTTP_HX_REQUEST="true", HTTP_HX_TARGET="ops-actions")
-
-
-def events(order: Order, kind: str) -> int:
-    return OrderEvent.objects.filter(order=order, kind=kind).count()
 
 
 # --- Who may see ------------------------------------------------------------------------------
@@ -43,7 +29,7 @@ def ops_urls(order: Order) -> list[str]:
 
 
 def test_anonymous_people_are_sent_to_sign_in():
-    order = place()
+    order = OrderFactory()
     client = Client()
 
     for url in ops_urls(order):
@@ -57,7 +43,7 @@ def test_anonymous_people_are_sent_to_sign_in():
 
 @pytest.mark.parametrize("who", ["customer", "staff", "support"])
 def test_everyone_but_ops_staff_gets_403(who):
-    order = pay(place())
+    order = OrderFactory(paid=True)
     user = UserFactory(is_staff=who != "customer")
     if who == "support":
         user.groups.add(Group.objects.get_or_create(name="support")[0])
@@ -71,7 +57,7 @@ def test_everyone_but_ops_staff_gets_403(who):
 
 
 def test_ops_staff_and_superusers_get_in_with_a_strict_csp(ops_client):
-    order = place()
+    order = OrderFactory()
     admin = signed_in(UserFactory(is_staff=True, is_superuser=True))
 
     for client in (ops_client, admin):
@@ -96,8 +82,8 @@ def test_an_inactive_ops_account_is_refused(ops_user):
 def test_dashboard_shows_figures_feed_and_follows_only_its_topic(ops_client):
     from django.core import signing
 
-    paid = pay(place(price="24.00"))
-    waiting = place()
+    paid = OrderFactory(paid=True, variant__price="24.00")
+    waiting = OrderFactory()
 
     response = ops_client.get(reverse("ops:dashboard"))
 
@@ -115,8 +101,8 @@ def test_dashboard_shows_figures_feed_and_follows_only_its_topic(ops_client):
 
 def test_feed_filters_answer_with_the_feed_alone(ops_user):
     client = signed_in(ops_user, htmx=True)
-    paid = pay(place())
-    place()
+    paid = OrderFactory(paid=True)
+    OrderFactory()
 
     response = client.get(reverse("ops:dashboard"), {"status": "paid"}, HTTP_HX_TARGET="ops-feed")
 
@@ -152,7 +138,7 @@ BAD_FILTERS = [
 @pytest.mark.parametrize(("params", "message"), BAD_FILTERS)
 @pytest.mark.parametrize("htmx", [False, True])
 def test_out_of_range_filters_give_a_normal_page_with_a_message(ops_user, params, message, htmx):
-    order = place()
+    order = OrderFactory()
     client = signed_in(ops_user, htmx=htmx)
 
     response = client.get(reverse("ops:dashboard"), params, HTTP_HX_TARGET="ops-feed" if htmx else None)
@@ -169,7 +155,7 @@ def test_out_of_range_filters_give_a_normal_page_with_a_message(ops_user, params
 def test_the_dashboard_lists_a_refused_automatic_refund_under_problems(ops_client):
     from commerce.payments.models import Payment, Refund
 
-    order = place()
+    order = OrderFactory()
     services.order_act(order=order, action="cancel", actor=UserFactory(), seen_status="pending_payment")
     payment = Payment.objects.create(
         order=order, intent_id="pi_late", client_secret="s", amount_minor=1000, currency="USD", status="succeeded"
@@ -196,7 +182,7 @@ def test_the_periodic_refresh_answers_with_every_panel_out_of_band(ops_client):
 
 
 def test_order_page_has_timeline_payments_and_notifications(ops_client):
-    order = pay(place(user=UserFactory(email="amy@example.com")))
+    order = OrderFactory(paid=True, user=UserFactory(email="amy@example.com"))
 
     response = ops_client.get(reverse("ops:order", args=[order.number.lower()]))
 
@@ -225,7 +211,7 @@ def test_the_header_links_to_the_dashboard_for_ops_staff_only(ops_client):
 
 
 def test_pack_ship_deliver_from_the_feed_row(ops_client, ops_user):
-    order = pay(place())
+    order = OrderFactory(paid=True)
 
     packed = act(ops_client, order, action="packed", seen="paid")
     assert packed.status_code == 200
@@ -249,7 +235,7 @@ def test_pack_ship_deliver_from_the_feed_row(ops_client, ops_user):
 
 
 def test_a_double_submit_applies_once(ops_client):
-    order = pay(place())
+    order = OrderFactory(paid=True)
 
     first = act(ops_client, order, action="packed", seen="paid")
     second = act(ops_client, order, action="packed", seen="paid")
@@ -260,7 +246,7 @@ def test_a_double_submit_applies_once(ops_client):
 
 
 def test_an_action_on_an_order_in_the_wrong_state_changes_nothing(ops_client):
-    order = place()  # still awaiting payment
+    order = OrderFactory()  # still awaiting payment
     stock = Variant.objects.get(pk=order.lines.get().variant_id).stock
 
     response = act(ops_client, order, action="packed", seen="paid")
@@ -277,7 +263,7 @@ def test_an_action_on_an_order_in_the_wrong_state_changes_nothing(ops_client):
 
 
 def test_an_order_moved_on_by_someone_else_is_left_alone(ops_client):
-    order = pay(place())
+    order = OrderFactory(paid=True)
     services.order_act(order=order, action="packed", actor=UserFactory(is_staff=True))
     services.order_act(order=order, action="shipped", actor=UserFactory(is_staff=True), tracking_number="T1")
 
@@ -290,7 +276,7 @@ def test_an_order_moved_on_by_someone_else_is_left_alone(ops_client):
 
 
 def test_shipping_needs_a_tracking_number(ops_client):
-    order = pay(place())
+    order = OrderFactory(paid=True)
     act(ops_client, order, action="packed", seen="paid")
 
     response = act(ops_client, order, action="shipped", seen="packed", tracking_number="  ")
@@ -301,7 +287,7 @@ def test_shipping_needs_a_tracking_number(ops_client):
 
 
 def test_unknown_actions_are_refused(ops_client):
-    order = pay(place())
+    order = OrderFactory(paid=True)
 
     response = act(ops_client, order, action="teleport", seen="paid")
 
@@ -311,7 +297,7 @@ def test_unknown_actions_are_refused(ops_client):
 
 def test_cancel_needs_confirmation_then_gives_the_stock_back(ops_client):
     variant = VariantFactory(stock=4)
-    order = place(variant=variant, quantity=3)
+    order = OrderFactory(variant=variant, quantity=3)
     assert Variant.objects.get(pk=variant.pk).stock == 1
 
     unconfirmed = act(ops_client, order, row=False, action="cancel", seen="pending_payment")
@@ -335,7 +321,7 @@ def test_cancel_needs_confirmation_then_gives_the_stock_back(ops_client):
 
 
 def test_a_paid_order_cannot_be_cancelled(ops_client):
-    order = pay(place())
+    order = OrderFactory(paid=True)
 
     response = act(ops_client, order, row=False, action="cancel", seen="paid", confirm="yes")
 
@@ -345,7 +331,7 @@ def test_a_paid_order_cannot_be_cancelled(ops_client):
 
 
 def test_without_javascript_an_action_redirects_to_the_order_with_a_message(ops_client):
-    order = pay(place())
+    order = OrderFactory(paid=True)
 
     response = ops_client.post(
         reverse("ops:action", args=[order.number]), {"action": "packed", "seen": "paid"}, follow=True
@@ -359,7 +345,7 @@ def test_without_javascript_an_action_redirects_to_the_order_with_a_message(ops_
 def test_actions_need_csrf(ops_user):
     client = Client(enforce_csrf_checks=True)
     client.force_login(ops_user)
-    order = pay(place())
+    order = OrderFactory(paid=True)
 
     response = client.post(reverse("ops:action", args=[order.number]), {"action": "packed", "seen": "paid"})
 
@@ -367,206 +353,10 @@ def test_actions_need_csrf(ops_user):
     assert Order.objects.get(pk=order.pk).status == S.PAID
 
 
-# --- Refunds (through the payments service, against localstripe) ----------------------------------
-
-
-@pytest.fixture
-def paid_at_stripe(stripe_settings):  # type: ignore[no-untyped-def]
-    """An order paid through localstripe: 2 × 24.00, stock 5 -> 3."""
-    import stripe
-    from django.conf import settings
-
-    from commerce.payments import services as payments
-
-    variant = VariantFactory(stock=5, price="24.00")
-    order = place(variant=variant, quantity=2)
-    payment = payments.payment_start(order=order)
-    client = stripe.StripeClient("sk_test_localstripe", base_addresses={"api": settings.STRIPE_API_BASE})
-    client.v1.payment_intents.update(payment.intent_id, {"payment_method": "pm_card_visa"})
-    client.v1.payment_intents.confirm(payment.intent_id)
-    payments.payment_sync(order=order)
-    order.refresh_from_db()
-    assert order.status == S.PAID
-    return order, variant
-
-
-def test_a_full_refund_needs_confirmation_and_is_sent_once(ops_client, paid_at_stripe, ops_user):
-    from commerce.payments.models import Refund
-
-    order, variant = paid_at_stripe
-    page = ops_client.get(reverse("ops:order", args=[order.number])).content.decode()
-    assert "Refund…" in page
-    form = {"action": "refund", "seen": "paid", "key": uuid4().hex}  # keys live in the shared cache
-
-    assert act(ops_client, order, row=False, **form).status_code == 422
-    assert not Refund.objects.exists()
-
-    first = act(ops_client, order, row=False, **form, confirm="yes")
-    second = act(ops_client, order, row=False, **form, confirm="yes")
-
-    assert first.status_code == 200
-    assert f"Refunded 48.00 USD for order {order.number}." in first.content.decode()
-    assert second.status_code == 200
-    assert "already refunded: nothing changed" in second.content.decode()
-    refund = Refund.objects.get()
-    assert (refund.amount_minor, refund.status, refund.created_by) == (4800, "succeeded", ops_user)
-    order.refresh_from_db()
-    assert order.status == S.REFUNDED
-    assert Variant.objects.get(pk=variant.pk).stock == 5
-
-
-def test_a_partial_refund_sent_twice_from_one_form_is_sent_once(ops_client, paid_at_stripe):
-    from commerce.payments.models import Refund
-
-    order, _variant = paid_at_stripe
-    form = {
-        "action": "refund",
-        "seen": "paid",
-        "amount": "10.00",
-        "reason": "Scuffed",
-        "confirm": "yes",
-        "key": uuid4().hex,
-    }
-
-    first = act(ops_client, order, row=False, **form)
-    second = act(ops_client, order, row=False, **form)
-
-    assert f"Refunded 10.00 USD for order {order.number}." in first.content.decode()
-    assert "This refund was already sent: nothing more was refunded." in second.content.decode()
-    assert list(Refund.objects.values_list("amount_minor", "reason")) == [(1000, "Scuffed")]
-    assert Order.objects.get(pk=order.pk).status == S.PAID
-    # A new form (another key) may refund more, up to what is left.
-    too_much = act(ops_client, order, row=False, **{**form, "key": uuid4().hex, "amount": "38.01"})
-    assert too_much.status_code == 422
-    assert "at most 38.00" in too_much.content.decode()
-    rest = act(ops_client, order, row=False, **{**form, "key": uuid4().hex, "amount": ""})
-    assert "Refunded 38.00 USD" in rest.content.decode()
-    assert Order.objects.get(pk=order.pk).status == S.REFUNDED
-
-
-NOT_AN_AMOUNT = "is not an amount. Enter one such as 12.50, or leave it empty to refund all."
-BAD_AMOUNTS = [
-    ("NaN", f"“NaN” {NOT_AN_AMOUNT}"),
-    ("Infinity", f"“Infinity” {NOT_AN_AMOUNT}"),
-    ("-Infinity", f"“-Infinity” {NOT_AN_AMOUNT}"),
-    ("1e30", f"“1e30” {NOT_AN_AMOUNT}"),
-    ("abc", f"“abc” {NOT_AN_AMOUNT}"),
-    ("12,34.5.6", f"“1234.5.6” {NOT_AN_AMOUNT}"),
-    ("-5", "The amount must be more than 0."),
-    ("-1", "The amount must be more than 0."),
-    ("0", "The amount must be more than 0."),
-    ("0.00", "The amount must be more than 0."),
-    ("12.345", "The amount has at most two decimals (cents)."),
-    ("1.001", "The amount has at most two decimals (cents)."),
-]
-
-
-@pytest.mark.parametrize(("amount", "message"), BAD_AMOUNTS)
-def test_a_bad_refund_amount_gets_a_clear_422_and_changes_nothing(ops_client, amount, message):
-    from commerce.payments.models import Refund
-
-    order = pay(place())
-
-    response = act(ops_client, order, row=False, action="refund", seen="paid", amount=amount, confirm="yes", key="k1")
-
-    assert response.status_code == 422
-    assert f'<p class="alert alert--error" role="alert">{message}</p>' in response.content.decode()
-    assert Order.objects.get(pk=order.pk).status == S.PAID
-    assert not Refund.objects.exists()
-    assert events(order, "refund_partial") == events(order, "refunded") == 0
-
-
-def test_an_unpaid_order_cannot_be_refunded(ops_client):
-    order = place()
-
-    response = act(ops_client, order, row=False, action="refund", seen="pending_payment", confirm="yes")
-
-    assert response.status_code == 422
-    assert "This order cannot be refunded: it is awaiting payment." in response.content.decode()
-
-
 def test_the_service_refuses_without_changing_anything():
-    order = place()
+    order = OrderFactory()
 
     with pytest.raises(OpsError):
         services.order_act(order=order, action="delivered", actor=UserFactory(is_staff=True))
 
     assert Order.objects.get(pk=order.pk).status == S.PENDING_PAYMENT
-
-
-# --- Refund reasons: for staff, unless marked for the customer -------------------------------------
-
-CRUSHED = "Box arrived crushed"
-
-
-def refunded_by_ops(ops_client, *, amount: str, public: bool):  # type: ignore[no-untyped-def]
-    """A shopper's order, paid through localstripe, refunded from the ops order page with a reason."""
-    from tests.commerce.payments.test_services import paid
-
-    buyer = UserFactory(email="bea@example.com")
-    order = place(user=buyer, price="48.00")
-    paid(order)
-    data = {"action": "refund", "seen": "paid", "amount": amount, "reason": CRUSHED, "confirm": "yes", "key": "k"}
-    if public:
-        data["reason_public"] = "yes"
-    response = act(ops_client, order, row=False, **data)
-    assert response.status_code == 200
-    return order, buyer
-
-
-@pytest.mark.usefixtures("stripe_settings")
-@pytest.mark.parametrize(
-    ("public", "customer_line", "staff_line"),
-    [
-        (False, "Refunded $10.00.", f"{CRUSHED} <small>(staff only)</small>"),
-        (True, f"Refunded $10.00: {CRUSHED}", f"{CRUSHED} <small>(shown to the customer)</small>"),
-    ],
-)
-def test_a_refund_reason_reaches_the_customer_only_when_marked(ops_client, public, customer_line, staff_line):
-    order, buyer = refunded_by_ops(ops_client, amount="10.00", public=public)
-
-    customer = Client()
-    customer.force_login(buyer)
-    page = customer.get(order.get_absolute_url()).content.decode()
-    assert f'<span class="timeline__note">{customer_line}</span>' in page
-    assert (CRUSHED in page) is public
-    staff_page = ops_client.get(reverse("ops:order", args=[order.number])).content.decode()
-    assert staff_line in staff_page
-
-
-@pytest.mark.usefixtures("stripe_settings")
-def test_the_refund_email_says_how_much_and_not_why(ops_client):
-    from commerce.notifications.models import Notification
-
-    order, _buyer = refunded_by_ops(ops_client, amount="", public=False)
-
-    email = Notification.objects.get(event="order_refunded", channel="email")
-    assert "\nRefunded $48.00.\n" in email.body_text
-    assert '<td style="padding-bottom:12px;" data-note>Refunded $48.00.</td>' in email.body_html
-    assert CRUSHED not in email.body_text + email.body_html
-    assert Order.objects.get(pk=order.pk).status == S.REFUNDED
-    assert OrderEvent.objects.get(order=order, kind="refunded").note == "Refunded $48.00."
-
-
-@pytest.mark.usefixtures("stripe_settings")
-def test_a_refund_stripe_could_not_take_is_saved_and_not_sent_twice(ops_client, settings):
-    from commerce.payments.models import Refund
-    from tests.commerce.payments.test_services import dead_base, paid
-
-    order = place(price="48.00")
-    paid(order)
-    settings.STRIPE_API_BASE = dead_base()
-    data = {"action": "refund", "seen": "paid", "amount": "10.00", "confirm": "yes", "key": "k2"}
-
-    first = act(ops_client, order, row=False, **data)
-    second = act(ops_client, order, row=False, **data)  # a second click, Stripe still down
-
-    assert first.status_code == second.status_code == 200
-    assert (
-        f"Stripe could not be reached: the refund of 10.00 USD for order {order.number} is saved and will be "
-        "sent again automatically. Do not refund it again."
-    ) in first.content.decode()
-    assert "This refund was already sent: nothing more was refunded." in second.content.decode()
-    assert list(Refund.objects.values_list("amount_minor", "status", "stripe_refund_id", "attempts")) == [
-        (1000, "pending", None, 1)
-    ]

@@ -5,9 +5,8 @@ from django.urls import reverse
 
 from commerce.catalog.models import Variant
 from commerce.orders.models import Order, OrderEvent
+from commerce.orders.services import order_mark_paid
 from commerce.payments.models import Refund
-from tests.commerce.payments.conftest import buyer, order, tee  # noqa: F401 - fixtures
-from tests.commerce.payments.test_services import paid
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stripe_settings")]
@@ -25,8 +24,8 @@ def act(client, action: str, orders: list[Order], **extra: str):  # type: ignore
     return client.post(CHANGELIST, data, follow=True)
 
 
-def test_partial_then_full_refund_from_the_admin(staff_client, order):  # noqa: F811
-    paid(order)
+def test_partial_then_full_refund_from_the_admin(staff_client, paid_order):
+    order = paid_order
 
     form = act(staff_client, "refund", [order])
     assert "Amount to refund (USD)" in form.content.decode()
@@ -61,8 +60,8 @@ BAD_AMOUNTS = [
 
 
 @pytest.mark.parametrize(("amount", "message"), BAD_AMOUNTS)
-def test_a_bad_refund_amount_gets_the_form_again_with_a_clear_422(staff_client, order, amount, message):  # noqa: F811
-    paid(order)
+def test_a_bad_refund_amount_gets_the_form_again_with_a_clear_422(staff_client, paid_order, amount, message):
+    order = paid_order
 
     response = act(staff_client, "refund", [order], apply="Refund", amount=amount, reason="Late")
 
@@ -75,10 +74,10 @@ def test_a_bad_refund_amount_gets_the_form_again_with_a_clear_422(staff_client, 
     assert not Refund.objects.exists()
 
 
-def test_a_double_submitted_admin_refund_refunds_once(staff_client, order):  # noqa: F811
+def test_a_double_submitted_admin_refund_refunds_once(staff_client, paid_order):
     import re
 
-    paid(order)
+    order = paid_order
     form = act(staff_client, "refund", [order]).content.decode()
     key = re.search(r'name="key" value="([^"]+)"', form)
     assert key is not None
@@ -91,11 +90,11 @@ def test_a_double_submitted_admin_refund_refunds_once(staff_client, order):  # n
     assert f"{order.number}: This refund was already sent: nothing more was refunded." in second.content.decode()
 
 
-def test_moving_along_and_refusing_wrong_steps(staff_client, order):  # noqa: F811
+def test_moving_along_and_refusing_wrong_steps(staff_client, order):
     response = act(staff_client, "mark_packed", [order])
     assert "An order that is pending payment cannot become packed." in response.content.decode()
 
-    paid(order)
+    order_mark_paid(order=order, amount_minor=order.total_minor, currency=order.currency, reference="pi_1")
     act(staff_client, "mark_packed", [order])
     act(staff_client, "mark_packed", [order])  # a double submit applies once
     order.refresh_from_db()
@@ -103,7 +102,7 @@ def test_moving_along_and_refusing_wrong_steps(staff_client, order):  # noqa: F8
     assert OrderEvent.objects.filter(order=order, kind="packed").count() == 1
 
 
-def test_shoppers_cannot_reach_the_order_admin(client, buyer):  # noqa: F811
+def test_shoppers_cannot_reach_the_order_admin(client, buyer):
     client.force_login(buyer)
 
     response = client.get(CHANGELIST)
@@ -137,7 +136,7 @@ CUSTOMER_DATA = [
 
 
 @pytest.mark.parametrize("url", CUSTOMER_DATA)
-def test_staff_without_a_role_see_no_customer_data_in_the_admin(client, order, url):  # noqa: F811
+def test_staff_without_a_role_see_no_customer_data_in_the_admin(client, order, url):
     client.force_login(staff())
 
     assert client.get(reverse(url)).status_code == 403
@@ -156,8 +155,8 @@ def test_support_staff_may_look(client, url):
 
 @pytest.mark.parametrize("roles", [(), ("support",)])
 @pytest.mark.parametrize("action", ["mark_packed", "refund", "cancel_unpaid"])
-def test_order_actions_need_the_ops_role(client, order, roles, action):  # noqa: F811
-    paid(order)
+def test_order_actions_need_the_ops_role(client, paid_order, roles, action):
+    order = paid_order
     client.force_login(staff(*roles))
 
     response = act(client, action, [order], apply="Refund")
@@ -172,8 +171,8 @@ def test_order_actions_need_the_ops_role(client, order, roles, action):  # noqa:
         assert response.status_code == 403
 
 
-def test_ops_staff_may_act(client, order):  # noqa: F811
-    paid(order)
+def test_ops_staff_may_act(client, paid_order):
+    order = paid_order
     client.force_login(staff("ops"))
 
     act(client, "mark_packed", [order])

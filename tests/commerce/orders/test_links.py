@@ -12,7 +12,7 @@ from django.urls import reverse
 from commerce.orders import services
 from commerce.orders.models import Order
 from commerce.orders.selectors import ACCESS_SALT
-from tests.factories import ADDRESS
+from tests.factories import ADDRESS, OrderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ def guest_order(filled_cart) -> Order:  # type: ignore[no-untyped-def]
     """A guest's order, placed with Guest@Example.com."""
     filled_cart.user = None
     filled_cart.save()
-    return services.checkout_start(cart=filled_cart, user=None, email="Guest@Example.com", address=ADDRESS)
+    return OrderFactory(cart=filled_cart, email="Guest@Example.com")
 
 
 def link_token(number: str, age: int) -> str:

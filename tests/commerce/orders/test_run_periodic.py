@@ -8,19 +8,16 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from commerce.notifications.models import Notification
-from commerce.orders import services as order_services
 from commerce.orders.models import Order
-from tests.factories import ADDRESS, CartFactory, CartLineFactory, UserFactory, VariantFactory
+from tests.factories import OrderFactory, UserFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_run_periodic_once_releases_expired_holds_and_sweeps_the_outbox(settings):
     user = UserFactory(email="sam@example.com")
-    cart = CartFactory(user=user)
     variant = VariantFactory(stock=5)
-    CartLineFactory(cart=cart, variant=variant, quantity=2)
-    expired = order_services.checkout_start(cart=cart, user=user, email=user.email, address=ADDRESS)
+    expired = OrderFactory(user=user, variant=variant, quantity=2)
     expired.hold.__class__.objects.filter(pk=expired.hold.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     stuck = Notification.objects.create(
         event="order_paid",

@@ -1,9 +1,8 @@
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from commerce.cart.models import CartLine
@@ -13,7 +12,7 @@ from commerce.inventory.models import StockHold
 from commerce.orders import services
 from commerce.orders.errors import OrderError
 from commerce.orders.models import Order, OrderEvent
-from tests.factories import ADDRESS, CartFactory, CartLineFactory, UserFactory, VariantFactory
+from tests.factories import ADDRESS, CartFactory, OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 S = Order.Status
@@ -21,10 +20,6 @@ S = Order.Status
 
 def stock(sku: str) -> int:
     return Variant.objects.get(sku=sku).stock
-
-
-def place(cart, user=None) -> Order:  # type: ignore[no-untyped-def]
-    return services.checkout_start(cart=cart, user=user, email="buyer@example.com", address=ADDRESS)
 
 
 def timeline(order: Order) -> list[str]:
@@ -45,7 +40,7 @@ class TestCheckoutStart:
         from django.test.utils import CaptureQueriesContext
 
         with CaptureQueriesContext(connection) as queries:
-            place(filled_cart, buyer)
+            services.checkout_start(cart=filled_cart, user=buyer, email=buyer.email, address=ADDRESS)
 
         calls = [q["sql"] for q in queries.captured_queries if "commerce_checkout_place" in q["sql"]]
         assert len(calls) == (1 if checkout_path == "database" else 0)
@@ -54,7 +49,7 @@ class TestCheckoutStart:
         settings.STOCK_HOLD_SECONDS = 600
         before = timezone.now()
 
-        order = place(filled_cart, buyer)
+        order = services.checkout_start(cart=filled_cart, user=buyer, email=buyer.email, address=ADDRESS)
 
         assert order.status == S.PENDING_PAYMENT
         assert order.number.startswith("LS-")
@@ -76,7 +71,7 @@ class TestCheckoutStart:
         assert CartLine.objects.filter(cart=filled_cart).count() == 2  # the cart empties when paid
 
     def test_line_snapshot_keeps_the_price_paid(self, filled_cart, buyer):
-        order = place(filled_cart, buyer)
+        order = services.checkout_start(cart=filled_cart, user=buyer, email=buyer.email, address=ADDRESS)
         Variant.objects.filter(sku="TEE-M").update(price=Decimal("99.00"))
 
         assert order.lines.get(sku="TEE-M").unit_price == Decimal("24.00")
@@ -85,7 +80,7 @@ class TestCheckoutStart:
         Variant.objects.filter(sku="MUG-11").update(stock=0)  # the second line in pk order fails
 
         with pytest.raises(OutOfStock) as err:
-            place(filled_cart, buyer)
+            services.checkout_start(cart=filled_cart, user=buyer, email=buyer.email, address=ADDRESS)
 
         assert err.value.message == "Mug — 11 oz sold out while you were checking out."
         assert stock("TEE-M") == 5  # the first take was rolled back
@@ -96,27 +91,27 @@ class TestCheckoutStart:
         Variant.objects.filter(sku="TEE-M").update(stock=1)
 
         with pytest.raises(OutOfStock) as err:
-            place(filled_cart, buyer)
+            services.checkout_start(cart=filled_cart, user=buyer, email=buyer.email, address=ADDRESS)
 
         assert err.value.message == "Only 1 of Tee — M left (you wanted 2)."
 
     def test_empty_cart_is_refused(self, buyer):
         with pytest.raises(OrderError) as err:
-            place(CartFactory(user=buyer), buyer)
+            services.checkout_start(cart=CartFactory(user=buyer), user=buyer, email=buyer.email, address=ADDRESS)
         assert err.value.code == "empty_cart"
 
     def test_withdrawn_product_is_refused(self, filled_cart, buyer):
         Variant.objects.filter(sku="MUG-11").update(is_active=False)
 
         with pytest.raises(OrderError) as err:
-            place(filled_cart, buyer)
+            services.checkout_start(cart=filled_cart, user=buyer, email=buyer.email, address=ADDRESS)
 
         assert err.value.code == "unavailable"
         assert stock("TEE-M") == 5
 
     def test_checking_out_again_replaces_the_unpaid_order(self, filled_cart, buyer):
-        first = place(filled_cart, buyer)
-        second = place(filled_cart, buyer)
+        first = services.checkout_start(cart=filled_cart, user=buyer, email=buyer.email, address=ADDRESS)
+        second = services.checkout_start(cart=filled_cart, user=buyer, email=buyer.email, address=ADDRESS)
 
         first.refresh_from_db()
         assert first.status == S.CANCELLED
@@ -126,7 +121,7 @@ class TestCheckoutStart:
 
 class TestPayment:
     def test_mark_paid_converts_the_hold_and_empties_the_cart_once(self, filled_cart, buyer):
-        order = place(filled_cart, buyer)
+        order = OrderFactory(cart=filled_cart, user=buyer)
 
         services.order_mark_paid(order=order, amount_minor=6200, currency="usd", reference="pi_1")
         services.order_mark_paid(order=order, amount_minor=6200, currency="usd", reference="pi_1")
@@ -140,7 +135,7 @@ class TestPayment:
         assert (stock("TEE-M"), stock("MUG-11")) == (3, 2)
 
     def test_paid_keeps_what_was_added_to_the_cart_after_checkout(self, filled_cart, buyer):
-        order = place(filled_cart, buyer)
+        order = OrderFactory(cart=filled_cart, user=buyer)
         CartLine.objects.filter(cart=filled_cart, variant__sku="TEE-M").update(quantity=3)
 
         services.order_mark_paid(order=order, amount_minor=6200, currency="usd", reference="pi_1")
@@ -148,7 +143,7 @@ class TestPayment:
         assert list(CartLine.objects.filter(cart=filled_cart).values_list("variant__sku", "quantity")) == [("TEE-M", 1)]
 
     def test_wrong_amount_does_not_pay(self, filled_cart, buyer):
-        order = place(filled_cart, buyer)
+        order = OrderFactory(cart=filled_cart, user=buyer)
 
         services.order_mark_paid(order=order, amount_minor=100, currency="usd", reference="pi_1")
 
@@ -157,8 +152,7 @@ class TestPayment:
         assert timeline(order) == ["placed", "payment_mismatch"]
 
     def test_failed_after_paid_changes_nothing(self, filled_cart, buyer):
-        order = place(filled_cart, buyer)
-        services.order_mark_paid(order=order, amount_minor=6200, currency="usd", reference="pi_1")
+        order = OrderFactory(paid=True, cart=filled_cart, user=buyer)
 
         services.order_note_payment_failed(order=order, message="card declined", reference="pi_1")
 
@@ -167,7 +161,7 @@ class TestPayment:
         assert timeline(order) == ["placed", "paid"]
 
     def test_payment_after_expiry_leaves_the_order_cancelled(self, filled_cart, buyer):
-        order = place(filled_cart, buyer)
+        order = OrderFactory(cart=filled_cart, user=buyer)
         StockHold.objects.filter(order=order).update(expires_at=timezone.now() - timedelta(seconds=1))
         assert services.holds_release_expired() == 1
 
@@ -182,8 +176,7 @@ class TestPayment:
 class TestStatusMachine:
     @pytest.fixture
     def paid(self, filled_cart, buyer):  # type: ignore[no-untyped-def]
-        order = place(filled_cart, buyer)
-        return services.order_mark_paid(order=order, amount_minor=6200, currency="usd", reference="pi_1")
+        return OrderFactory(paid=True, cart=filled_cart, user=buyer)
 
     def test_forward_path_writes_the_timeline(self, paid):
         staff = UserFactory(is_staff=True)
@@ -211,7 +204,7 @@ class TestStatusMachine:
         assert paid.status == S.PAID
 
     def test_unpaid_order_cannot_be_packed(self, filled_cart, buyer):
-        order = place(filled_cart, buyer)
+        order = OrderFactory(cart=filled_cart, user=buyer)
 
         with pytest.raises(OrderError, match="An order that is pending payment cannot become packed."):
             services.order_transition(order=order, to=S.PACKED, actor=None)
@@ -232,7 +225,7 @@ class TestStatusMachine:
         assert (stock("TEE-M"), stock("MUG-11")) == (3, 2)
 
     def test_cancel_unpaid_gives_stock_back_once(self, filled_cart, buyer):
-        order = place(filled_cart, buyer)
+        order = OrderFactory(cart=filled_cart, user=buyer)
 
         services.order_cancel(order=order, actor=None)
         services.order_cancel(order=order, actor=None)
@@ -243,7 +236,7 @@ class TestStatusMachine:
 
 class TestHoldExpiry:
     def test_only_expired_holds_are_released(self, filled_cart, buyer):
-        order = place(filled_cart, buyer)
+        order = OrderFactory(cart=filled_cart, user=buyer)
 
         assert services.holds_release_expired() == 0
         assert services.holds_release_expired(now=timezone.now() + timedelta(hours=1)) == 1
@@ -254,172 +247,7 @@ class TestHoldExpiry:
         assert (stock("TEE-M"), stock("MUG-11")) == (5, 3)
 
     def test_paid_orders_are_never_released(self, filled_cart, buyer):
-        order = place(filled_cart, buyer)
-        services.order_mark_paid(order=order, amount_minor=6200, currency="usd", reference="pi_1")
+        OrderFactory(paid=True, cart=filled_cart, user=buyer)
 
         assert services.holds_release_expired(now=timezone.now() + timedelta(hours=1)) == 0
         assert (stock("TEE-M"), stock("MUG-11")) == (3, 2)
-
-
-def _race(n: int, target) -> list[object]:  # type: ignore[no-untyped-def]
-    """Run `target(i)` in n threads, each with its own connection, released together."""
-    barrier = threading.Barrier(n)
-    results: list[object] = [None] * n
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = target(i)
-        except Exception as exc:  # collected and asserted by the test
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
-def _wait_for_a_lock_wait() -> None:
-    """Until some session of this database waits for a row lock (10 s at most)."""
-    import time
-
-    deadline = time.monotonic() + 10
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            if cursor.fetchone()[0]:
-                return
-            time.sleep(0.02)
-    raise AssertionError("nobody waited for a lock")
-
-
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("checkout_path")
-class TestConcurrency:
-    @pytest.fixture(autouse=True)
-    def _postgres_only(self):  # type: ignore[no-untyped-def]
-        if connection.vendor != "postgresql":
-            pytest.skip("needs PostgreSQL row locks")
-
-    def test_forty_buyers_race_for_the_last_ten_units(self):
-        variant = VariantFactory(stock=10, sku="LAST")
-        carts = [
-            CartLineFactory(cart=CartFactory(user=UserFactory()), variant=variant, quantity=1).cart for _ in range(40)
-        ]
-
-        results = _race(40, lambda i: place(carts[i], carts[i].user))
-
-        orders = [r for r in results if isinstance(r, Order)]
-        refused = [r for r in results if isinstance(r, OutOfStock)]
-        assert len(orders) == 10
-        assert len(refused) == 30, [r for r in results if not isinstance(r, (Order, OutOfStock))][:3]
-        assert stock("LAST") == 0
-        assert Order.objects.filter(status=S.PENDING_PAYMENT).count() == 10
-        assert all(r.message == f"{variant} sold out while you were checking out." for r in refused)
-
-    def test_a_buyer_who_passes_the_first_look_but_loses_the_take_gets_nothing(self):
-        """The stock read before the order is written is only a first look: here a sale commits
-        between it and the take, and the take refuses and undoes everything."""
-        kettle = VariantFactory(stock=5, sku="KETTLE")  # taken first (lower pk), then given back
-        lamp = VariantFactory(product__name="Lamp", name="Brass", stock=1, sku="LAMP")
-        cart = CartLineFactory(cart=CartFactory(), variant=kettle, quantity=1).cart
-        CartLineFactory(cart=cart, variant=lamp, quantity=1)
-        locked, release = threading.Event(), threading.Event()
-        outcome: list[object] = []
-
-        def rival_sale() -> None:  # holds the lamp's row, then sells the last one
-            try:
-                with transaction.atomic():
-                    Variant.objects.select_for_update().get(pk=lamp.pk)
-                    locked.set()
-                    release.wait(10)
-                    Variant.objects.filter(pk=lamp.pk).update(stock=0)
-            finally:
-                connection.close()
-
-        def buy() -> None:
-            try:
-                outcome.append(place(cart))
-            except OutOfStock as exc:
-                outcome.append(exc)
-            finally:
-                connection.close()
-
-        rival, buyer = threading.Thread(target=rival_sale), threading.Thread(target=buy)
-        rival.start()
-        assert locked.wait(10)
-        buyer.start()
-        _wait_for_a_lock_wait()  # the buyer's take waits for the lamp's row
-        release.set()
-        rival.join(10)
-        buyer.join(10)
-
-        (refused,) = outcome
-        assert isinstance(refused, OutOfStock)
-        assert refused.message == "Lamp — Brass sold out while you were checking out."
-        assert (stock("KETTLE"), stock("LAMP")) == (5, 0)
-        assert not Order.objects.exists()
-        assert not StockHold.objects.exists()
-
-    def test_two_variants_in_opposite_cart_orders_do_not_deadlock(self):
-        a = VariantFactory(stock=20, sku="A")
-        b = VariantFactory(stock=20, sku="B")
-        carts = []
-        for i in range(20):
-            cart = CartFactory(user=UserFactory())
-            first, second = (a, b) if i % 2 else (b, a)  # lines added in opposite orders
-            CartLineFactory(cart=cart, variant=first, quantity=1)
-            CartLineFactory(cart=cart, variant=second, quantity=1)
-            carts.append(cart)
-
-        results = _race(20, lambda i: place(carts[i], carts[i].user))
-
-        assert [type(r).__name__ for r in results] == ["Order"] * 20
-        assert (stock("A"), stock("B")) == (0, 0)
-
-    def test_release_running_twice_at_once_returns_stock_once(
-        self,
-    ):
-        variant = VariantFactory(stock=10, sku="HELD")
-        user = UserFactory()
-        orders = [
-            place(CartLineFactory(cart=CartFactory(user=UserFactory()), variant=variant, quantity=2).cart, user)
-            for _ in range(3)
-        ]
-        StockHold.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
-        assert stock("HELD") == 4
-
-        results = _race(2, lambda i: services.holds_release_expired())
-
-        assert sum(results) == 3  # type: ignore[arg-type]
-        assert stock("HELD") == 10
-        assert all(o.status == S.CANCELLED for o in Order.objects.filter(pk__in=[o.pk for o in orders]))
-        assert OrderEvent.objects.filter(kind="expired").count() == 3
-
-    def test_payment_and_expiry_at_once_leave_one_outcome(self):
-        variant = VariantFactory(stock=1, sku="ONE", price="10.00")
-        order = place(CartLineFactory(cart=CartFactory(user=UserFactory()), variant=variant, quantity=1).cart)
-        StockHold.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
-
-        _race(
-            2,
-            lambda i: (
-                services.holds_release_expired()
-                if i
-                else services.order_mark_paid(order=order, amount_minor=1000, currency="usd", reference="pi_x")
-            ),
-        )
-
-        order.refresh_from_db()
-        hold = StockHold.objects.get(order=order)
-        if order.status == S.PAID:
-            assert (stock("ONE"), hold.converted_at is not None, hold.released_at) == (0, True, None)
-        else:
-            assert order.status == S.CANCELLED
-            assert (stock("ONE"), hold.released_at is not None, hold.converted_at) == (1, True, None)

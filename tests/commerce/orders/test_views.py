@@ -6,10 +6,9 @@ from django.urls import reverse
 
 from commerce.accounts.models import Address
 from commerce.catalog.models import Variant
-from commerce.orders import services
 from commerce.orders.models import Order
 from commerce.orders.selectors import order_access_token
-from tests.factories import ADDRESS, UserFactory, VariantFactory
+from tests.factories import ADDRESS, OrderFactory, UserFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -134,7 +133,7 @@ def test_someone_elses_saved_address_is_refused(client):
 class TestOrderPagePermissions:
     @pytest.fixture
     def order(self, filled_cart, buyer):  # type: ignore[no-untyped-def]
-        return services.checkout_start(cart=filled_cart, user=buyer, email=buyer.email, address=ADDRESS)
+        return OrderFactory(cart=filled_cart, user=buyer)
 
     def test_owner_sees_status_and_timeline(self, client, order, buyer):
         client.force_login(buyer)

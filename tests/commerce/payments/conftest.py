@@ -1,28 +1,7 @@
 import pytest
 
-from commerce.orders.models import Order
-from commerce.orders.services import checkout_start
 from commerce.payments.models import Payment
-from tests.factories import ADDRESS, CartFactory, CartLineFactory, UserFactory, VariantFactory
 from tests.fault_proxy import FaultProxy
-
-
-@pytest.fixture
-def buyer(db):  # type: ignore[no-untyped-def]
-    return UserFactory(email="buyer@example.com", password="buyer-pass-123")
-
-
-@pytest.fixture
-def tee(db):  # type: ignore[no-untyped-def]
-    return VariantFactory(product__name="Tee", name="M", sku="TEE-M", price="24.00", stock=5)
-
-
-@pytest.fixture
-def order(buyer, tee) -> Order:  # type: ignore[no-untyped-def]
-    """An order awaiting payment: 2 × Tee at 24.00 (48.00 USD, 4800 cents); stock 5 -> 3 held."""
-    cart = CartFactory(user=buyer)
-    CartLineFactory(cart=cart, variant=tee, quantity=2)
-    return checkout_start(cart=cart, user=buyer, email=buyer.email, address=ADDRESS)
 
 
 @pytest.fixture

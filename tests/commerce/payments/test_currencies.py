@@ -10,9 +10,8 @@ from django.urls import reverse
 from commerce.orders.models import Order, OrderEvent
 from commerce.payments import services
 from commerce.payments.models import Payment, Refund
-from tests.commerce.ops.conftest import place
-from tests.commerce.payments.test_services import client, paid
-from tests.factories import UserFactory
+from tests.factories import OrderFactory, UserFactory
+from tests.fake_stripe import pay_at_stripe, stripe_api
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stripe_settings")]
 S = Order.Status
@@ -39,20 +38,22 @@ def test_stripe_is_asked_for_the_amount_in_its_own_unit_and_pages_show_the_curre
     settings, buyer, currency, price, shown
 ):
     settings.STORE_CURRENCY = currency
-    order = place(price=price, user=buyer)
+    order = OrderFactory(variant__price=price, user=buyer)
     assert (order.currency, order.total_minor) == (currency, 1200)
 
     page = signed_in(buyer).get(reverse("payments:pay", args=[order.number]))
 
     payment = Payment.objects.get(order=order)
-    intent = client().v1.payment_intents.retrieve(payment.intent_id)
+    intent = stripe_api().v1.payment_intents.retrieve(payment.intent_id)
     assert (intent.amount, intent.currency) == (1200, currency.lower())
     assert (payment.amount_minor, payment.currency) == (1200, currency)
     html = page.content.decode()
     assert f'<span id="pay-total">{shown}</span>' in html
     assert f'<span class="pay-button__label">Pay {shown}</span>' in html
 
-    paid(order)  # the amount Stripe took is the order's total: paid, no mismatch noted
+    pay_at_stripe(payment)
+    services.payment_sync(order=order)  # the amount Stripe took is the order's total: paid, no mismatch noted
+    assert Order.objects.get(pk=order.pk).status == S.PAID
     assert not OrderEvent.objects.filter(order=order, kind="note").exists()
     detail = signed_in(buyer).get(order.get_absolute_url()).content.decode()
     assert f"<span>Total</span> <span>{shown}</span>" in detail
@@ -77,13 +78,12 @@ def refund(ops_client: Client, order: Order, amount: str):  # type: ignore[no-un
 
 def stripe_refunds(order: Order) -> list[int]:
     ids = Refund.objects.filter(payment__order=order).order_by("pk").values_list("stripe_refund_id", flat=True)
-    return [client().v1.refunds.retrieve(refund_id).amount for refund_id in ids]
+    return [stripe_api().v1.refunds.retrieve(refund_id).amount for refund_id in ids]
 
 
 def test_a_yen_refund_sends_stripe_whole_yen(settings, buyer, ops_client):
     settings.STORE_CURRENCY = "JPY"
-    order = place(price="1200", user=buyer)
-    paid(order)
+    order = OrderFactory(paid=True, at_stripe=True, variant__price="1200", user=buyer)
 
     part = refund(ops_client, order, "500")
     rest = refund(ops_client, order, "")
@@ -120,8 +120,7 @@ def test_a_yen_refund_with_a_fraction_or_too_much_is_refused_and_sends_nothing(
     settings, buyer, ops_client, typed, message
 ):
     settings.STORE_CURRENCY = "JPY"
-    order = place(price="1200", user=buyer)
-    paid(order)
+    order = OrderFactory(paid=True, at_stripe=True, variant__price="1200", user=buyer)
 
     response = refund(ops_client, order, typed)
 
@@ -133,8 +132,7 @@ def test_a_yen_refund_with_a_fraction_or_too_much_is_refused_and_sends_nothing(
 
 def test_a_dollar_refund_still_sends_cents(settings, buyer, ops_client):
     settings.STORE_CURRENCY = "USD"
-    order = place(price="12.00", user=buyer)
-    paid(order)
+    order = OrderFactory(paid=True, at_stripe=True, variant__price="12.00", user=buyer)
 
     response = refund(ops_client, order, "2.50")
 
@@ -145,7 +143,7 @@ def test_a_dollar_refund_still_sends_cents(settings, buyer, ops_client):
 
 def test_an_intent_made_at_stripe_in_yen_reads_back_as_yen(settings, buyer):
     settings.STORE_CURRENCY = "JPY"
-    order = place(price="1200", user=buyer)
+    order = OrderFactory(variant__price="1200", user=buyer)
     payment = services.payment_start(order=order)
 
     again = services.payment_start(order=order)  # reads the intent back from Stripe

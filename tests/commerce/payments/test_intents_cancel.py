@@ -10,8 +10,8 @@ from commerce.orders.models import Order
 from commerce.orders.services import checkout_start, holds_release_expired, order_cancel
 from commerce.payments import services
 from commerce.payments.models import Payment, Refund
-from tests.commerce.payments.test_services import client, pay_at_stripe
 from tests.factories import ADDRESS
+from tests.fake_stripe import pay_at_stripe, stripe_api
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stripe_settings")]
 S = Order.Status
@@ -23,7 +23,7 @@ def after_the_hold(settings):  # type: ignore[no-untyped-def]
 
 
 def assert_cancelled_at_stripe(payment: Payment) -> None:
-    assert client().v1.payment_intents.retrieve(payment.intent_id).status == "canceled"
+    assert stripe_api().v1.payment_intents.retrieve(payment.intent_id).status == "canceled"
     with pytest.raises(stripe.InvalidRequestError):
         pay_at_stripe(payment)  # a shopper still on the pay page can no longer be charged
     payment.refresh_from_db()
@@ -116,7 +116,7 @@ def test_stripe_down_when_cancelling_the_task_retries_with_the_same_key(
 def test_the_sweep_cancels_intents_whose_task_was_lost(order, settings, django_capture_on_commit_callbacks):
     payment = services.payment_start(order=order)
     order_cancel(order=order, actor=None)  # its on-commit task never runs in this test: a lost enqueue
-    assert client().v1.payment_intents.retrieve(payment.intent_id).status == "requires_payment_method"
+    assert stripe_api().v1.payment_intents.retrieve(payment.intent_id).status == "requires_payment_method"
 
     later = timezone.now() + timedelta(seconds=settings.REFUND_SWEEP_GRACE_SECONDS + 1)
     with django_capture_on_commit_callbacks(execute=True):  # the sweep queues after commit

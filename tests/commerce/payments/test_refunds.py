@@ -10,8 +10,8 @@ from commerce.orders.services import order_cancel
 from commerce.payments import refunds, services
 from commerce.payments.errors import PaymentError
 from commerce.payments.models import Payment, Refund
-from tests.commerce.payments.test_services import paid, pay_at_stripe
 from tests.factories import UserFactory
+from tests.fake_stripe import pay_at_stripe
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stripe_settings", "worker_retries")]
 S = Order.Status
@@ -33,9 +33,9 @@ def paid_late(order: Order) -> Payment:
 
 class TestOutage:
     def test_a_refund_that_meets_an_outage_is_sent_again_by_its_task_with_the_same_key(
-        self, order, proxy, django_capture_on_commit_callbacks
+        self, paid_order, proxy, django_capture_on_commit_callbacks
     ):
-        paid(order)
+        order = paid_order
         staff = UserFactory(is_staff=True)
         proxy.fail("POST", REFUNDS, times=2)
 
@@ -54,9 +54,9 @@ class TestOutage:
         assert [call.idempotency_key for call in calls] == [key, key, key]
 
     def test_the_sweep_sends_an_unsent_refund_of_any_order_once_stripe_is_back(
-        self, order, proxy, settings, django_capture_on_commit_callbacks
+        self, paid_order, proxy, settings, django_capture_on_commit_callbacks
     ):
-        paid(order)
+        order = paid_order
         proxy.fail("POST", REFUNDS, times=-1)
         refund = refunds.refund_create(order=order, amount_minor=1000, actor=None)  # its task is lost here
         assert refund.status == Refund.Status.PENDING
@@ -79,8 +79,8 @@ class TestOutage:
         assert keys == {f"order-{order.number}-refund-{refund.pk}"}
         assert services.payments_sweep(now=later(settings)) == 0  # sent: nothing more to do
 
-    def test_a_refund_claimed_by_another_sender_is_not_sent_again_until_its_claim_runs_out(self, order, proxy):
-        paid(order)
+    def test_a_refund_claimed_by_another_sender_is_not_sent_again_until_its_claim_runs_out(self, paid_order, proxy):
+        order = paid_order
         proxy.fail("POST", REFUNDS, times=1)
         refund = refunds.refund_create(order=order, amount_minor=None, actor=None)
         assert refunds._claim(refund.pk) is True  # another worker is calling Stripe for it right now
@@ -94,8 +94,9 @@ class TestOutage:
         assert refunds.refund_resend(refund_pk=refund.pk).status == Refund.Status.SUCCEEDED
         assert len(proxy.seen("POST", REFUNDS)) == 2
 
-    def test_a_refusal_on_a_retry_fails_the_refund_and_frees_its_amount(self, order, proxy):
-        payment = paid(order)
+    def test_a_refusal_on_a_retry_fails_the_refund_and_frees_its_amount(self, paid_order, proxy):
+        order = paid_order
+        payment = order.payments.get()
         proxy.fail("POST", REFUNDS, times=1)
         refund = refunds.refund_create(order=order, amount_minor=1000, actor=None)
         proxy.refuse("POST", REFUNDS, "This charge is disputed and cannot be refunded.")

@@ -1,10 +1,7 @@
 """Payment services against a real localstripe (tests/conftest.py starts it once per session)."""
 
-import socket
-
 import pytest
 import stripe
-from django.conf import settings
 
 from commerce.orders.models import Order, OrderEvent
 from commerce.orders.services import order_cancel
@@ -12,42 +9,17 @@ from commerce.payments import refunds, services, stripe_client
 from commerce.payments.errors import PaymentError
 from commerce.payments.models import Payment, Refund
 from tests.factories import UserFactory
+from tests.fake_stripe import dead_base, pay_at_stripe, stripe_api
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("stripe_settings")]
 S = Order.Status
-
-
-def client() -> stripe.StripeClient:
-    return stripe.StripeClient("sk_test_localstripe", base_addresses={"api": settings.STRIPE_API_BASE})
-
-
-def pay_at_stripe(payment: Payment, card: str = "pm_card_visa") -> None:
-    """What Stripe.js does in the browser: attach a card and confirm."""
-    client().v1.payment_intents.update(payment.intent_id, {"payment_method": card})
-    client().v1.payment_intents.confirm(payment.intent_id)
-
-
-def dead_base() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"  # nothing listens there once the socket is closed
-
-
-def paid(order: Order) -> Payment:
-    payment = services.payment_start(order=order)
-    pay_at_stripe(payment)
-    services.payment_sync(order=order)
-    order.refresh_from_db()
-    assert order.status == S.PAID
-    return payment
 
 
 class TestStart:
     def test_creates_an_intent_for_the_order_total(self, order):
         payment = services.payment_start(order=order)
 
-        intent = client().v1.payment_intents.retrieve(payment.intent_id)
+        intent = stripe_api().v1.payment_intents.retrieve(payment.intent_id)
         assert (intent.amount, intent.currency) == (4800, "usd")
         assert intent.metadata["order"] == order.number
         assert payment.client_secret == intent.client_secret
@@ -63,7 +35,7 @@ class TestStart:
 
     def test_a_cancelled_intent_gets_a_new_attempt_with_a_new_key(self, order, monkeypatch):
         first = services.payment_start(order=order)
-        client().v1.payment_intents.cancel(first.intent_id)
+        stripe_api().v1.payment_intents.cancel(first.intent_id)
         keys: list[str] = []
         real = stripe_client.intent_create
 
@@ -160,7 +132,7 @@ class TestSync:
         assert services.payment_start(order=order).pk == payment.pk
 
     def test_test_token_flow_pays(self, order):
-        token = client().v1.tokens.create(
+        token = stripe_api().v1.tokens.create(
             {"card": {"number": "4242424242424242", "exp_month": "12", "exp_year": "2030", "cvc": "123"}}
         )
 
@@ -172,8 +144,9 @@ class TestSync:
 
 
 class TestRefund:
-    def test_full_refund_refunds_the_order_and_restocks(self, order, tee):
-        payment = paid(order)
+    def test_full_refund_refunds_the_order_and_restocks(self, paid_order, tee):
+        order = paid_order
+        payment = order.payments.get()
         staff = UserFactory(is_staff=True)
 
         refund = refunds.refund_create(order=order, amount_minor=None, actor=staff, reason="Changed mind")
@@ -181,7 +154,7 @@ class TestRefund:
         assert (refund.amount_minor, refund.status, refund.created_by) == (4800, Refund.Status.SUCCEEDED, staff)
         assert refund.stripe_refund_id is not None
         assert refund.stripe_refund_id.startswith("re_")
-        at_stripe = client().v1.refunds.retrieve(refund.stripe_refund_id)
+        at_stripe = stripe_api().v1.refunds.retrieve(refund.stripe_refund_id)
         assert (at_stripe.amount, at_stripe.payment_intent) == (4800, payment.intent_id)
         order.refresh_from_db()
         tee.refresh_from_db()
@@ -189,8 +162,9 @@ class TestRefund:
         assert tee.stock == 5
         assert OrderEvent.objects.filter(order=order, kind="refunded", actor=staff).exists()
 
-    def test_partial_refunds_add_up_to_a_full_one(self, order):
-        payment = paid(order)
+    def test_partial_refunds_add_up_to_a_full_one(self, paid_order):
+        order = paid_order
+        payment = order.payments.get()
 
         first = refunds.refund_create(order=order, amount_minor=1000, actor=None)
         order.refresh_from_db()
@@ -214,8 +188,8 @@ class TestRefund:
 
         assert err.value.code == "not_refundable"
 
-    def test_unreachable_stripe_leaves_the_refund_pending_then_it_can_be_sent_again(self, order, settings):
-        paid(order)
+    def test_unreachable_stripe_leaves_the_refund_pending_then_it_can_be_sent_again(self, paid_order, settings):
+        order = paid_order
         base = settings.STRIPE_API_BASE
         settings.STRIPE_API_BASE = dead_base()
 

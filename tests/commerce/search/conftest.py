@@ -11,18 +11,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from commerce.search import es_client, services
+from tests.commerce.search.modes import BACKENDS
 from tests.factories import CategoryFactory, ProductFactory, VariantFactory
-
-# The embedded mode's database (SQLite, FTS5): a run of its own (test_embedded.py) tests the database
-# backend there; a run on PostgreSQL tests the database backend on PostgreSQL and Elasticsearch.
-EMBEDDED = connection.vendor == "sqlite"
-BACKENDS = ["sqlite"] if EMBEDDED else ["database", "elasticsearch"]
-postgresql_run = pytest.mark.skipif(EMBEDDED, reason="checks the PostgreSQL run's backends")
-embedded_run = pytest.mark.skipif(not EMBEDDED, reason="checks SQLite's index (test_embedded.py runs it)")
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.commerce.search.conftest import EMBEDDED
+from tests.commerce.search.modes import EMBEDDED
 
 ROOT = Path(__file__).resolve().parents[3]
 MODULES = ["tests/commerce/search/test_behaviour.py", "tests/commerce/search/test_index.py"]

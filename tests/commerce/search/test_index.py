@@ -10,7 +10,7 @@ from django.utils import timezone
 from commerce.catalog.models import Product
 from commerce.search import backends, es_client, selectors, services, tasks
 from commerce.search.models import SearchDocument, SearchFts, SearchFtsPrefix
-from tests.commerce.search.conftest import embedded_run, postgresql_run
+from tests.commerce.search.modes import embedded_run, postgresql_run
 from tests.factories import UserFactory, VariantFactory
 
 

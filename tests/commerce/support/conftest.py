@@ -1,8 +1,21 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from commerce.support import presence
+from commerce.support import presence, services
 from tests.factories import UserFactory
+
+
+@pytest.fixture
+def sam(db):  # type: ignore[no-untyped-def]
+    return UserFactory(email="sam@example.com")
+
+
+@pytest.fixture
+def sams_conversation(sam):  # type: ignore[no-untyped-def]
+    """Sam's open conversation, with one message of his."""
+    conversation = services.conversation_for_customer(customer=sam)
+    services.message_post(conversation=conversation, author=sam, from_staff=False, body="My secret question")
+    return conversation
 
 
 @pytest.fixture

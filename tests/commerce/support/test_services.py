@@ -8,7 +8,7 @@ from commerce.notifications.models import Notification
 from commerce.support import services
 from commerce.support.errors import SupportError
 from commerce.support.models import Conversation, Message, StaffReadState
-from tests.factories import UserFactory
+from tests.factories import OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -75,12 +75,10 @@ def test_a_customer_writing_to_a_closed_conversation_reopens_it(conversation, cu
 
 
 def test_one_open_conversation_per_customer_and_one_per_order(customer):
-    from tests.commerce.support.test_views import order_for
-
     general = services.conversation_for_customer(customer=customer)
     assert services.conversation_for_customer(customer=customer) == general
 
-    order = order_for(customer)
+    order = OrderFactory(user=customer)
     about_order = services.conversation_for_customer(customer=customer, order=order)
     assert about_order != general
     assert services.conversation_for_customer(customer=customer, order=order) == about_order
