@@ -26,6 +26,22 @@ def htmx_client(client: Client) -> Client:
 
 
 @pytest.fixture
+def clock(settings):  # type: ignore[no-untyped-def]
+    """Time stopped half a minute before a store-time midnight on a daylight-saving change day
+    (tests/clock.py), the store's zone set to match; `clock.advance(seconds=...)` moves it on.
+
+    For tests whose outcome depends on the date or the time of day ("today", windows, ages): with
+    the clock stopped, a run that crosses midnight or a window's edge cannot change the answer.
+    Reaches this process only, not a Daphne server or localstripe running beside it.
+    """
+    from tests.clock import CLOCK_ZONE, stopped_clock
+
+    settings.TIME_ZONE = CLOCK_ZONE
+    with stopped_clock() as stopped:
+        yield stopped
+
+
+@pytest.fixture
 def shopper(db):  # type: ignore[no-untyped-def]
     return UserFactory(email="shopper@example.com", password="shopper-pass-123")
 
