@@ -42,6 +42,23 @@ def clock(settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def database_clock(db):  # type: ignore[no-untyped-def]
+    """Time stopped at the instant PostgreSQL stamps this test's rows with: its `now()` is the test
+    transaction's start, and the checkout function writes an order's `created_at` with it. For tests
+    that compare such rows with "today": both clocks then agree, and neither moves on at midnight.
+    """
+    from django.db import connection
+
+    from tests.clock import stopped_clock
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT now()")
+        (instant,) = cursor.fetchone()
+    with stopped_clock(instant) as stopped:
+        yield stopped
+
+
+@pytest.fixture
 def shopper(db):  # type: ignore[no-untyped-def]
     return UserFactory(email="shopper@example.com", password="shopper-pass-123")
 

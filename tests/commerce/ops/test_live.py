@@ -49,7 +49,7 @@ def test_nothing_is_rendered_for_the_dashboard_while_nobody_watches(capture_broa
     assert {topic for topic, _ in sent} == {f"stock.{variant.pk}", f"order.{order.pk}", f"cart.{order.cart_id}"}
 
 
-@pytest.mark.usefixtures("watched")
+@pytest.mark.usefixtures("watched", "database_clock")  # "placed today": the database stamps the order
 def test_a_new_order_goes_to_the_top_and_the_panels_are_pushed_once(capture_broadcasts):
     variant = VariantFactory(stock=5, price="12.00")
 
@@ -70,7 +70,7 @@ def test_a_new_order_goes_to_the_top_and_the_panels_are_pushed_once(capture_broa
     assert panels.count('hx-swap-oob="true"') == 5
 
 
-@pytest.mark.usefixtures("watched")
+@pytest.mark.usefixtures("watched", "clock")  # "paid today"
 def test_a_status_change_replaces_the_row_in_place(capture_broadcasts):
     order = place(price="12.00")
 
