@@ -118,6 +118,7 @@ def test_an_action_from_the_dashboard_reaches_the_shoppers_order_page_and_the_fe
     assert 'data-status="packed"' in sent[0][1]
 
 
+@pytest.mark.usefixtures("clock")  # "paid today"
 def test_the_snapshot_is_every_panel_swapped_in_place():
     pay(place(price="30.00"))
 
@@ -129,7 +130,7 @@ def test_the_snapshot_is_every_panel_swapped_in_place():
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("watched")
+@pytest.mark.usefixtures("watched", "clock")  # "paid today"; the coalescing timers wait on the monotonic clock
 def test_a_burst_of_200_orders_gives_a_few_pushes_ending_with_the_database_figures(settings, monkeypatch):
     """Real threads, each order in its own transactions, a coalescing window as in production."""
     from django.db import connection
