@@ -164,6 +164,7 @@ class StockMachine(RuleBasedStateMachine):
 
     @rule(cart=st.integers(0, 1), variant=st.integers(0, 2), quantity=st.integers(1, 3))
     def add_to_cart(self, cart: int, variant: int, quantity: int) -> None:
+        """Add to a cart; the cart refuses more than is on the shelf (and takes nothing from it)."""
         pk = self.variant_pks[variant % len(self.variant_pks)]
         with suppress(CartError):  # more than is on the shelf: refused, nothing changed
             cart_line_add(cart=self.carts[cart], variant_pk=pk, quantity=quantity)
@@ -233,6 +234,8 @@ class StockMachine(RuleBasedStateMachine):
 
     @rule(variant=st.integers(0, 2), quantity=st.integers(1, 4))
     def receive_a_delivery(self, variant: int, quantity: int) -> None:
+        """Stock arrives from the supplier, through the one service that adds stock; the machine
+        writes it in its own books, since the store keeps no record of receipts."""
         pk = self.variant_pks[variant % len(self.variant_pks)]
         with transaction.atomic():
             stock_return(quantities=[(pk, quantity)])
