@@ -26,6 +26,39 @@ def htmx_client(client: Client) -> Client:
 
 
 @pytest.fixture
+def clock(settings):  # type: ignore[no-untyped-def]
+    """Time stopped half a minute before a store-time midnight on a daylight-saving change day
+    (tests/clock.py), the store's zone set to match; `clock.advance(seconds=...)` moves it on.
+
+    For tests whose outcome depends on the date or the time of day ("today", windows, ages): with
+    the clock stopped, a run that crosses midnight or a window's edge cannot change the answer.
+    Reaches this process only, not a Daphne server or localstripe running beside it.
+    """
+    from tests.clock import CLOCK_ZONE, stopped_clock
+
+    settings.TIME_ZONE = CLOCK_ZONE
+    with stopped_clock() as stopped:
+        yield stopped
+
+
+@pytest.fixture
+def database_clock(db):  # type: ignore[no-untyped-def]
+    """Time stopped at the instant PostgreSQL stamps this test's rows with: its `now()` is the test
+    transaction's start, and the checkout function writes an order's `created_at` with it. For tests
+    that compare such rows with "today": both clocks then agree, and neither moves on at midnight.
+    """
+    from django.db import connection
+
+    from tests.clock import stopped_clock
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT now()")
+        (instant,) = cursor.fetchone()
+    with stopped_clock(instant) as stopped:
+        yield stopped
+
+
+@pytest.fixture
 def shopper(db):  # type: ignore[no-untyped-def]
     return UserFactory(email="shopper@example.com", password="shopper-pass-123")
 

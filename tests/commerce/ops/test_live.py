@@ -47,7 +47,7 @@ def test_nothing_is_rendered_for_the_dashboard_while_nobody_watches(capture_broa
     assert {topic for topic, _ in sent} == {f"stock.{variant.pk}", f"order.{order.pk}", f"cart.{order.cart_id}"}
 
 
-@pytest.mark.usefixtures("watched")
+@pytest.mark.usefixtures("watched", "database_clock")  # "placed today": the database stamps the order
 def test_a_new_order_goes_to_the_top_and_the_panels_are_pushed_once(capture_broadcasts):
     variant = VariantFactory(stock=5, price="12.00")
 
@@ -68,7 +68,7 @@ def test_a_new_order_goes_to_the_top_and_the_panels_are_pushed_once(capture_broa
     assert panels.count('hx-swap-oob="true"') == 5
 
 
-@pytest.mark.usefixtures("watched")
+@pytest.mark.usefixtures("watched", "clock")  # "paid today"
 def test_a_status_change_replaces_the_row_in_place(capture_broadcasts):
     order = OrderFactory(variant__price="12.00")
 
@@ -116,6 +116,7 @@ def test_an_action_from_the_dashboard_reaches_the_shoppers_order_page_and_the_fe
     assert 'data-status="packed"' in sent[0][1]
 
 
+@pytest.mark.usefixtures("clock")  # "paid today"
 def test_the_snapshot_is_every_panel_swapped_in_place():
     OrderFactory(paid=True, variant__price="30.00")
 
@@ -127,7 +128,7 @@ def test_the_snapshot_is_every_panel_swapped_in_place():
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.usefixtures("watched")
+@pytest.mark.usefixtures("watched", "clock")  # "paid today"; the coalescing timers wait on the monotonic clock
 def test_a_burst_of_200_orders_gives_a_few_pushes_ending_with_the_database_figures(settings, monkeypatch):
     """Real threads, each order in its own transactions, a coalescing window as in production."""
     from django.db import connection

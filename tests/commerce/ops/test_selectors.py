@@ -146,12 +146,12 @@ def test_a_day_when_clocks_go_forward_has_23_hours(settings):
     assert (kpis.day, kpis.orders, kpis.revenue) == (date(2025, 3, 9), 1, Decimal("12.00"))
 
 
-def test_average_order_value_rounds_half_up_to_cents():
+def test_average_order_value_rounds_half_up_to_cents(clock):
     for total in ("10.00", "10.00", "10.01"):
-        made(status=S.PAID, total=total, paid_at=timezone.now())
+        made(status=S.PAID, total=total, paid_at=clock.now)
 
     assert selectors.kpis_today().average_order_value == Decimal("10.00")  # 30.01 / 3 = 10.0033...
-    made(status=S.PAID, total="0.01", paid_at=timezone.now())
+    made(status=S.PAID, total="0.01", paid_at=clock.now)
     assert selectors.kpis_today().average_order_value == Decimal("7.51")  # 30.02 / 4 = 7.505
 
 

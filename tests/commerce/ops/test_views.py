@@ -79,7 +79,7 @@ def test_an_inactive_ops_account_is_refused(ops_user):
 # --- Pages -------------------------------------------------------------------------------------
 
 
-def test_dashboard_shows_figures_feed_and_follows_only_its_topic(ops_client):
+def test_dashboard_shows_figures_feed_and_follows_only_its_topic(ops_client, clock):
     from django.core import signing
 
     paid = OrderFactory(paid=True, variant__price="24.00")

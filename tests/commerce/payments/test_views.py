@@ -17,7 +17,8 @@ def pay_url(order: Order) -> str:
     return f"/checkout/pay/{order.number}/"
 
 
-def test_owner_sees_the_pay_page_with_countdown_and_card_form(client, order, buyer):
+def test_owner_sees_the_pay_page_with_countdown_and_card_form(clock, client, order, buyer):
+    # The clock stopped before the order was placed (first argument: set up first), so the whole hold is left.
     client.force_login(buyer)
 
     response = client.get(pay_url(order))
@@ -27,7 +28,8 @@ def test_owner_sees_the_pay_page_with_countdown_and_card_form(client, order, buy
     html = response.content.decode()
     assert f'data-client-secret="{payment.client_secret}"' in html
     assert 'id="hold-countdown"' in html
-    assert 'data-seconds-left="59' in html  # 600 s hold, a moment ago
+    assert 'data-seconds-left="600"' in html
+    assert 'id="hold-time">10:00<' in html
     assert 'id="card-element"' in html
     assert "/js.stripe.com/v3/" in html
     assert "$48.00" in html

@@ -89,7 +89,7 @@ def test_bad_bodies_get_a_clear_error_and_keep_what_was_typed(sam, body, message
         assert body in html  # the text is still in the box
 
 
-def test_a_flood_is_told_to_slow_down_and_nothing_refused_is_stored(settings, sam):
+def test_a_flood_is_told_to_slow_down_and_nothing_refused_is_stored(settings, sam, clock):
     settings.SUPPORT_RATE_LIMIT = 2
     client = signed_in(sam)
     statuses = [client.post(reverse("support:post"), {"body": f"msg {i}"}).status_code for i in range(4)]
