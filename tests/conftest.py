@@ -125,8 +125,8 @@ def capture_broadcasts(monkeypatch, django_capture_on_commit_callbacks, follower
 
 
 def pytest_collection_modifyitems(items):  # type: ignore[no-untyped-def]
-    """Browser tests last: Playwright's session-wide browser keeps an event loop running in the main
-    thread, which async tests collected after it would trip over."""
+    """Browser tests last, so a quick failure shows before the slow tests run (each browser test module
+    closes its Playwright loop as it ends, see tests/e2e/conftest.py, so no order is required)."""
     items.sort(key=lambda item: "/e2e/" in str(item.path))
 
 

@@ -44,8 +44,11 @@ def daphne(django_db_setup, tmp_path_factory, localstripe_url) -> Iterator[Calla
         yield start
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """Chromium for one test module. Playwright's sync API keeps an event loop running in this thread
+    while it is open, which async tests run after it would trip over; under pytest-xdist a worker may
+    be handed a file of async tests after a browser file, so the loop ends with the module."""
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
