@@ -181,3 +181,20 @@ class TestOrderPagePermissions:
 
         assert f'data-order="{order.number}"' in html
         assert "$62.00" in html
+
+
+def test_the_hold_ends_at_a_time_in_the_stores_zone_labelled_with_it(client, settings):
+    """The order page said "until 17:05 UTC" with the time already in the store's zone."""
+    from datetime import UTC, datetime
+
+    from commerce.inventory.models import StockHold
+
+    settings.TIME_ZONE = "America/New_York"
+    buyer = UserFactory()
+    order = OrderFactory(user=buyer)
+    StockHold.objects.filter(order=order).update(expires_at=datetime(2026, 7, 1, 21, 5, tzinfo=UTC))
+    client.force_login(buyer)
+
+    html = client.get(reverse("orders:detail", kwargs={"number": order.number})).content.decode()
+
+    assert "the items are held until 17:05 EDT." in html
