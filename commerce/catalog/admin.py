@@ -28,7 +28,7 @@ class CategoryAdmin(admin.ModelAdmin[Category]):
 class VariantInline(admin.TabularInline[Variant, Product]):
     model = Variant
     extra = 1
-    fields = ("sku", "name", "options", "price", "stock", "position", "is_active")
+    fields = ("sku", "name", "options", "price", "compare_at_price", "weight", "stock", "position", "is_active")
 
 
 class ProductImageInline(admin.TabularInline[ProductImage, Product]):

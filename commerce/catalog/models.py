@@ -79,6 +79,16 @@ class Variant(models.Model):
     name = models.CharField(max_length=100, help_text='Shown to shoppers, e.g. "M / Navy".')
     options = models.JSONField(default=dict, blank=True, help_text='e.g. {"size": "M", "colour": "Navy"}')
     price = models.DecimalField(max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0.00"))])
+    compare_at_price = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="On sale: the price before the sale, shown struck through beside the price (above it).",
+    )
+    weight = models.PositiveIntegerField(
+        "weight (g)", default=0, help_text="Shipped weight in grams (rates by weight)."
+    )
     stock = models.PositiveIntegerField(default=0)
     position = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(default=True)
@@ -88,6 +98,11 @@ class Variant(models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(stock__gte=0), name="variant_stock_non_negative"),
             models.CheckConstraint(condition=models.Q(price__gte=0), name="variant_price_non_negative"),
+            models.CheckConstraint(
+                condition=models.Q(compare_at_price__isnull=True) | models.Q(compare_at_price__gt=models.F("price")),
+                name="variant_compare_at_above_price",
+                violation_error_message="The price before the sale must be above the price.",
+            ),
         ]
 
     def __str__(self) -> str:
