@@ -64,16 +64,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "axes",  # sign-in lockouts: AUTHENTICATION_BACKENDS, MIDDLEWARE and the AXES_* settings below
-    "commerce.accounts",
-    "commerce.catalog",
-    "commerce.cart",
-    "commerce.inventory",
-    "commerce.orders",
-    "commerce.payments",
-    "commerce.notifications",
-    "commerce.support",
-    "commerce.search",
-    "commerce.ops",
+    # The store's areas (commerce/<area>/), in the order their migrations build on each other.
+    *(f"commerce.{area}" for area in ("accounts", "catalog", "cart", "inventory", "orders", "payments")),
+    *(f"commerce.{area}" for area in ("notifications", "support", "search", "ops")),
 ]
 
 MIDDLEWARE = [
