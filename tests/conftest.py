@@ -18,6 +18,23 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix): 
     _set_suffix_to_test_databases(os.environ.get("CHANNEL_PREFIX") or f"run{os.getpid()}")
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """pytest-django's test database, whose drop at the end is not refused: a connection some thread or
+    child process left open ("being accessed by other users") is ended first, so no database of a
+    past run piles up on a shared server."""
+    yield
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+
+
 @pytest.fixture
 def htmx_client(client: Client) -> Client:
     """A test client whose requests look like htmx's (HX-Request header)."""
