@@ -27,7 +27,6 @@ class TaxProvider(Protocol):
         prices_include_tax: bool,
     ) -> TaxResult:
         """The tax of these lines and this shipping, sent to this address (amounts in the store's currency)."""
-        ...
 
 
 class RateTableProvider:

@@ -29,6 +29,10 @@ def test_a_rate_is_added_with_its_region_in_capitals(staff_client):
     rate = TaxRate.objects.get()
     assert (rate.country, rate.region, rate.rate, rate.applies_to_shipping) == ("US", "NY", Decimal("8.875"), True)
     assert str(rate) == "NY sales tax (US-NY, 8.875%)"
+    assert (
+        '<td class="field-percent">8.875%</td>'
+        in staff_client.get(reverse("admin:tax_taxrate_changelist")).content.decode()
+    )
 
 
 @pytest.mark.parametrize(

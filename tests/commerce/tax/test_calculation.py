@@ -89,6 +89,7 @@ def test_lines_at_different_rates_make_one_tax_line_each_and_untaxed_lines_none(
     assert result.line("tee") == LineTax("tee", D("20.00"), D("4.00"), standard)
     assert result.line("gift-card") == LineTax("gift-card", D("25.00"), D("0.00"), None)
     assert result.shipping == LineTax("shipping", D("5.00"), D("1.00"), standard)
+    assert result.shipping.total == D("6.00")
     assert result.tax_lines == (
         TaxLine("Reduced VAT", D("5.5"), D("10.00"), D("0.55")),
         TaxLine("VAT", D("20"), D("35.00"), D("7.00")),
