@@ -66,7 +66,7 @@ INSTALLED_APPS = [
     "axes",  # sign-in lockouts: AUTHENTICATION_BACKENDS, MIDDLEWARE and the AXES_* settings below
     # The store's areas (commerce/<area>/), in the order their migrations build on each other.
     *(f"commerce.{area}" for area in ("accounts", "catalog", "cart", "inventory", "orders", "payments")),
-    *(f"commerce.{area}" for area in ("notifications", "support", "search", "ops")),
+    *(f"commerce.{area}" for area in ("tax", "notifications", "support", "search", "ops")),
 ]
 
 MIDDLEWARE = [
@@ -255,6 +255,8 @@ HOLD_RELEASE_INTERVAL_SECONDS = env.int("HOLD_RELEASE_INTERVAL_SECONDS", default
 ORDER_LINK_MAX_AGE = env.int("ORDER_LINK_MAX_AGE", default=30 * 24 * 3600)  # a guest's order link
 ORDER_LOOKUP_RATE_PER_ADDRESS = env.str("ORDER_LOOKUP_RATE_PER_ADDRESS", default="10/hour")
 ORDER_LOOKUP_RATE_PER_ORDER = env.str("ORDER_LOOKUP_RATE_PER_ORDER", default="3/hour")
+PRICES_INCLUDE_TAX = env.bool("PRICES_INCLUDE_TAX", default=False)  # prices as entered hold the tax
+TAX_PROVIDER = env.str("TAX_PROVIDER", default="commerce.tax.providers.RateTableProvider")  # commerce/tax/
 
 # --- Email and the notification outbox ------------------------------------------
 EMAIL_BACKEND = env.str(

@@ -4,6 +4,7 @@ from django.test import Client
 
 from commerce.accounts.models import User
 from commerce.catalog.models import Category, Product, ProductImage, Variant
+from commerce.tax.models import TaxRate
 
 pytestmark = pytest.mark.django_db
 
@@ -16,6 +17,7 @@ def test_seed_demo_is_complete_and_idempotent(settings, tmp_path):
     call_command("seed_demo")
 
     assert (Category.objects.count(), Product.objects.count(), Variant.objects.count()) == counts[:3]
+    assert sorted(TaxRate.objects.values_list("country", "region")) == [("US", ""), ("US", "NY")]
     assert ProductImage.objects.count() == counts[3]
     assert counts[0] >= 3
     assert counts[1] >= 24

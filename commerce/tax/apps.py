@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class TaxConfig(AppConfig):
+    name = "commerce.tax"
+    label = "tax"
+    verbose_name = "Tax"
+
+    def ready(self) -> None:
+        from . import providers
+
+        providers.check_provider()  # a TAX_PROVIDER that does not load stops the start, not a checkout
