@@ -63,13 +63,16 @@ def methods_for(*, country: str, region: str = "", subtotal: Decimal, weight: in
     return sorted(quotes, key=lambda offer: offer.price)  # stable: equal prices keep the shop's order
 
 
-def quote(method_pk: int, *, country: str, region: str = "", subtotal: Decimal, weight: int) -> Quote:
+def quote(method_pk: int | str, *, country: str, region: str = "", subtotal: Decimal, weight: int) -> Quote:
     """What the chosen method costs for this address and cart.
 
-    Raises ShippingError when the method is not offered any more, does not serve the address, or
-    cannot take a parcel of `weight` grams.
+    `method_pk` may be the `shipping_method` radio's value as posted. Raises ShippingError when the
+    method is not offered (any more), does not serve the address, or cannot take `weight` grams.
     """
-    method = ShippingMethod.objects.filter(pk=method_pk, is_active=True).prefetch_related("brackets").first()
+    pk = str(method_pk).strip()
+    method = None
+    if pk.isascii() and pk.isdigit():  # not "²", which isdigit() but int() refuses
+        method = ShippingMethod.objects.filter(pk=int(pk), is_active=True).prefetch_related("brackets").first()
     if method is None:
         raise ShippingError.unknown_method()
     zone = zone_for(country=country, region=region)

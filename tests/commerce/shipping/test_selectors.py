@@ -113,6 +113,12 @@ def test_a_region_zone_wins_over_its_country_which_wins_over_the_rest_of_the_wor
     assert zone_for(country=country, region=region) == getattr(zones, zone)
 
 
+def test_a_posted_choice_is_quoted_as_is(zones):
+    offer = quote(f" {zones.express.pk}", country="US", subtotal=Decimal("20.00"), weight=0)
+
+    assert (offer.name, offer.price) == ("Express", Decimal("15.00"))
+
+
 def test_each_address_is_offered_its_own_zones_methods(zones):
     assert offered("US", "HI") == [("Island Post", Decimal("12.00"))]
     assert offered("GB") == [("International", Decimal("20.00"))]
@@ -172,11 +178,11 @@ def test_a_method_that_does_not_serve_the_address_is_refused(zones, method, coun
     assert (refused.value.code, refused.value.status, refused.value.message) == ("shipping_not_served", 422, message)
 
 
-def test_a_method_no_longer_offered_is_refused(zones):
+def test_a_method_no_longer_offered_or_never_offered_is_refused(zones):
     zones.express.is_active = False
     zones.express.save()
 
-    for pk in (zones.express.pk, zones.express.pk + 1000):
+    for pk in (zones.express.pk, zones.express.pk + 1000, "", "abc", "-1", "²"):
         with pytest.raises(ShippingError) as refused:
             quote(pk, country="US", subtotal=Decimal("20.00"), weight=0)
 
