@@ -15,6 +15,7 @@ from commerce.catalog import demo
 from commerce.catalog.models import Category, Product, ProductImage, Variant
 from commerce.search.errors import SearchUnavailable
 from commerce.search.services import search_products_sync
+from commerce.shipping.demo import seed_shipping
 from commerce.tax.demo import seed_tax_rates
 
 ACCOUNTS = [
@@ -30,6 +31,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         created = self._catalog()
         self._accounts()
+        seed_shipping()
         seed_tax_rates()
         try:
             search_products_sync(product_pks=list(Product.objects.values_list("pk", flat=True)))

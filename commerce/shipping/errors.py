@@ -1,0 +1,21 @@
+from commerce.errors import DomainError
+
+
+class ShippingError(DomainError):
+    """A shipping method that cannot be used for this address or parcel (422); the message is for the shopper."""
+
+    @classmethod
+    def unknown_method(cls) -> "ShippingError":
+        return cls("unknown_shipping_method", "This shipping method is no longer offered. Please choose another.")
+
+    @classmethod
+    def not_served(cls, method: str, place: str) -> "ShippingError":
+        return cls("shipping_not_served", f"{method} does not ship to {place}. Please choose another shipping method.")
+
+    @classmethod
+    def too_heavy(cls, method: str, limit: str) -> "ShippingError":
+        return cls(
+            "shipping_too_heavy",
+            f"{method} takes parcels of up to {limit}, and this order weighs more. "
+            "Please choose another shipping method.",
+        )
