@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from .places import is_country, is_region
+from commerce.places import is_country, is_region
 
 # Above these a figure is a typo (a price in cents, a weight in milligrams), not a rate.
 MAX_AMOUNT = Decimal("100000")

@@ -12,10 +12,10 @@ from babel.numbers import format_decimal
 from django.conf import settings
 
 from commerce.money import format_money, round_amount
+from commerce.places import country_name, is_country, region_code
 
 from .errors import ShippingError
 from .models import ShippingMethod, ShippingZone
-from .places import country_name, is_country, region_code
 
 GRAMS_PER_KG = 1000
 

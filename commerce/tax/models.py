@@ -1,23 +1,13 @@
 """Tax rates per country and region, entered by staff in the admin."""
 
 from decimal import Decimal
-from functools import cache
 
-from babel import Locale
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
+from commerce.places import country_choices  # the migrations name it here too
+
 MAX_RATE = Decimal(100)  # a tax above the price itself is a typo (875 for 8.75), never a real rate
-# CLDR territories that are not ISO 3166-1 countries (regions, unions, pseudo-locales, reserved codes).
-NOT_COUNTRIES = frozenset({"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "QO", "TA", "UN", "XA", "XB", "ZZ"})
-
-
-@cache
-def country_choices() -> list[tuple[str, str]]:
-    """ISO 3166-1 alpha-2 codes with their English names, by name (Babel/CLDR, already a dependency)."""
-    names = {str(code): str(name) for code, name in Locale("en").territories.items()}
-    countries = [(code, name) for code, name in names.items() if len(code) == 2 and code.isalpha()]
-    return sorted(((code, name) for code, name in countries if code not in NOT_COUNTRIES), key=lambda c: c[1])
 
 
 def place(country: str, region: str = "") -> tuple[str, str]:

@@ -21,6 +21,13 @@ def country_codes() -> frozenset[str]:
     return frozenset(code for code in codes if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES)
 
 
+@cache
+def country_choices() -> list[tuple[str, str]]:
+    """The countries as (code, English name) pairs, by name: a form's or a model field's choices."""
+    names = Locale("en").territories
+    return sorted(((code, str(names[code])) for code in country_codes()), key=lambda choice: choice[1])
+
+
 def is_country(code: str) -> bool:
     return code in country_codes()
 
