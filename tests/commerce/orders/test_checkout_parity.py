@@ -15,7 +15,6 @@ order numbers, and timestamps as seconds after their order was placed.
 
 import re
 import threading
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -36,6 +35,7 @@ from commerce.inventory.models import StockHold
 from commerce.orders import services
 from commerce.orders.models import Order, OrderEvent, OrderLine
 from tests.factories import ADDRESS, CartFactory, CartLineFactory, UserFactory, VariantFactory
+from tests.locks import wait_for_a_lock_wait
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -168,19 +168,6 @@ def rival_sale(*, sku: str) -> Iterator[None]:
         release.set()
         watcher.join(10)
         rival.join(10)
-
-
-def wait_for_a_lock_wait() -> None:
-    """Until some session of this database waits for a row lock (10 s at most)."""
-    deadline = time.monotonic() + 10
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            if cursor.fetchone()[0]:
-                return
-            time.sleep(0.02)
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda case: case.__name__.removeprefix("case_"))

@@ -14,6 +14,7 @@ from commerce.inventory.models import StockHold
 from commerce.orders import services
 from commerce.orders.models import Order, OrderEvent
 from tests.factories import ADDRESS, CartFactory, CartLineFactory, OrderFactory, UserFactory, VariantFactory
+from tests.locks import wait_for_a_lock_wait
 
 S = Order.Status
 EMAIL = "buyer@example.com"
@@ -43,22 +44,6 @@ def _race(n: int, target) -> list[object]:  # type: ignore[no-untyped-def]
     for thread in threads:
         thread.join(timeout=60)
     return results
-
-
-def _wait_for_a_lock_wait() -> None:
-    """Until some session of this database waits for a row lock (10 s at most)."""
-    import time
-
-    deadline = time.monotonic() + 10
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            if cursor.fetchone()[0]:
-                return
-            time.sleep(0.02)
-    raise AssertionError("nobody waited for a lock")
 
 
 @pytest.mark.django_db(transaction=True)
@@ -119,7 +104,7 @@ class TestConcurrency:
         rival.start()
         assert locked.wait(10)
         buyer.start()
-        _wait_for_a_lock_wait()  # the buyer's take waits for the lamp's row
+        wait_for_a_lock_wait()  # the buyer's take waits for the lamp's row
         release.set()
         rival.join(10)
         buyer.join(10)
