@@ -76,6 +76,7 @@ ADDRESS = {
     "line2": "",
     "city": "Portland",
     "postal_code": "04101",
+    "region": "ME",
     "country": "US",
     "phone": "",
 }

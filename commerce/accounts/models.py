@@ -72,6 +72,9 @@ class Address(models.Model):
     line2 = models.CharField("apartment, suite (optional)", max_length=200, blank=True)
     city = models.CharField(max_length=100)
     postal_code = models.CharField(max_length=20)
+    region = models.CharField(
+        "state / region", max_length=3, blank=True, help_text="The ISO 3166-2 code after the country's: NY for US-NY."
+    )
     country = models.CharField(max_length=2, help_text="ISO 3166 two-letter code")
     phone = models.CharField(max_length=20, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -90,6 +93,7 @@ class Address(models.Model):
             "line2": self.line2,
             "city": self.city,
             "postal_code": self.postal_code,
+            "region": self.region,
             "country": self.country,
             "phone": self.phone,
         }

@@ -2,6 +2,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from commerce.accounts.models import Address
+from commerce.places import is_region, region_code
 
 COUNTRIES = [
     ("US", "United States"),
@@ -15,14 +16,24 @@ COUNTRIES = [
     ("IT", "Italy"),
     ("AU", "Australia"),
 ]
+# Where a parcel's address, shipping zones and tax rates need the state or province.
+REGION_REQUIRED = {"US": "state", "CA": "province", "AU": "state"}
 
 
 class AddressForm(forms.ModelForm[Address]):
     country = forms.ChoiceField(choices=COUNTRIES)
+    # Longer than the stored code: "US-NY" is read as NY (clean).
+    region = forms.CharField(
+        label="State / region",
+        max_length=6,
+        required=False,
+        help_text="Its code: NY, ON, NSW.",
+        widget=forms.TextInput(attrs={"autocomplete": "address-level1", "size": 6}),
+    )
 
     class Meta:
         model = Address
-        fields = ["full_name", "line1", "line2", "city", "postal_code", "country", "phone"]
+        fields = ["full_name", "line1", "line2", "city", "postal_code", "region", "country", "phone"]
         widgets = {
             "full_name": forms.TextInput(attrs={"autocomplete": "name"}),
             "line1": forms.TextInput(attrs={"autocomplete": "address-line1"}),
@@ -32,6 +43,21 @@ class AddressForm(forms.ModelForm[Address]):
             "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
         }
         labels = {"phone": "Phone (optional)"}
+
+    def clean(self) -> dict[str, object]:
+        """The region as its code after the country's ("us-ny" and "ny" both read NY); required where
+        the country has states or provinces."""
+        cleaned = super().clean() or {}
+        country, region = str(cleaned.get("country") or ""), str(cleaned.get("region") or "").strip().upper()
+        if not country:
+            return cleaned
+        code = region_code(country, region)
+        if region and not is_region(code):
+            self.add_error("region", f"Enter the code of a {REGION_REQUIRED.get(country, 'region')}: NY, ON, NSW.")
+        elif not region and country in REGION_REQUIRED and self.fields["country"].required:  # not a saved address
+            self.add_error("region", f"Enter the {REGION_REQUIRED[country]}.")
+        cleaned["region"] = code.removeprefix(f"{country}-")
+        return cleaned
 
 
 class CheckoutForm(AddressForm):

@@ -53,6 +53,7 @@ ADDRESS = {
     "line2": "",
     "city": "Portland",
     "postal_code": "04101",
+    "region": "ME",
     "country": "US",
     "phone": "",
 }

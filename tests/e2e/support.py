@@ -55,6 +55,7 @@ def check_out_as_guest(page: Page, base_url: str, email: str = "guest@example.co
     page.get_by_label("Address", exact=True).fill("1 Harbour Road")
     page.get_by_label("City", exact=True).fill("Portland")
     page.get_by_label("Postal code", exact=True).fill("04101")
+    page.get_by_label("State / region", exact=True).fill("ME")
     expect(page.get_by_label("Country", exact=True)).to_have_value("US")
     page.get_by_role("button", name="Continue to review").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Review your order")

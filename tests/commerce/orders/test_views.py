@@ -62,6 +62,9 @@ def test_guest_checkout_address_review_place(guest):
         ({"email": "not-an-email"}, "Enter a valid email address."),
         ({"line1": ""}, "This field is required."),
         ({"country": "XX"}, "Select a valid choice. XX is not one of the available choices."),
+        ({"region": ""}, "Enter the state."),
+        ({"region": "", "country": "CA"}, "Enter the province."),
+        ({"region": "Maine"}, "Enter the code of a state: NY, ON, NSW."),
     ],
 )
 def test_bad_address_is_a_422_and_nothing_is_stored(guest, overrides, message):
@@ -71,6 +74,17 @@ def test_bad_address_is_a_422_and_nothing_is_stored(guest, overrides, message):
     assert message in response.content.decode()
     assert "checkout" not in guest.session
     assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize(("region", "country", "kept"), [("me", "US", "ME"), ("US-NY", "US", "NY"), ("", "FR", "")])
+def test_the_region_is_kept_as_its_code_and_asked_only_where_needed(guest, region, country, kept):
+    assert guest.post(CHECKOUT, form_data(region=region, country=country)).status_code == 302
+
+    guest.post(PLACE)
+
+    assert Order.objects.get().shipping_address["region"] == kept
+    if kept:
+        assert f"{kept}, {country}" in guest.get(Order.objects.get().get_absolute_url()).content.decode()
 
 
 def test_empty_cart_cannot_check_out(client):
