@@ -65,7 +65,7 @@ INSTALLED_APPS = [
     "template_partials",
     "axes",  # sign-in lockouts: AUTHENTICATION_BACKENDS, MIDDLEWARE and the AXES_* settings below
     # The store's areas (commerce/<area>/), in the order their migrations build on each other.
-    *(f"commerce.{area}" for area in ("accounts", "catalog", "cart", "inventory", "orders", "payments")),
+    *(f"commerce.{area}" for area in ("accounts", "catalog", "cart", "inventory", "orders", "payments", "discounts")),
     *(f"commerce.{area}" for area in ("notifications", "support", "search", "ops")),
 ]
 
