@@ -66,7 +66,7 @@ INSTALLED_APPS = [
     "axes",  # sign-in lockouts: AUTHENTICATION_BACKENDS, MIDDLEWARE and the AXES_* settings below
     # The store's areas (commerce/<area>/), in the order their migrations build on each other.
     *(f"commerce.{area}" for area in ("accounts", "catalog", "cart", "inventory", "orders", "payments")),
-    *(f"commerce.{area}" for area in ("shipping", "tax", "notifications", "support", "search", "ops")),
+    *(f"commerce.{area}" for area in ("discounts", "shipping", "tax", "notifications", "support", "search", "ops")),
 ]
 
 MIDDLEWARE = [

@@ -7,6 +7,7 @@ from django.utils.text import slugify
 from commerce.accounts.models import User
 from commerce.cart.models import Cart, CartLine
 from commerce.catalog.models import Category, Product, Variant
+from commerce.discounts.models import DiscountCode
 from commerce.orders.models import Order
 
 
@@ -193,3 +194,20 @@ def _pay_at_stripe(order: Order) -> Order:
     order.refresh_from_db()
     assert order.status == S.PAID, order.status
     return order
+
+
+class DiscountCodeFactory(factory.django.DjangoModelFactory[DiscountCode]):
+    """10% off the whole cart, no minimum, no limits, usable now; `restrict_to=[product or category, ...]`."""
+
+    class Meta:
+        model = DiscountCode
+        skip_postgeneration_save = True
+
+    code = factory.Sequence(lambda n: f"CODE{n}")
+    kind = DiscountCode.Kind.PERCENT
+    value = Decimal("10.00")
+
+    @factory.post_generation
+    def restrict_to(self, create: bool, extracted: list[Product | Category] | None, **kwargs: Any) -> None:
+        for item in extracted or []:
+            (self.products if isinstance(item, Product) else self.categories).add(item)

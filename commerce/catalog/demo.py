@@ -100,6 +100,9 @@ CATEGORIES = [
 
 # Products whose every option is sold out, so the demo shows that state too.
 SOLD_OUT = {"Reef Tee", "Storm Mug"}
+# Products on sale, so the demo shows a struck-through price too: their price before the sale is this
+# much above each option's price.
+ON_SALE = {"Canopy Tee": Decimal("6.00")}
 
 
 def stock_for(sku: str, product_name: str) -> int:
@@ -112,6 +115,12 @@ def stock_for(sku: str, product_name: str) -> int:
     if roll < 0.35:
         return random.Random(sku + "low").randint(1, 4)  # noqa: S311
     return random.Random(sku + "ok").randint(8, 60)  # noqa: S311
+
+
+def compare_at_for(product_name: str, price: Decimal) -> Decimal | None:
+    """The price before the sale of an option of an `ON_SALE` product; None for the others."""
+    markup = ON_SALE.get(product_name)
+    return None if markup is None else price + markup
 
 
 def description_for(name: str, category: DemoCategory, colour: str) -> str:

@@ -20,6 +20,7 @@ from django.utils import timezone
 from commerce.accounts.models import User
 from commerce.cart.live import cart_publish
 from commerce.cart.models import Cart, CartLine
+from commerce.discounts.services import discount_give_back
 from commerce.inventory.errors import OutOfStock
 from commerce.inventory.models import StockHold
 from commerce.inventory.services import stock_return, stock_take
@@ -61,7 +62,14 @@ def _set_status(order: Order, to: str, *, actor: User | None, note: str = "", ki
 
 
 def _release_hold(order: Order, *, now: datetime) -> bool:
-    """Give the held stock back once; False if it was already released or sold."""
+    """Give the held stock back once, and the discount code's use; False if the stock was already
+    released or sold. Every cancel (by hand, replaced, expired) comes here.
+
+    The code's row is locked before the variants' rows, the order a checkout is to take them in too
+    (`discount_redeem` before `stock_take`), so that a cancel and a checkout never wait on each
+    other in a cycle.
+    """
+    discount_give_back(order=order)
     released = StockHold.objects.filter(order=order, released_at__isnull=True, converted_at__isnull=True).update(
         released_at=now
     )

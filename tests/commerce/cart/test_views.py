@@ -117,6 +117,19 @@ class TestCartPage:
         assert "Only 2 left: lower the quantity to 2 or fewer." in html
         assert f'id="stock-{variant.pk}" class="stock stock--low" data-stock="2">Only 2 left<' in html
 
+    def test_a_line_on_sale_shows_the_price_before_it_struck_through(self, client, variant):
+        variant.compare_at_price = "15.00"
+        variant.save()
+        client.post(ADD, {"variant": variant.pk, "quantity": 2})
+
+        html = client.get(reverse("cart:detail")).content.decode()
+
+        assert (
+            'M / Navy · <s class="price-was"><span class="visually-hidden">Was </span>$15.00</s>'
+            ' <span class="visually-hidden">now </span>$12.50 each'
+        ) in html
+        assert '<span id="cart-subtotal">$25.00</span>' in html  # the sale price is what is charged
+
     def test_update_via_htmx_returns_the_cart_body_and_badge(self, htmx_client, variant):
         htmx_client.post(ADD, {"variant": variant.pk, "quantity": 1})
 

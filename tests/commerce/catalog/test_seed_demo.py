@@ -1,9 +1,11 @@
 import pytest
 from django.core.management import call_command
+from django.db.models import F
 from django.test import Client
 
 from commerce.accounts.models import User
 from commerce.catalog.models import Category, Product, ProductImage, Variant
+from commerce.discounts.models import DiscountCode
 from commerce.tax.models import TaxRate
 
 pytestmark = pytest.mark.django_db
@@ -23,6 +25,8 @@ def test_seed_demo_is_complete_and_idempotent(settings, tmp_path):
     assert counts[1] >= 24
     assert Variant.objects.filter(stock=0).exists()
     assert Variant.objects.filter(stock__gte=1, stock__lte=4).exists()
+    assert Variant.objects.filter(compare_at_price__gt=F("price")).exists()  # one product on sale
+    assert set(DiscountCode.objects.values_list("code", flat=True)) >= {"WELCOME10", "SHIPFREE"}
     assert all(p.variants.exists() and p.images.exists() for p in Product.objects.all())
     image = ProductImage.objects.first()
     assert image is not None

@@ -51,6 +51,23 @@ class TestList:
         assert names(html) == ["Bravo Tee", "Alpha Tee"]
         assert "from $20.00" in html
 
+    def test_a_card_whose_cheapest_option_is_on_sale_shows_the_price_before_it(self, client, catalog):
+        sale = ProductFactory(name="Delta Tee", category=catalog["tees"])
+        VariantFactory(product=sale, price="18.00", compare_at_price="24.00")
+        VariantFactory(product=sale, price="20.00", compare_at_price="99.00")  # not the "from" price
+        dearer = ProductFactory(name="Echo Tee", category=catalog["tees"])
+        VariantFactory(product=dearer, price="18.00")
+        VariantFactory(product=dearer, price="22.00", compare_at_price="30.00")  # on sale, but not the cheapest
+
+        html = client.get(LIST, {"category": "tees"}).content.decode()
+
+        assert (
+            '<span class="product-card__price"><s class="price-was"><span class="visually-hidden">Was </span>'
+            '$24.00</s> <span class="visually-hidden">now </span>from $18.00</span>'
+        ) in html
+        assert html.count('class="price-was"') == 1
+        assert '<span class="product-card__price">from $30.00</span>' in html  # Alpha Tee, no sale
+
     def test_htmx_request_gets_only_the_results(self, htmx_client, catalog):
         response = htmx_client.get(LIST, {"category": "mugs"})
 
@@ -115,6 +132,19 @@ class TestProductPage:
         assert re.search(rf'value="{out.pk}" disabled', html)
         assert re.search(rf'value="{in_stock.pk}" checked', html)
         assert re.search(r'<button type="submit" class="button button--primary">\s*<span[^>]*></span>Add to cart', html)
+
+    def test_an_option_on_sale_shows_the_price_before_it_struck_through(self, client):
+        product = ProductFactory(name="Canopy Tee")
+        VariantFactory(product=product, name="M", price="24.00", compare_at_price="30.00")
+        VariantFactory(product=product, name="XL", price="26.00")
+
+        html = client.get(reverse("catalog:product", args=[product.slug])).content.decode()
+
+        assert (
+            '<span class="variant__price"><s class="price-was"><span class="visually-hidden">Was </span>$30.00</s>'
+            ' <span class="visually-hidden">now </span>$24.00</span>'
+        ) in html
+        assert '<span class="variant__price">$26.00</span>' in html  # not on sale: the price alone
 
     def test_all_sold_out_disables_add_to_cart(self, client):
         variant = VariantFactory(stock=0)

@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from commerce.accounts.models import User
 from commerce.catalog import demo
 from commerce.catalog.models import Category, Product, ProductImage, Variant
+from commerce.discounts.demo import seed_discounts
 from commerce.search.errors import SearchUnavailable
 from commerce.search.services import search_products_sync
 from commerce.shipping.demo import seed_shipping
@@ -33,6 +34,7 @@ class Command(BaseCommand):
         self._accounts()
         seed_shipping()
         seed_tax_rates()
+        seed_discounts()
         try:
             search_products_sync(product_pks=list(Product.objects.values_list("pk", flat=True)))
         except SearchUnavailable as exc:
@@ -72,6 +74,7 @@ class Command(BaseCommand):
                             "name": f"{label} / {colour}",
                             "options": {"size": label, "colour": colour},
                             "price": spec.base_price + extra,
+                            "compare_at_price": demo.compare_at_for(name, spec.base_price + extra),
                             "stock": demo.stock_for(sku, name),
                             "position": opt_index,
                         },
