@@ -1,8 +1,6 @@
 """Uses of a code taken under real concurrency: threads, each with its own connection, against
 PostgreSQL's row locks. The limit holds like stock does."""
 
-import threading
-from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -13,6 +11,7 @@ from commerce.discounts.models import DiscountCode, DiscountRedemption
 from commerce.discounts.services import discount_give_back, discount_redeem
 from commerce.orders.models import Order
 from tests.factories import ADDRESS, DiscountCodeFactory, UserFactory
+from tests.races import race
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,28 +20,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def _postgres_only():  # type: ignore[no-untyped-def]
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL row locks")
-
-
-def race(n: int, target: Callable[[int], object]) -> list[object]:
-    """Run `target(i)` in n threads, each with its own connection (closed at the end), released together."""
-    barrier = threading.Barrier(n)
-    results: list[object] = [None] * n
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(30)
-            results[i] = target(i)
-        except Exception as exc:  # collected and asserted by the test
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def orders(n: int, user=None) -> list[Order]:  # type: ignore[no-untyped-def]

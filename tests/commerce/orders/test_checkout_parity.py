@@ -35,7 +35,7 @@ from commerce.inventory.models import StockHold
 from commerce.orders import services
 from commerce.orders.models import Order, OrderEvent, OrderLine
 from tests.factories import ADDRESS, CartFactory, CartLineFactory, UserFactory, VariantFactory
-from tests.locks import wait_for_a_lock_wait
+from tests.races import wait_for_a_lock_wait
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

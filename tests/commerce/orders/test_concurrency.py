@@ -14,7 +14,7 @@ from commerce.inventory.models import StockHold
 from commerce.orders import services
 from commerce.orders.models import Order, OrderEvent
 from tests.factories import ADDRESS, CartFactory, CartLineFactory, OrderFactory, UserFactory, VariantFactory
-from tests.locks import wait_for_a_lock_wait
+from tests.races import race, wait_for_a_lock_wait
 
 S = Order.Status
 EMAIL = "buyer@example.com"
@@ -22,28 +22,6 @@ EMAIL = "buyer@example.com"
 
 def stock(sku: str) -> int:
     return Variant.objects.get(sku=sku).stock
-
-
-def _race(n: int, target) -> list[object]:  # type: ignore[no-untyped-def]
-    """Run `target(i)` in n threads, each with its own connection, released together."""
-    barrier = threading.Barrier(n)
-    results: list[object] = [None] * n
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = target(i)
-        except Exception as exc:  # collected and asserted by the test
-            results[i] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 @pytest.mark.django_db(transaction=True)
@@ -60,7 +38,7 @@ class TestConcurrency:
             CartLineFactory(cart=CartFactory(user=UserFactory()), variant=variant, quantity=1).cart for _ in range(40)
         ]
 
-        results = _race(
+        results = race(
             40, lambda i: services.checkout_start(cart=carts[i], user=carts[i].user, email=EMAIL, address=ADDRESS)
         )
 
@@ -127,7 +105,7 @@ class TestConcurrency:
             CartLineFactory(cart=cart, variant=second, quantity=1)
             carts.append(cart)
 
-        results = _race(
+        results = race(
             20, lambda i: services.checkout_start(cart=carts[i], user=carts[i].user, email=EMAIL, address=ADDRESS)
         )
 
@@ -143,7 +121,7 @@ class TestConcurrency:
         StockHold.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
         assert stock("HELD") == 4
 
-        results = _race(2, lambda i: services.holds_release_expired())
+        results = race(2, lambda i: services.holds_release_expired())
 
         assert sum(results) == 3  # type: ignore[arg-type]
         assert stock("HELD") == 10
@@ -155,7 +133,7 @@ class TestConcurrency:
         order = OrderFactory(variant=variant)
         StockHold.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
 
-        _race(
+        race(
             2,
             lambda i: (
                 services.holds_release_expired()
