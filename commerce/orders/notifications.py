@@ -26,29 +26,37 @@ HEADLINES = {
     Event.ORDER_CANCELLED: ("Your order was cancelled", "Your order was cancelled and you were not charged for it."),
     Event.ORDER_REFUNDED: ("Your order was refunded", "We have refunded your order; the money is on its way back."),
 }
+# A refund of part of the order (an ORDER_REFUNDED message, so the same preference governs it).
+PARTIAL_REFUND = (
+    "Part of your order was refunded",
+    "We have refunded part of your order; the money is on its way back.",
+)
 
 
-def order_notify(*, order: Order, event: str, note: str = "") -> list[Notification]:
+def order_notify(*, order: Order, event: str, note: str = "", partial_refund: int | None = None) -> list[Notification]:
     """Write the outbox rows one order event asks for (inside the caller's transaction).
 
     `note` is the line the customer's timeline shows for the event; a refund's email carries it
-    ("Refunded $12.00", with the reason only when staff marked it for the customer)."""
+    ("Refunded $12.00", with the reason only when staff marked it for the customer). With
+    `partial_refund` (the Refund's pk) it tells of that one partial refund, once for each."""
     site = settings.SITE_URL.rstrip("/")
+    headline, sentence = PARTIAL_REFUND if partial_refund else HEADLINES[Event(event)]
+    key = f"order:{order.number}:{event}" + (f":refund:{partial_refund}" if partial_refund else "")
     context = {
         "order": order,
         "lines": list(order.lines.all()),
         "event": event,
         "order_url": site + (order_access_url(order) if order.user_id is None else order.get_absolute_url()),
-        "headline": HEADLINES[Event(event)][0],
-        "sentence": HEADLINES[Event(event)][1],
+        "headline": headline,
+        "sentence": sentence,
         "note": note if event == Event.ORDER_REFUNDED else "",
     }
     return notify(
         user=order.user,
         email=order.email,
         event=event,
-        key=f"order:{order.number}:{event}",
-        subject=f"{context['headline']}: order {order.number}",
+        key=key,
+        subject=f"{headline}: order {order.number}",
         template="orders/notify/event",
         context=context,
     )

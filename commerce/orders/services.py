@@ -212,10 +212,14 @@ def order_note_payment_failed(*, order: Order, message: str, reference: str) -> 
 
 
 @transaction.atomic
-def order_note(*, order: Order, kind: K, note: str, actor: User | None = None) -> Order:
-    """Add a line to the order's timeline without changing its status (a partial refund, say)."""
+def order_note_partial_refund(
+    *, order: Order, note: str, refund_pk: int, actor: User | None = None, tell: bool = True
+) -> Order:
+    """A partial refund on the timeline and, with `tell`, emailed to the customer (once per refund)."""
     order = _locked(order)
-    _event(order, kind, actor=actor, note=note)
+    _event(order, K.REFUND_PARTIAL, actor=actor, note=note)
+    if tell:
+        order_notify(order=order, event=ORDER_EVENTS[S.REFUNDED], note=note, partial_refund=refund_pk)
     return order
 
 

@@ -22,8 +22,8 @@ from django.utils import timezone
 
 from commerce import money
 from commerce.accounts.models import User
-from commerce.orders.models import Order, OrderEvent
-from commerce.orders.services import order_mark_refunded, order_note
+from commerce.orders.models import Order
+from commerce.orders.services import order_mark_refunded, order_note_partial_refund
 from project.enqueue import enqueue_on_commit
 
 from . import stripe_client, tasks
@@ -259,15 +259,24 @@ def refund_apply(*, refund_pk: int, stripe_refund_id: str, stripe_status: str, a
                 refund.last_error = f"Stripe reported the refund {stripe_status}."
         refund.save(update_fields=["stripe_refund_id", "status", "claimed_until", "last_error"])
     if newly_succeeded and refund.amount_minor < refund.payment.amount_minor:
-        order_note(
-            order=refund.payment.order, kind=OrderEvent.Kind.REFUND_PARTIAL, actor=actor, note=customer_line(refund)
+        # One that completes the whole is emailed as the whole (by _settle_if_refunded), not as a part.
+        order_note_partial_refund(
+            order=refund.payment.order,
+            note=customer_line(refund),
+            refund_pk=refund.pk,
+            actor=actor,
+            tell=_refunded_minor(refund.payment) < refund.payment.amount_minor,
         )
     _settle_if_refunded(refund.payment, actor=actor, last=refund)
     return refund
 
 
+def _refunded_minor(payment: Payment) -> int:
+    return int(payment.refunds.filter(status=R.SUCCEEDED).aggregate(total=Sum("amount_minor"))["total"] or 0)
+
+
 def _settle_if_refunded(payment: Payment, *, actor: User | None, last: Refund | None = None) -> None:
-    done = payment.refunds.filter(status=R.SUCCEEDED).aggregate(total=Sum("amount_minor"))["total"] or 0
+    done = _refunded_minor(payment)
     order = payment.order
     if done >= payment.amount_minor and order.can_transition(Order.Status.REFUNDED):
         shown = money.from_minor(done, payment.currency)

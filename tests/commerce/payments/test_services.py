@@ -182,6 +182,21 @@ class TestRefund:
         assert order.status == S.REFUNDED
         assert refunds.refundable_minor(payment=payment) == 0
 
+    def test_each_partial_refund_is_emailed_once_and_the_last_as_the_whole_refund(self, paid_order):
+        from commerce.notifications.models import Notification
+
+        order = paid_order
+        first = refunds.refund_create(order=order, amount_minor=1000, actor=None)
+        refunds.refund_apply(refund_pk=first.pk, stripe_refund_id=first.stripe_refund_id, stripe_status="succeeded")
+        refunds.refund_create(order=order, amount_minor=3800, actor=None)
+
+        sent = Notification.objects.filter(recipient=order.email, event="order_refunded").order_by("pk")
+        assert [row.subject for row in sent] == [
+            f"Part of your order was refunded: order {order.number}",
+            f"Your order was refunded: order {order.number}",
+        ]
+        assert "Refunded $10.00" in sent[0].body_text
+
     def test_an_unpaid_order_cannot_be_refunded(self, order):
         with pytest.raises(PaymentError) as err:
             refunds.refund_create(order=order, amount_minor=None, actor=None)
