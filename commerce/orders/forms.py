@@ -33,7 +33,7 @@ class AddressForm(forms.ModelForm[Address]):
 
     class Meta:
         model = Address
-        fields = ["full_name", "line1", "line2", "city", "postal_code", "region", "country", "phone"]
+        fields = ["full_name", "line1", "line2", "city", "postal_code", "country", "region", "phone"]
         widgets = {
             "full_name": forms.TextInput(attrs={"autocomplete": "name"}),
             "line1": forms.TextInput(attrs={"autocomplete": "address-line1"}),
