@@ -1,19 +1,6 @@
-from decimal import Decimal
-
-import factory
 import pytest
 
-from commerce.tax.models import TaxRate
-
-
-class TaxRateFactory(factory.django.DjangoModelFactory[TaxRate]):
-    class Meta:
-        model = TaxRate
-
-    country = "US"
-    region = ""
-    name = "Sales tax"
-    rate = Decimal("8")
+from tests.commerce.tax.factories import TaxRateFactory
 
 
 @pytest.fixture
