@@ -15,6 +15,7 @@ from commerce.accounts.models import User
 from commerce.accounts.permissions import role_required
 from commerce.money import from_minor
 from commerce.orders.models import Order
+from commerce.orders.totals import order_breakdown
 from commerce.payments.errors import PaymentError
 from commerce.payments.refunds import refund_amount_minor
 from project.errors import error_response
@@ -71,6 +72,7 @@ def _order_context(request: HtmxHttpRequest, number: str, **extra: Any) -> dict[
     return {
         "file": file,
         "order": file.order,
+        "breakdown": order_breakdown(file.order),
         "events": file.events,
         "request_key": secrets.token_urlsafe(12),
         **extra,

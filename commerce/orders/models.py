@@ -3,9 +3,11 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Round
 from django.urls import reverse
 
 from commerce.money import to_minor
+from commerce.tax.calculation import TaxLine
 
 # Crockford base32 without look-alikes: easy to read out on the phone.
 NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -36,8 +38,25 @@ class Order(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING_PAYMENT, db_index=True)
     shipping_address = models.JSONField(help_text="Snapshot of the address at checkout.")
     currency = models.CharField(max_length=3, default="USD")
+    # The breakdown as placed (orders/totals.py): what a code, a shipping method or a tax rate
+    # says later changes none of it. Each column has a database default as well, because the
+    # database checkout (orders/sql/) inserts orders naming its columns.
     subtotal = models.DecimalField(max_digits=12, decimal_places=2)
+    discount_total = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0.00"), db_default=Decimal("0.00")
+    )
+    discount_code = models.CharField(max_length=32, blank=True, default="", db_default="")
+    discount_label = models.CharField(
+        max_length=200, blank=True, default="", db_default="", help_text='As shoppers saw it: "WELCOME10 (10% off)".'
+    )
+    shipping_method_name = models.CharField(max_length=100, blank=True, default="", db_default="")
     shipping_total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    tax_total = models.DecimalField(
+        max_digits=12, decimal_places=2, default=Decimal("0.00"), db_default=Decimal("0.00")
+    )
+    prices_include_tax = models.BooleanField(
+        default=False, db_default=False, help_text="The tax was inside the prices, not added on top."
+    )
     total = models.DecimalField(max_digits=12, decimal_places=2)
     tracking_number = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
@@ -48,6 +67,27 @@ class Order(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(condition=models.Q(total__gte=0), name="order_total_non_negative"),
+            models.CheckConstraint(
+                condition=models.Q(discount_total__gte=0, discount_total__lte=models.F("subtotal"))
+                & models.Q(shipping_total__gte=0, tax_total__gte=0),
+                name="order_breakdown_amounts_valid",
+            ),
+            # SQLite keeps decimals as floats: rounding the sum to the cent compares what the columns hold.
+            models.CheckConstraint(
+                condition=models.Q(
+                    total=Round(
+                        models.F("subtotal")
+                        - models.F("discount_total")
+                        + models.F("shipping_total")
+                        + models.Case(
+                            models.When(prices_include_tax=True, then=models.Value(Decimal("0.00"))),
+                            default=models.F("tax_total"),
+                        ),
+                        2,
+                    )
+                ),
+                name="order_total_adds_up",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -96,6 +136,35 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.product_name} — {self.variant_name}"
+
+
+class OrderTaxLine(models.Model):
+    """One rate's share of the order's tax, as it was at checkout: a later change of the rate alters nothing."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="tax_lines")
+    name = models.CharField(max_length=80)
+    rate = models.DecimalField("rate (%)", max_digits=7, decimal_places=4)
+    base = models.DecimalField(max_digits=12, decimal_places=2)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(rate__gte=0, base__gte=0, amount__gte=0), name="ordertaxline_amounts_non_negative"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.rate}%: {self.amount}"
+
+    @classmethod
+    def from_tax_line(cls, order: Order, line: TaxLine) -> "OrderTaxLine":
+        """The row storing `line` for `order`, unsaved (for bulk_create), its figures as they are."""
+        return cls(order=order, name=line.name, rate=line.rate, base=line.base, amount=line.amount)
+
+    def as_tax_line(self) -> TaxLine:
+        return TaxLine(name=self.name, rate=self.rate, base=self.base, amount=self.amount)
 
 
 class OrderEvent(models.Model):

@@ -10,6 +10,7 @@ from commerce.notifications.services import notify
 
 from .models import Order
 from .selectors import order_access_url
+from .totals import order_breakdown
 
 # The statuses the customer hears about, and the kind of message each is.
 ORDER_EVENTS: dict[str, str] = {
@@ -45,6 +46,7 @@ def order_notify(*, order: Order, event: str, note: str = "", partial_refund: in
     context = {
         "order": order,
         "lines": list(order.lines.all()),
+        "breakdown": order_breakdown(order),
         "event": event,
         "order_url": site + (order_access_url(order) if order.user_id is None else order.get_absolute_url()),
         "headline": headline,

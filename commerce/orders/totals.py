@@ -36,6 +36,8 @@ from commerce.shipping.selectors import Quote, quote
 from commerce.tax.calculation import TaxableLine, TaxLine
 from commerce.tax.providers import taxes_for
 
+from .models import Order
+
 
 @dataclass(frozen=True)
 class PricedLine:
@@ -71,7 +73,8 @@ class Breakdown:
     `prices_include_tax` (pages then say "includes"). So `total` is subtotal − discount + shipping
     + `tax_on_top`. `shipping_method` is the chosen method's quote as charged (free by a code:
     price 0 and the reason), None until one is chosen. `tax_lines` are one per rate, as the order
-    stores them.
+    stores them. `discount_code`, `discount_label` and `shipping_name` are the words pages show and
+    an order stores (a placed order's breakdown has them, but no live code or quote).
     """
 
     subtotal: Decimal
@@ -83,6 +86,9 @@ class Breakdown:
     tax_lines: tuple[TaxLine, ...] = ()
     shipping_method: Quote | None = None
     applied_discount: AppliedDiscount | None = None
+    discount_code: str = ""  # the code applied, in capitals ("WELCOME10")
+    discount_label: str = ""  # its line on pages: "WELCOME10 (10% off)"
+    shipping_name: str = ""  # the method's name ("Standard"); "" before one is chosen
 
     def __post_init__(self) -> None:
         amounts = (self.subtotal, self.discount, self.shipping, self.tax, self.total)
@@ -100,16 +106,6 @@ class Breakdown:
     def total_minor(self) -> int:
         """The total in the currency's minor unit, what the payment is for."""
         return to_minor(self.total)
-
-    @property
-    def discount_code(self) -> str:
-        """The code applied, in capitals ("WELCOME10"); "" without one."""
-        return self.applied_discount.code.code if self.applied_discount else ""
-
-    @property
-    def discount_label(self) -> str:
-        """The code's line on pages: "WELCOME10 (10% off)"; "" without one."""
-        return self.applied_discount.label if self.applied_discount else ""
 
 
 def discounted_amounts(lines: Sequence[PricedLine], discount: AppliedDiscount | None) -> dict[int, Decimal]:
@@ -177,6 +173,9 @@ def breakdown(
         tax_lines=taxed.tax_lines,
         shipping_method=shipping,
         applied_discount=discount,
+        discount_code=discount.code.code if discount else "",
+        discount_label=discount.label if discount else "",
+        shipping_name=shipping.name if shipping else "",
     )
 
 
@@ -245,3 +244,31 @@ def cart_breakdown(
             weight=parcel_weight(lines),
         )
     return breakdown(lines, country=country, region=region, shipping=shipping, discount=discount)
+
+
+def order_breakdown(order: Order) -> Breakdown:
+    """A placed order's figures, as it stored them: never worked out again, so a code, method or rate
+    changed since leaves them as they were. Reads the order's tax lines (prefetch them for a list)."""
+    return Breakdown(
+        subtotal=order.subtotal,
+        discount=order.discount_total,
+        shipping=order.shipping_total,
+        tax=order.tax_total,
+        total=order.total,
+        prices_include_tax=order.prices_include_tax,
+        tax_lines=tuple(line.as_tax_line() for line in order.tax_lines.all()),
+        discount_code=order.discount_code,
+        discount_label=order.discount_label,
+        shipping_name=order.shipping_method_name,
+    )
+
+
+def subtotal_breakdown(subtotal: Decimal) -> Breakdown:
+    """What checkout charges for now: the subtotal, no code, shipping or tax (it places orders so until
+    it takes a method and a code, and stores the tax). The review and address pages show this, so
+    they say what the order will cost; they move to `cart_breakdown` when checkout does."""
+    zero = round_amount(0)
+    subtotal = round_amount(subtotal)
+    return Breakdown(
+        subtotal=subtotal, discount=zero, shipping=zero, tax=zero, total=subtotal, prices_include_tax=False
+    )

@@ -21,6 +21,7 @@ from . import selectors, services
 from .errors import OrderError
 from .forms import CheckoutForm, OrderLookupForm
 from .session import order_for_request, session_remember_order
+from .totals import order_breakdown, subtotal_breakdown
 
 CHECKOUT_KEY = "checkout"
 
@@ -54,7 +55,8 @@ def checkout(request: HtmxHttpRequest) -> HttpResponseBase:
             initial["full_name"] = user.get_full_name()
         form = CheckoutForm(initial=initial, addresses=addresses)
         status = 200
-    return render(request, "orders/checkout.html", {"form": form, "summary": summary, "step": 1}, status=status)
+    context = {"form": form, "summary": summary, "breakdown": subtotal_breakdown(summary.subtotal), "step": 1}
+    return render(request, "orders/checkout.html", context, status=status)
 
 
 @require_GET
@@ -66,7 +68,8 @@ def review(request: HtmxHttpRequest) -> HttpResponseBase:
         return redirect("cart:detail")
     if not details:
         return redirect("orders:checkout")
-    return render(request, "orders/review.html", {"summary": summary, "details": details, "step": 2})
+    context = {"summary": summary, "breakdown": subtotal_breakdown(summary.subtotal), "details": details, "step": 2}
+    return render(request, "orders/review.html", context)
 
 
 @require_POST
@@ -83,7 +86,14 @@ def place(request: HtmxHttpRequest) -> HttpResponseBase:
             cart=cart, user=_user(request), email=details["email"], address=details["address"]
         )
     except OutOfStock as exc:
-        context = {"summary": cart_summary(cart), "details": details, "step": 2, "error_variant": exc.variant_pk}
+        summary = cart_summary(cart)
+        context = {
+            "summary": summary,
+            "breakdown": subtotal_breakdown(summary.subtotal),
+            "details": details,
+            "step": 2,
+            "error_variant": exc.variant_pk,
+        }
         return error_response(request, "orders/review.html", context, exc)
     except OrderError as exc:
         messages.error(request, exc.message)
@@ -111,6 +121,7 @@ def order_detail(request: HtmxHttpRequest, number: str) -> HttpResponse:
         "order": order,
         "events": list(order.events.all()),
         "lines": list(order.lines.all()),
+        "breakdown": order_breakdown(order),
         "guest_link": request.build_absolute_uri(selectors.order_access_url(order)) if order.user_id is None else "",
         "pay_url": reverse("payments:pay", kwargs={"number": order.number}),
         "link_days": max(1, settings.ORDER_LINK_MAX_AGE // 86400),

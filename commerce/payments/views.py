@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from commerce.inventory.models import StockHold
 from commerce.orders.models import Order
 from commerce.orders.session import session_orders
+from commerce.orders.totals import order_breakdown
 from project.errors import error_response
 from realtime.pages import follow
 
@@ -73,6 +74,7 @@ def pay(request: HttpRequest, number: str) -> HttpResponseBase:
     context: dict[str, object] = {
         "order": order,
         "lines": order.lines.all(),
+        "breakdown": order_breakdown(order),
         "seconds_left": seconds_left,
         "hold_clock": f"{seconds_left // 60:02d}:{seconds_left % 60:02d}",
         "payment": None,

@@ -80,6 +80,11 @@ class TaxLine:
     base: Decimal
     amount: Decimal
 
+    @property
+    def label(self) -> str:
+        """The line as pages name it: "NY sales tax (8.875%)", "Sales tax (8%)"."""
+        return f"{self.name} ({self.rate.normalize():f}%)"
+
 
 @dataclass(frozen=True)
 class TaxResult:

@@ -48,7 +48,7 @@ def test_stripe_is_asked_for_the_amount_in_its_own_unit_and_pages_show_the_curre
     assert (intent.amount, intent.currency) == (1200, currency.lower())
     assert (payment.amount_minor, payment.currency) == (1200, currency)
     html = page.content.decode()
-    assert f'<span id="pay-total">{shown}</span>' in html
+    assert f'<span id="pay-total" data-amount="total">{shown}</span>' in html
     assert f'<span class="pay-button__label">Pay {shown}</span>' in html
 
     pay_at_stripe(payment)
@@ -56,7 +56,7 @@ def test_stripe_is_asked_for_the_amount_in_its_own_unit_and_pages_show_the_curre
     assert Order.objects.get(pk=order.pk).status == S.PAID
     assert not OrderEvent.objects.filter(order=order, kind="note").exists()
     detail = signed_in(buyer).get(order.get_absolute_url()).content.decode()
-    assert f"<span>Total</span> <span>{shown}</span>" in detail
+    assert f'<span>Total</span> <span data-amount="total">{shown}</span>' in detail
 
 
 @pytest.fixture
