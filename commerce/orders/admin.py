@@ -11,7 +11,7 @@ from commerce.money import from_minor
 
 from . import services
 from .errors import OrderError
-from .models import Order, OrderEvent, OrderLine
+from .models import Order, OrderEvent, OrderLine, OrderTaxLine
 
 
 class OrderLineInline(admin.TabularInline[OrderLine, Order]):
@@ -19,6 +19,17 @@ class OrderLineInline(admin.TabularInline[OrderLine, Order]):
     extra = 0
     can_delete = False
     fields = ("product_name", "variant_name", "sku", "unit_price", "quantity", "line_total")
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
+        return False
+
+
+class OrderTaxLineInline(admin.TabularInline[OrderTaxLine, Order]):
+    model = OrderTaxLine
+    extra = 0
+    can_delete = False
+    fields = ("name", "rate", "base", "amount")
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: Order | None = None) -> bool:
@@ -67,14 +78,20 @@ class OrderAdmin(RoleAdminMixin, admin.ModelAdmin[Order]):
         "shipping_address",
         "currency",
         "subtotal",
+        "discount_total",
+        "discount_code",
+        "discount_label",
+        "shipping_method_name",
         "shipping_total",
+        "tax_total",
+        "prices_include_tax",
         "total",
         "created_at",
         "updated_at",
         "paid_at",
     )
     fields = (*readonly_fields, "tracking_number")
-    inlines = (OrderLineInline, OrderEventInline)
+    inlines = (OrderLineInline, OrderTaxLineInline, OrderEventInline)
     actions = ("mark_packed", "mark_shipped", "mark_delivered", "cancel_unpaid", "refund")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
