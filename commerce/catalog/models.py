@@ -87,7 +87,7 @@ class Variant(models.Model):
         help_text="On sale: the price before the sale, shown struck through beside the price (above it).",
     )
     weight = models.PositiveIntegerField(
-        "weight (g)", default=0, help_text="Shipped weight in grams (rates by weight)."
+        "weight (g)", default=0, db_default=0, help_text="Shipped weight in grams (rates by weight)."
     )
     stock = models.PositiveIntegerField(default=0)
     position = models.PositiveIntegerField(default=0)
