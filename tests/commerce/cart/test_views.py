@@ -113,7 +113,8 @@ class TestCartPage:
         html = client.get(reverse("cart:detail")).content.decode()
 
         assert badge(html) == "6"
-        assert '<span id="cart-subtotal">$56.00</span>' in html
+        assert '<span id="cart-subtotal" data-amount="subtotal">$56.00</span>' in html
+        assert '<span data-amount="shipping">Free</span>' in html  # what checkout charges today
         assert "Only 2 left: lower the quantity to 2 or fewer." in html
         assert f'id="stock-{variant.pk}" class="stock stock--low" data-stock="2">Only 2 left<' in html
 
@@ -128,7 +129,8 @@ class TestCartPage:
             'M / Navy · <s class="price-was"><span class="visually-hidden">Was </span>$15.00</s>'
             ' <span class="visually-hidden">now </span>$12.50 each'
         ) in html
-        assert '<span id="cart-subtotal">$25.00</span>' in html  # the sale price is what is charged
+        # The sale price is what is charged.
+        assert '<span id="cart-subtotal" data-amount="subtotal">$25.00</span>' in html
 
     def test_update_via_htmx_returns_the_cart_body_and_badge(self, htmx_client, variant):
         htmx_client.post(ADD, {"variant": variant.pk, "quantity": 1})
@@ -138,7 +140,7 @@ class TestCartPage:
         html = response.content.decode()
         assert response.status_code == 200
         assert html.lstrip().startswith('<div id="cart-body"')
-        assert '<span id="cart-subtotal">$37.50</span>' in html
+        assert '<span id="cart-subtotal" data-amount="subtotal">$37.50</span>' in html
         assert badge(html) == "3"
 
     @pytest.mark.parametrize("quantity", ["0", "-1", "abc", "1000"])
