@@ -3,11 +3,14 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from commerce.accounts.permissions import RoleAdminMixin
+
 from .models import DiscountCode, DiscountRedemption
 
 
-class RedemptionInline(admin.TabularInline[DiscountRedemption, DiscountCode]):
-    """The code's uses, as checkout wrote them: read only (a use is given back by cancelling its order)."""
+class RedemptionInline(RoleAdminMixin, admin.TabularInline[DiscountRedemption, DiscountCode]):
+    """The code's uses, as checkout wrote them: read only (a use is given back by cancelling its order).
+    Customers' orders and emails: shown to staff in a role only, like the orders' own pages."""
 
     model = DiscountRedemption
     extra = 0

@@ -112,3 +112,24 @@ def test_the_change_page_lists_the_uses_read_only(staff_client, order_row):
     assert order.number in html
     assert "ann@example.com" in html
     assert 'name="redemptions-0-email"' not in html  # shown, not editable
+
+
+@pytest.mark.parametrize(("roles", "shown"), [((), False), (("support",), True)])
+def test_a_codes_uses_name_customers_only_to_staff_in_a_role(client, order_row, roles, shown):
+    from django.contrib.auth.models import Group, Permission
+
+    code = DiscountCodeFactory(code="SHOWME")
+    order = order_row("ann@example.com")
+    discount_redeem(code=code, order=order, user=None, email="ann@example.com")
+    marketer = UserFactory(is_staff=True)
+    marketer.user_permissions.add(*Permission.objects.filter(content_type__app_label="discounts"))
+    for role in roles:
+        marketer.groups.add(Group.objects.get_or_create(name=role)[0])
+    client.force_login(marketer)
+
+    page = client.get(reverse("admin:discounts_discountcode_change", args=[code.pk]))
+
+    assert page.status_code == 200  # the code itself is theirs to see
+    html = page.content.decode()
+    assert ("ann@example.com" in html) is shown
+    assert (order.number in html) is shown
