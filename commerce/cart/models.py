@@ -11,6 +11,12 @@ class Cart(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="cart"
     )
+    # The discount code the shopper applied (in capitals; checked again whenever totals are shown,
+    # and at checkout), and where the cart page estimates shipping and tax for: kept on the cart,
+    # so every tab and device of it shows the same totals.
+    discount_code = models.CharField(max_length=32, blank=True, default="", db_default="")
+    estimate_country = models.CharField(max_length=2, blank=True, default="", db_default="")
+    estimate_region = models.CharField(max_length=3, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

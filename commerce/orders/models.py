@@ -129,10 +129,20 @@ class OrderLine(models.Model):
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)
     quantity = models.PositiveIntegerField()
     line_total = models.DecimalField(max_digits=12, decimal_places=2)
+    # The line's share of the order's discount, and its tax (on the amount after that share; inside
+    # line_total when the order's prices include tax): what refunding the line gives back.
+    discount_total = models.DecimalField(max_digits=12, decimal_places=2, default=0, db_default=0)
+    tax_total = models.DecimalField(max_digits=12, decimal_places=2, default=0, db_default=0)
 
     class Meta:
         ordering = ["pk"]
-        constraints = [models.CheckConstraint(condition=models.Q(quantity__gt=0), name="orderline_quantity_positive")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="orderline_quantity_positive"),
+            models.CheckConstraint(
+                condition=models.Q(discount_total__gte=0, tax_total__gte=0, discount_total__lte=models.F("line_total")),
+                name="orderline_amounts_valid",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.product_name} — {self.variant_name}"
