@@ -49,3 +49,10 @@ def region_code(country: str, region: str) -> str:
 def country_name(code: str) -> str:
     """The country as shoppers read it in the store's language: "US" -> "United States"."""
     return str(Locale.parse(settings.STORE_LOCALE).territories.get(code, code))
+
+
+def place_name(country: str, region: str = "") -> str:
+    """Where an address is, for a sentence: "United States (US-NY)", or the country alone."""
+    country = country.strip().upper()
+    region = region_code(country, region)
+    return f"{country_name(country)} ({region})" if region else country_name(country)

@@ -8,6 +8,7 @@ the search update, the ops dashboard) are the ones the Python path schedules.
 
 import json
 from contextlib import nullcontext
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
@@ -17,22 +18,75 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from commerce.accounts.models import User
+from commerce.discounts.errors import DiscountError
 from commerce.inventory.errors import OutOfStock
 from commerce.inventory.services import stock_moved
 
 from .errors import OrderError
 from .live import order_publish
 from .models import Order, OrderEvent, new_order_number
+from .totals import Breakdown
 
 OUT_OF_STOCK = "SF001"  # the SQLSTATE the function raises when a take finds too little stock
+CODE_ALREADY_USED = "SF002"  # ... and when the customer has used the code as often as it allows
+
+
+@dataclass(frozen=True)
+class Priced:
+    """A cart priced for the function: the lines read (variant pk, quantity, unit price, in variant
+    order), the cart's code as read, and the figures worked out on them (services._price)."""
+
+    lines: list[tuple[int, int, Decimal]]
+    cart_code: str
+    breakdown: Breakdown
+
+    def as_json(self) -> str:
+        """What the function reads from p_priced (amounts as strings: exact decimals)."""
+        figures = self.breakdown
+        shares = {share.variant_pk: share for share in figures.line_shares}
+        code = figures.applied_discount.code if figures.applied_discount else None
+        return json.dumps(
+            {
+                "cart_code": self.cart_code,
+                "lines": [
+                    {
+                        "variant": pk,
+                        "quantity": quantity,
+                        "unit_price": str(price),
+                        "discount": str(shares[pk].discount),
+                        "tax": str(shares[pk].tax),
+                    }
+                    for pk, quantity, price in self.lines
+                ],
+                "order": {
+                    "subtotal": str(figures.subtotal),
+                    "discount_total": str(figures.discount),
+                    "discount_code": figures.discount_code,
+                    "discount_label": figures.discount_label,
+                    "shipping_total": str(figures.shipping),
+                    "shipping_method_name": figures.shipping_name,
+                    "tax_total": str(figures.tax),
+                    "prices_include_tax": figures.prices_include_tax,
+                    "total": str(figures.total),
+                },
+                "tax_lines": [
+                    {"name": line.name, "rate": str(line.rate), "base": str(line.base), "amount": str(line.amount)}
+                    for line in figures.tax_lines
+                ],
+                "code": None
+                if code is None
+                else {"id": code.pk, "code": code.code, "per_customer_limit": code.per_customer_limit},
+            }
+        )
 
 
 def hold_note() -> str:
     return f"Stock held for {settings.STOCK_HOLD_SECONDS // 60} minutes."
 
 
-def place(*, cart_pk: int, user: User | None, email: str, address: dict[str, Any]) -> Order | None:
-    """Place the order in one call; None when the cart has an earlier unpaid order to replace."""
+def place(*, cart_pk: int, user: User | None, email: str, address: dict[str, Any], priced: Priced) -> Order | None:
+    """Place the order in one call; None when the cart has an earlier unpaid order to replace, or
+    changed since it was priced (the Python path then places it)."""
     params = [
         cart_pk,
         user.pk if user else None,
@@ -42,21 +96,28 @@ def place(*, cart_pk: int, user: User | None, email: str, address: dict[str, Any
         new_order_number(),
         timezone.now() + timedelta(seconds=settings.STOCK_HOLD_SECONDS),
         hold_note(),
+        priced.as_json(),
     ]
     # Outside a transaction the call is its own (committed as it returns); inside one, a
     # savepoint keeps the caller's transaction usable after a refusal.
     try:
         with nullcontext() if connection.get_autocommit() else transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute("SELECT commerce_checkout_place(%s, %s, %s, %s::jsonb, %s, %s, %s, %s)", params)
+            cursor.execute("SELECT commerce_checkout_place(%s, %s, %s, %s::jsonb, %s, %s, %s, %s, %s::jsonb)", params)
             row = cursor.fetchone()
     except DatabaseError as exc:
-        if getattr(exc.__cause__, "sqlstate", None) == OUT_OF_STOCK:
-            raise _out_of_stock(json.loads(exc.__cause__.diag.message_detail)) from None  # type: ignore[union-attr]
+        sqlstate, detail = getattr(exc.__cause__, "sqlstate", None), getattr(exc.__cause__, "diag", None)
+        if sqlstate == OUT_OF_STOCK:
+            raise _out_of_stock(json.loads(detail.message_detail)) from None  # type: ignore[union-attr]
+        if sqlstate == CODE_ALREADY_USED:
+            raise DiscountError.already_used(detail.message_detail) from None  # type: ignore[union-attr]
         raise
     answer = json.loads(row[0], parse_float=Decimal)
     match answer["outcome"]:
-        case "stale":
+        case "stale" | "changed":
             return None
+        case "code_refused":
+            refused = DiscountError.used_up if answer["reason"] == "used_up" else DiscountError.unknown
+            raise refused(answer["code"])
         case "empty":
             raise OrderError.empty_cart()
         case "unavailable":

@@ -7,7 +7,6 @@ expiry (or two copies of one webhook) for the same order apply one after the oth
 import logging
 import smtplib
 from datetime import datetime, timedelta
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -20,7 +19,8 @@ from django.utils import timezone
 from commerce.accounts.models import User
 from commerce.cart.live import cart_publish
 from commerce.cart.models import Cart, CartLine
-from commerce.discounts.services import discount_give_back
+from commerce.discounts.services import discount_give_back, discount_redeem
+from commerce.errors import DomainError
 from commerce.inventory.errors import OutOfStock
 from commerce.inventory.models import StockHold
 from commerce.inventory.services import stock_return, stock_take
@@ -30,9 +30,10 @@ from project.enqueue import enqueue_on_commit
 from . import checkout_sql, tasks
 from .errors import OrderError
 from .live import order_publish
-from .models import Order, OrderEvent, OrderLine
+from .models import Order, OrderEvent, OrderLine, OrderTaxLine
 from .notifications import ORDER_EVENTS, order_notify
 from .selectors import order_access_url
+from .totals import Breakdown, PricedLine, checkout_breakdown
 
 logger = logging.getLogger(__name__)
 S = Order.Status
@@ -87,31 +88,105 @@ def _locked(order: Order | int) -> Order:
     return Order.objects.select_for_update().get(pk=pk)
 
 
-def checkout_start(*, cart: Cart, user: User | None, email: str, address: dict[str, Any]) -> Order:
-    """Create the order awaiting payment and take its stock, or raise and change nothing.
+def checkout_start(
+    *,
+    cart: Cart,
+    user: User | None,
+    email: str,
+    address: dict[str, Any],
+    shipping_method: int | str | None = None,
+) -> Order:
+    """Create the order awaiting payment, take its code's use and its stock, or raise and change nothing.
 
-    An earlier unpaid order from the same cart is cancelled first (its stock returned),
+    The order costs what `totals.checkout_breakdown` says for the cart's lines, its code (the one
+    applied on the cart page, checked again here: DiscountError says why it no longer applies) and
+    `shipping_method` (the radio's value; None: the cheapest that serves the address; ShippingError
+    when it does not serve it), and stores every figure (`order_breakdown` reads them back).
+
+    An earlier unpaid order from the same cart is cancelled first (its stock and code use returned),
     so going back and paying again never holds the stock twice.
 
-    On PostgreSQL the common case (no earlier unpaid order) is one call of the database
-    function `commerce_checkout_place` (orders/sql/, called by checkout_sql.py); an earlier unpaid
-    order, and SQLite, take `_checkout_start` below. Both write the same rows and broadcast the
-    same fragments (tests/commerce/orders/test_checkout_parity.py compares them).
+    On PostgreSQL the common case (no earlier unpaid order, the cart priced as it stands) is one call
+    of the database function `commerce_checkout_place` (orders/sql/, called by checkout_sql.py) with
+    the figures worked out here; everything else, and SQLite, takes `_checkout_start` below, which
+    decides every refusal. Both write the same rows and broadcast the same fragments
+    (tests/commerce/orders/test_checkout_parity.py compares them).
     """
     if settings.CHECKOUT_IN_DATABASE and connection.vendor == "postgresql":
-        order = checkout_sql.place(cart_pk=cart.pk, user=user, email=email, address=address)
-        if order is not None:
-            return order
-    return _checkout_start(cart=cart, user=user, email=email, address=address)
+        priced = _price(cart=cart, user=user, email=email, address=address, shipping_method=shipping_method)
+        if priced is not None:
+            order = checkout_sql.place(cart_pk=cart.pk, user=user, email=email, address=address, priced=priced)
+            if order is not None:
+                return order
+    return _checkout_start(cart=cart, user=user, email=email, address=address, shipping_method=shipping_method)
+
+
+def _cart_lines(cart: Cart) -> list[CartLine]:
+    return list(CartLine.objects.filter(cart=cart).select_related("variant__product").order_by("variant_id"))
+
+
+def _breakdown(
+    lines: list[CartLine],
+    *,
+    code: str,
+    user: User | None,
+    email: str,
+    address: dict[str, Any],
+    shipping_method: int | str | None,
+) -> Breakdown:
+    priced = [
+        PricedLine(
+            variant_pk=line.variant_id,
+            product_pk=line.variant.product_id,
+            category_pk=line.variant.product.category_id,
+            quantity=line.quantity,
+            unit_price=line.variant.price,
+            weight=line.variant.weight,
+        )
+        for line in lines
+    ]
+    return checkout_breakdown(
+        priced,
+        country=address.get("country", ""),
+        region=address.get("region", ""),
+        shipping_method_pk=shipping_method,
+        code=code,
+        user=user,
+        email=email,
+        now=timezone.now(),
+    )
+
+
+def _price(
+    *, cart: Cart, user: User | None, email: str, address: dict[str, Any], shipping_method: int | str | None
+) -> checkout_sql.Priced | None:
+    """The cart priced for the database checkout, read without locks (the function checks that the
+    lines, their prices and the cart's code are still these); None when it would be refused, which
+    the Python path then decides and words."""
+    code = cart.discount_code
+    lines = _cart_lines(cart)
+    if not lines:
+        return None
+    try:
+        figures = _breakdown(lines, code=code, user=user, email=email, address=address, shipping_method=shipping_method)
+    except DomainError:
+        return None
+    return checkout_sql.Priced(
+        lines=[(line.variant_id, line.quantity, line.variant.price) for line in lines],
+        cart_code=code,
+        breakdown=figures,
+    )
 
 
 @transaction.atomic
-def _checkout_start(*, cart: Cart, user: User | None, email: str, address: dict[str, Any]) -> Order:
+def _checkout_start(
+    *, cart: Cart, user: User | None, email: str, address: dict[str, Any], shipping_method: int | str | None
+) -> Order:
     cart = Cart.objects.select_for_update().get(pk=cart.pk)
     for stale in Order.objects.select_for_update().filter(cart=cart, status=S.PENDING_PAYMENT).order_by("pk"):
         _release_hold(stale, now=timezone.now())
         _set_status(stale, S.CANCELLED, actor=None, note="Replaced by a new checkout.")
-    lines = list(CartLine.objects.filter(cart=cart).select_related("variant__product").order_by("variant_id"))
+    lines = _cart_lines(cart)
     if not lines:
         raise OrderError.empty_cart()
     gone = [
@@ -129,16 +204,18 @@ def _checkout_start(*, cart: Cart, user: User | None, email: str, address: dict[
             raise OutOfStock(
                 variant_pk=line.variant_id, name=str(line.variant), wanted=line.quantity, available=line.variant.stock
             )
-    subtotal = sum((line.variant.price * line.quantity for line in lines), Decimal("0.00"))
+    figures = _breakdown(
+        lines, code=cart.discount_code, user=user, email=email, address=address, shipping_method=shipping_method
+    )
     order = Order.objects.create(
         user=user,
         email=email,
         cart=cart,
         shipping_address=address,
         currency=settings.STORE_CURRENCY,
-        subtotal=subtotal,
-        total=subtotal,
+        **order_figures(figures),
     )
+    shares = {share.variant_pk: share for share in figures.line_shares}
     OrderLine.objects.bulk_create(
         OrderLine(
             order=order,
@@ -149,16 +226,38 @@ def _checkout_start(*, cart: Cart, user: User | None, email: str, address: dict[
             unit_price=line.variant.price,
             quantity=line.quantity,
             line_total=line.variant.price * line.quantity,
+            discount_total=shares[line.variant_id].discount,
+            tax_total=shares[line.variant_id].tax,
         )
         for line in lines
     )
+    OrderTaxLine.objects.bulk_create(OrderTaxLine.from_tax_line(order, line) for line in figures.tax_lines)
     StockHold.objects.create(order=order, expires_at=timezone.now() + timedelta(seconds=settings.STOCK_HOLD_SECONDS))
     _event(order, K.PLACED, actor=user, note=checkout_sql.hold_note())
+    # The code's use, then the stock: a code's row is locked before the variants' everywhere
+    # (_release_hold). Each raises saying why (used up; sold out), and the atomic block then rolls
+    # back the order and everything taken before.
+    if figures.applied_discount is not None:
+        discount_redeem(code=figures.applied_discount.code, order=order, user=user, email=email)
     # Last, just before the commit: the row lock a take holds is what serializes the buyers of
-    # one variant, so it must cover nothing but the take itself. Raises OutOfStock naming the
-    # line; the atomic block then rolls back the order and every earlier take.
+    # one variant, so it must cover nothing but the take itself.
     stock_take(quantities=[(line.variant_id, line.quantity) for line in lines])
     return order
+
+
+def order_figures(figures: Breakdown) -> dict[str, Any]:
+    """An order's breakdown columns, as the order stores `figures`."""
+    return {
+        "subtotal": figures.subtotal,
+        "discount_total": figures.discount,
+        "discount_code": figures.discount_code,
+        "discount_label": figures.discount_label,
+        "shipping_total": figures.shipping,
+        "shipping_method_name": figures.shipping_name,
+        "tax_total": figures.tax,
+        "prices_include_tax": figures.prices_include_tax,
+        "total": figures.total,
+    }
 
 
 @transaction.atomic

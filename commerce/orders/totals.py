@@ -29,10 +29,15 @@ from decimal import Decimal
 from commerce.accounts.models import User
 from commerce.cart.models import Cart
 from commerce.cart.selectors import cart_summary
+from commerce.discounts.errors import DiscountError
 from commerce.discounts.pricing import AppliedDiscount, DiscountLine
 from commerce.discounts.selectors import discount_check
+from commerce.errors import DomainError
 from commerce.money import round_amount, to_minor
-from commerce.shipping.selectors import Quote, quote
+from commerce.places import place_name
+from commerce.shipping.errors import ShippingError
+from commerce.shipping.models import ShippingZone
+from commerce.shipping.selectors import Quote, methods_for, quote
 from commerce.tax.calculation import TaxableLine, TaxLine
 from commerce.tax.providers import taxes_for
 
@@ -65,6 +70,16 @@ class PricedLine:
 
 
 @dataclass(frozen=True)
+class LineShare:
+    """One line's part of a breakdown: its share of the discount, and its tax (inside its amount when
+    prices include tax). An order line stores both; refunding the line gives them back."""
+
+    variant_pk: int
+    discount: Decimal
+    tax: Decimal
+
+
+@dataclass(frozen=True)
 class Breakdown:
     """What an order costs, in the store's currency, every amount rounded and none below zero.
 
@@ -89,6 +104,7 @@ class Breakdown:
     discount_code: str = ""  # the code applied, in capitals ("WELCOME10")
     discount_label: str = ""  # its line on pages: "WELCOME10 (10% off)"
     shipping_name: str = ""  # the method's name ("Standard"); "" before one is chosen
+    line_shares: tuple[LineShare, ...] = ()  # one per line, in the lines' order (not kept by orders' breakdowns)
 
     def __post_init__(self) -> None:
         amounts = (self.subtotal, self.discount, self.shipping, self.tax, self.total)
@@ -124,6 +140,11 @@ def discounted_amounts(lines: Sequence[PricedLine], discount: AppliedDiscount | 
     }
 
 
+def discount_of(line: PricedLine, amounts: dict[int, Decimal]) -> Decimal:
+    """The line's share of the code: its total less its amount after the code (`discounted_amounts`)."""
+    return line.total - amounts[line.variant_pk]
+
+
 def shipping_subtotal(lines: Sequence[PricedLine], discount: AppliedDiscount | None) -> Decimal:
     """The subtotal a method's `free_over` is compared with: after the code's discount, before tax
     (tax included when prices include it). Pass it as `subtotal` to shipping's methods_for and quote."""
@@ -154,7 +175,7 @@ def breakdown(
     subtotal = round_amount(sum((line.total for line in lines), zero))
     amounts = discounted_amounts(lines, discount)
     discount_amount = subtotal - round_amount(sum(amounts.values(), zero))
-    shipping = _as_charged(shipping, discount)
+    shipping = as_charged(shipping, discount) if shipping else None
     shipping_amount = shipping.price if shipping else zero
     taxed = taxes_for(
         lines=[TaxableLine(str(pk), amount) for pk, amount in amounts.items()],
@@ -163,6 +184,10 @@ def breakdown(
         region=region,
     )
     tax = round_amount(taxed.tax)
+    shares = tuple(
+        LineShare(line.variant_pk, discount_of(line, amounts), round_amount(taxed.line(str(line.variant_pk)).tax))
+        for line in lines
+    )
     return Breakdown(
         subtotal=subtotal,
         discount=discount_amount,
@@ -176,13 +201,12 @@ def breakdown(
         discount_code=discount.code.code if discount else "",
         discount_label=discount.label if discount else "",
         shipping_name=shipping.name if shipping else "",
+        line_shares=shares,
     )
 
 
-def _as_charged(shipping: Quote | None, discount: AppliedDiscount | None) -> Quote | None:
+def as_charged(shipping: Quote, discount: AppliedDiscount | None) -> Quote:
     """The quote as the shopper pays it: free, saying why, when the code gives free shipping."""
-    if shipping is None:
-        return None
     if discount is not None and discount.free_shipping and shipping.price > 0:
         return replace(shipping, price=round_amount(0), free_reason=f"Free with the code {discount.code.code}")
     return replace(shipping, price=max(round_amount(0), round_amount(shipping.price)))
@@ -217,33 +241,151 @@ def cart_breakdown(
     email: str = "",
     now: datetime,
 ) -> Breakdown:
-    """The figures of this cart sent to this address, with the chosen method and code, from the database.
+    """The figures of this cart sent to this address, with the chosen method and code, from the database
+    (`lines_breakdown` of the cart's lines)."""
+    return lines_breakdown(
+        cart_lines(cart),
+        country=country,
+        region=region,
+        shipping_method_pk=shipping_method_pk,
+        code=code,
+        user=user,
+        email=email,
+        now=now,
+    )
 
-    The code is checked first (DiscountError says why it cannot be used, e.g. a customer's limit
-    reached), then the method quoted on the subtotal after it (ShippingError when it cannot take
-    this parcel to this address). `email` may be empty for a guest who has not given one yet.
-    """
-    lines = cart_lines(cart)
-    discount = None
-    if code and code.strip():
-        discount = discount_check(
-            code,
-            lines=[line.for_discount() for line in lines],
-            subtotal=round_amount(sum((line.total for line in lines), Decimal(0))),
-            user=user,
-            email=email,
-            now=now,
-        )
-    shipping = None
-    if shipping_method_pk is not None and str(shipping_method_pk).strip():
-        shipping = quote(
-            shipping_method_pk,
-            country=country,
-            region=region,
-            subtotal=shipping_subtotal(lines, discount),
-            weight=parcel_weight(lines),
-        )
+
+def lines_breakdown(
+    lines: Sequence[PricedLine],
+    *,
+    country: str,
+    region: str = "",
+    shipping_method_pk: int | str | None = None,
+    code: str | None = None,
+    user: User | None = None,
+    email: str = "",
+    now: datetime,
+) -> Breakdown:
+    """The figures of these lines sent to this address, with the chosen method (none: no shipping)
+    and code. Raises as `applied_code` and `chosen_quote` do."""
+    discount = applied_code(lines, code, user=user, email=email, now=now)
+    shipping = chosen_quote(lines, discount, country=country, region=region, shipping_method_pk=shipping_method_pk)
     return breakdown(lines, country=country, region=region, shipping=shipping, discount=discount)
+
+
+def checkout_breakdown(
+    lines: Sequence[PricedLine],
+    *,
+    country: str,
+    region: str = "",
+    shipping_method_pk: int | str | None,
+    code: str,
+    user: User | None,
+    email: str,
+    now: datetime,
+) -> Breakdown:
+    """What an order of these lines will cost, as checkout charges it: `lines_breakdown`, with a method
+    always chosen where the store ships. No method given: the cheapest serving the address. A store
+    with no shipping zones at all charges no shipping; one whose zones do not serve the address
+    refuses it (ShippingError `not_shipped`), as a chosen method that does not serve it is refused."""
+    discount = applied_code(lines, code, user=user, email=email, now=now)
+    shipping = chosen_quote(lines, discount, country=country, region=region, shipping_method_pk=shipping_method_pk)
+    if shipping is None and ShippingZone.objects.exists():
+        offers = methods_for(
+            country=country, region=region, subtotal=shipping_subtotal(lines, discount), weight=parcel_weight(lines)
+        )
+        if not offers:
+            raise ShippingError.not_shipped(place_name(country, region))
+        shipping = offers[0]
+    return breakdown(lines, country=country, region=region, shipping=shipping, discount=discount)
+
+
+@dataclass(frozen=True)
+class CheckoutOffer:
+    """What the review page offers: the methods serving the address, cheapest first and priced as
+    charged (free with a free-shipping code), the one chosen, and the breakdown with it. `error` says
+    why the order cannot be placed as it stands (the cart's code no longer applies, or no method
+    ships there); the breakdown then leaves that out."""
+
+    methods: tuple[Quote, ...]
+    chosen: int | None
+    breakdown: Breakdown
+    error: DomainError | None = None
+
+
+def checkout_offer(
+    lines: Sequence[PricedLine],
+    *,
+    country: str,
+    region: str = "",
+    chosen: int | str | None,
+    code: str,
+    user: User | None,
+    email: str,
+    now: datetime,
+) -> CheckoutOffer:
+    """The review page's offer for these lines and this address: the method `chosen` when it serves
+    the address, else the cheapest (what `checkout_breakdown` charges when none is given)."""
+    error: DomainError | None = None
+    try:
+        discount = applied_code(lines, code, user=user, email=email, now=now)
+    except DiscountError as exc:
+        discount, error = None, exc
+    methods: tuple[Quote, ...] = ()
+    if ShippingZone.objects.exists():
+        offers = methods_for(
+            country=country, region=region, subtotal=shipping_subtotal(lines, discount), weight=parcel_weight(lines)
+        )
+        methods = tuple(as_charged(offer, discount) for offer in offers)
+        if not methods:
+            error = error or ShippingError.not_shipped(place_name(country, region))
+    pick = next((method for method in methods if str(method.method_pk) == str(chosen).strip()), None)
+    pick = pick or (methods[0] if methods else None)
+    return CheckoutOffer(
+        methods=methods,
+        chosen=pick.method_pk if pick else None,
+        breakdown=breakdown(lines, country=country, region=region, shipping=pick, discount=discount),
+        error=error,
+    )
+
+
+def applied_code(
+    lines: Sequence[PricedLine], code: str | None, *, user: User | None, email: str, now: datetime
+) -> AppliedDiscount | None:
+    """What the code takes off these lines now (None for no code), or DiscountError saying why it
+    cannot be used (e.g. a customer's limit reached). `email` may be empty for a guest who has not
+    given one yet."""
+    if not code or not code.strip():
+        return None
+    return discount_check(
+        code,
+        lines=[line.for_discount() for line in lines],
+        subtotal=round_amount(sum((line.total for line in lines), Decimal(0))),
+        user=user,
+        email=email,
+        now=now,
+    )
+
+
+def chosen_quote(
+    lines: Sequence[PricedLine],
+    discount: AppliedDiscount | None,
+    *,
+    country: str,
+    region: str,
+    shipping_method_pk: int | str | None,
+) -> Quote | None:
+    """The chosen method's quote for these lines after the code (None when none is chosen), or
+    ShippingError when it cannot take this parcel to this address."""
+    if shipping_method_pk is None or not str(shipping_method_pk).strip():
+        return None
+    return quote(
+        shipping_method_pk,
+        country=country,
+        region=region,
+        subtotal=shipping_subtotal(lines, discount),
+        weight=parcel_weight(lines),
+    )
 
 
 def order_breakdown(order: Order) -> Breakdown:
@@ -260,15 +402,4 @@ def order_breakdown(order: Order) -> Breakdown:
         discount_code=order.discount_code,
         discount_label=order.discount_label,
         shipping_name=order.shipping_method_name,
-    )
-
-
-def subtotal_breakdown(subtotal: Decimal) -> Breakdown:
-    """What checkout charges for now: the subtotal, no code, shipping or tax (it places orders so until
-    it takes a method and a code, and stores the tax). The review and address pages show this, so
-    they say what the order will cost; they move to `cart_breakdown` when checkout does."""
-    zero = round_amount(0)
-    subtotal = round_amount(subtotal)
-    return Breakdown(
-        subtotal=subtotal, discount=zero, shipping=zero, tax=zero, total=subtotal, prices_include_tax=False
     )

@@ -7,6 +7,7 @@ app_name = "orders"
 urlpatterns = [
     path("checkout/", views.checkout, name="checkout"),
     path("checkout/review/", views.review, name="review"),
+    path("checkout/shipping/", views.shipping, name="shipping"),
     path("checkout/place/", views.place, name="place"),
     path("orders/lookup/", views.order_lookup, name="lookup"),
     path("orders/<str:number>/", views.order_detail, name="detail"),

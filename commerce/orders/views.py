@@ -1,16 +1,22 @@
 """Checkout (address, review, place) and the order page."""
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from commerce.accounts.models import Address, User
+from commerce.cart.models import Cart
 from commerce.cart.selectors import cart_summary
 from commerce.cart.session import cart_for_request
+from commerce.discounts.errors import DiscountError
 from commerce.inventory.errors import OutOfStock
+from commerce.shipping.errors import ShippingError
 from project.clients import client_address
 from project.errors import error_response
 from project.http import HtmxHttpRequest
@@ -21,7 +27,7 @@ from . import selectors, services
 from .errors import OrderError
 from .forms import CheckoutForm, OrderLookupForm
 from .session import order_for_request, session_remember_order
-from .totals import order_breakdown, subtotal_breakdown
+from .totals import CheckoutOffer, cart_lines, checkout_offer, lines_breakdown, order_breakdown
 
 CHECKOUT_KEY = "checkout"
 
@@ -30,10 +36,43 @@ def _user(request: HtmxHttpRequest) -> User | None:
     return request.user if isinstance(request.user, User) else None
 
 
+def _offer(
+    request: HtmxHttpRequest, cart: Cart | None, details: dict[str, Any], *, chosen: str | None = None
+) -> CheckoutOffer:
+    """The review page's methods and figures for this cart and the address given at step 1."""
+    address = details["address"]
+    return checkout_offer(
+        cart_lines(cart),
+        country=address.get("country", ""),
+        region=address.get("region", ""),
+        chosen=details.get("shipping_method") if chosen is None else chosen,
+        code=cart.discount_code if cart else "",
+        user=_user(request),
+        email=details["email"],
+        now=timezone.now(),
+    )
+
+
+def _review_context(
+    request: HtmxHttpRequest, cart: Cart | None, details: dict[str, Any], **extra: Any
+) -> dict[str, Any]:
+    offer = _offer(request, cart, details)
+    return {
+        "summary": cart_summary(cart),
+        "offer": offer,
+        "breakdown": offer.breakdown,
+        "details": details,
+        "step": 2,
+        "hold_minutes": max(1, settings.STOCK_HOLD_SECONDS // 60),
+        **extra,
+    }
+
+
 @require_http_methods(["GET", "POST"])
 def checkout(request: HtmxHttpRequest) -> HttpResponseBase:
     """Step 1: shipping address and email."""
-    summary = cart_summary(cart_for_request(request))
+    cart = cart_for_request(request)
+    summary = cart_summary(cart)
     if summary.is_empty:
         messages.info(request, "Your cart is empty: add something before checking out.")
         return redirect("cart:detail")
@@ -46,7 +85,11 @@ def checkout(request: HtmxHttpRequest) -> HttpResponseBase:
             address = form.address_snapshot()
             if user and form.cleaned_data.get("saved_address") is None and form.cleaned_data.get("save_address"):
                 Address.objects.get_or_create(user=user, defaults=None, **address)
-            request.session[CHECKOUT_KEY] = {"email": form.cleaned_data["email"], "address": address}
+            request.session[CHECKOUT_KEY] = {
+                "email": form.cleaned_data["email"],
+                "address": address,
+                "shipping_method": saved.get("shipping_method"),
+            }
             return redirect("orders:review")
         status = 422
     else:
@@ -55,46 +98,79 @@ def checkout(request: HtmxHttpRequest) -> HttpResponseBase:
             initial["full_name"] = user.get_full_name()
         form = CheckoutForm(initial=initial, addresses=addresses)
         status = 200
-    context = {"form": form, "summary": summary, "breakdown": subtotal_breakdown(summary.subtotal), "step": 1}
+    # Shipping and tax follow from the address: until then, the lines and the cart's code.
+    try:
+        figures = lines_breakdown(
+            cart_lines(cart), country="", code=cart.discount_code if cart else "", user=user, now=timezone.now()
+        )
+    except DiscountError:
+        figures = lines_breakdown(cart_lines(cart), country="", now=timezone.now())
+    context = {"form": form, "summary": summary, "breakdown": figures, "shipping_next": True, "step": 1}
     return render(request, "orders/checkout.html", context, status=status)
 
 
 @require_GET
 def review(request: HtmxHttpRequest) -> HttpResponseBase:
-    """Step 2: check lines, totals and address before paying."""
+    """Step 2: check lines, the shipping method, totals and address before paying."""
     details = request.session.get(CHECKOUT_KEY)
-    summary = cart_summary(cart_for_request(request))
-    if summary.is_empty:
+    cart = cart_for_request(request)
+    if cart_summary(cart).is_empty:
         return redirect("cart:detail")
     if not details:
         return redirect("orders:checkout")
-    context = {"summary": summary, "breakdown": subtotal_breakdown(summary.subtotal), "details": details, "step": 2}
-    return render(request, "orders/review.html", context)
+    return render(request, "orders/review.html", _review_context(request, cart, details))
+
+
+@require_POST
+def shipping(request: HtmxHttpRequest) -> HttpResponseBase:
+    """Choose the shipping method on the review page: remembered, and the figures shown again with it.
+
+    A method that does not serve the address is refused (422, the figures as they were)."""
+    details = request.session.get(CHECKOUT_KEY)
+    cart = cart_for_request(request)
+    if not details or cart_summary(cart).is_empty:
+        return redirect("orders:review")
+    chosen = request.POST.get("shipping_method", "").strip()
+    offer = _offer(request, cart, details, chosen=chosen)
+    if offer.chosen is None or str(offer.chosen) != chosen:
+        error = ShippingError.unknown_method()
+        if not request.htmx:
+            messages.error(request, error.message)
+            return redirect("orders:review")
+        return error_response(request, "orders/review.html#review-body", _review_context(request, cart, details), error)
+    request.session[CHECKOUT_KEY] = {**details, "shipping_method": offer.chosen}
+    if not request.htmx:
+        return redirect("orders:review")
+    return render(
+        request, "orders/review.html#review-body", _review_context(request, cart, request.session[CHECKOUT_KEY])
+    )
 
 
 @require_POST
 def place(request: HtmxHttpRequest) -> HttpResponseBase:
-    """Step 3: create the order, take the stock, and go to payment."""
+    """Step 3: create the order, take the code's use and the stock, and go to payment."""
     details = request.session.get(CHECKOUT_KEY)
     cart = cart_for_request(request)
     if not details:
         return redirect("orders:checkout")
+    chosen = request.POST.get("shipping_method", "").strip() or details.get("shipping_method")
+    if chosen:
+        details = request.session[CHECKOUT_KEY] = {**details, "shipping_method": chosen}
     try:
         if cart is None:
             raise OrderError.empty_cart()
         order = services.checkout_start(
-            cart=cart, user=_user(request), email=details["email"], address=details["address"]
+            cart=cart,
+            user=_user(request),
+            email=details["email"],
+            address=details["address"],
+            shipping_method=chosen or None,
         )
     except OutOfStock as exc:
-        summary = cart_summary(cart)
-        context = {
-            "summary": summary,
-            "breakdown": subtotal_breakdown(summary.subtotal),
-            "details": details,
-            "step": 2,
-            "error_variant": exc.variant_pk,
-        }
+        context = _review_context(request, cart, details, error_variant=exc.variant_pk)
         return error_response(request, "orders/review.html", context, exc)
+    except (DiscountError, ShippingError) as exc:
+        return error_response(request, "orders/review.html", _review_context(request, cart, details), exc)
     except OrderError as exc:
         messages.error(request, exc.message)
         return redirect("cart:detail")

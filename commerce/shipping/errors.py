@@ -9,6 +9,10 @@ class ShippingError(DomainError):
         return cls("unknown_shipping_method", "This shipping method is no longer offered. Please choose another.")
 
     @classmethod
+    def not_shipped(cls, place: str) -> "ShippingError":
+        return cls("not_shipped", f"We do not ship to {place} yet. Please give an address we ship to.")
+
+    @classmethod
     def not_served(cls, method: str, place: str) -> "ShippingError":
         return cls("shipping_not_served", f"{method} does not ship to {place}. Please choose another shipping method.")
 

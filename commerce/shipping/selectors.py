@@ -12,7 +12,7 @@ from babel.numbers import format_decimal
 from django.conf import settings
 
 from commerce.money import format_money, round_amount
-from commerce.places import country_name, is_country, region_code
+from commerce.places import is_country, place_name, region_code
 
 from .errors import ShippingError
 from .models import ShippingMethod, ShippingZone
@@ -77,11 +77,7 @@ def quote(method_pk: int | str, *, country: str, region: str = "", subtotal: Dec
         raise ShippingError.unknown_method()
     zone = zone_for(country=country, region=region)
     if zone is None or zone.pk != method.zone_id:
-        country = country.strip().upper()
-        region = region_code(country, region)
-        raise ShippingError.not_served(
-            method.name, f"{country_name(country)} ({region})" if region else country_name(country)
-        )
+        raise ShippingError.not_served(method.name, place_name(country, region))
     offer = _quote(method, subtotal, weight)
     if offer is None:
         heaviest = list(method.brackets.all())[-1].up_to

@@ -9,11 +9,21 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from commerce.catalog.models import Variant
+from commerce.discounts.errors import DiscountError
+from commerce.discounts.models import DiscountRedemption
 from commerce.inventory.errors import OutOfStock
 from commerce.inventory.models import StockHold
 from commerce.orders import services
 from commerce.orders.models import Order, OrderEvent
-from tests.factories import ADDRESS, CartFactory, CartLineFactory, OrderFactory, UserFactory, VariantFactory
+from tests.factories import (
+    ADDRESS,
+    CartFactory,
+    CartLineFactory,
+    DiscountCodeFactory,
+    OrderFactory,
+    UserFactory,
+    VariantFactory,
+)
 from tests.races import race, wait_for_a_lock_wait
 
 S = Order.Status
@@ -49,6 +59,30 @@ class TestConcurrency:
         assert stock("LAST") == 0
         assert Order.objects.filter(status=S.PENDING_PAYMENT).count() == 10
         assert all(r.message == f"{variant} sold out while you were checking out." for r in refused)
+
+    def test_two_hundred_buyers_race_for_a_code_limited_to_fifty_uses(self):
+        """The code's uses are taken like stock, in the order's transaction: exactly 50 orders carry
+        it, the other 150 buyers are told it is used up, and nothing of theirs is written."""
+        code = DiscountCodeFactory(code="FIFTY", usage_limit=50)
+        variant = VariantFactory(stock=1000, sku="PLENTY", price="20.00")
+        carts = [CartFactory(user=None, discount_code="FIFTY") for _ in range(200)]
+        for cart in carts:
+            CartLineFactory(cart=cart, variant=variant, quantity=1)
+
+        results = race(
+            200,
+            lambda i: services.checkout_start(cart=carts[i], user=None, email=f"b{i}@example.com", address=ADDRESS),
+        )
+
+        orders = [r for r in results if isinstance(r, Order)]
+        refused = [r for r in results if isinstance(r, DiscountError)]
+        assert (len(orders), len(refused)) == (50, 150), [r for r in results if r not in orders + refused][:3]
+        assert {error.code for error in refused} == {"used_up"}
+        assert Order.objects.count() == Order.objects.filter(discount_code="FIFTY", discount_total="2.00").count() == 50
+        assert DiscountRedemption.objects.filter(code=code, released_at__isnull=True).count() == 50
+        code.refresh_from_db()
+        assert code.times_used == 50
+        assert stock("PLENTY") == 950
 
     def test_a_buyer_who_passes_the_first_look_but_loses_the_take_gets_nothing(self):
         """The stock read before the order is written is only a first look: here a sale commits
