@@ -37,9 +37,15 @@ def test_the_refund_form_offers_each_line_with_its_unit_amount(ops_client):
 
     html = page_of(ops_client, order)
 
-    assert f'<label for="ops-refund-line-{tee.pk}">Canopy Tee — M</label>' in html
-    assert "$19.44 each" in html
-    assert "$3.60 each" in html
+    # Each quantity is labelled with its item and what one unit gives back.
+    assert (
+        f'<label for="ops-refund-line-{tee.pk}">Canopy Tee — M<br><small class="note">$19.44 each</small></label>'
+        in html
+    )
+    assert (
+        f'<label for="ops-refund-line-{sock.pk}">Trail Sock — L<br><small class="note">$3.60 each</small></label>'
+        in html
+    )
     assert re.search(rf'<input id="ops-refund-line-{tee.pk}"[^>]* name="line-{tee.pk}" min="0" max="2"', html)
     assert re.search(rf'<input id="ops-refund-line-{sock.pk}"[^>]* name="line-{sock.pk}" min="0" max="3"', html)
     assert '<td data-refunded="0">0 of 2' in html
