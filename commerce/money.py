@@ -73,6 +73,14 @@ def from_minor(minor: int, currency: str | None = None) -> Decimal:
     return Decimal(int(minor)).scaleb(-exponent(currency)).quantize(quantum(currency))
 
 
+def share_minor(minor: int, part: int, whole: int) -> int:
+    """`part` of `whole` of an amount in minor units, to the minor unit, halves up:
+    share_minor(1001, 1, 3) -> 334. Integer arithmetic: nothing is lost to floats."""
+    if whole <= 0 or not 0 <= part <= whole:
+        raise ValueError(f"cannot take {part} of {whole}")
+    return (2 * int(minor) * part + whole) // (2 * whole)
+
+
 def stripe_exponent(currency: str | None = None) -> int:
     """The exponent Stripe's integer amounts use for the currency (not always the ISO one)."""
     code = currency_code(currency)

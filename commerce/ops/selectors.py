@@ -20,6 +20,7 @@ from commerce.money import from_minor, round_amount
 from commerce.notifications.models import Notification
 from commerce.orders.models import Order, OrderEvent
 from commerce.payments.models import Payment, Refund
+from commerce.payments.refund_lines import LineLeft, lines_left
 
 from .chart import CHART_MINUTES, Chart, minute_chart
 from .filters import STATUSES, FeedFilter
@@ -307,6 +308,7 @@ class OrderFile:
     payments: list[Payment]
     notifications: list[Notification]
     refundable: Decimal  # what is left to refund, in the order's currency
+    lines: list[LineLeft]  # each line with what refunds hold of it, for a refund by line
 
     @property
     def can_refund(self) -> bool:
@@ -320,7 +322,11 @@ def order_file(number: str) -> OrderFile | None:
         return None
     payments = list(
         Payment.objects.filter(order=order)
-        .prefetch_related(Prefetch("refunds", queryset=Refund.objects.select_related("created_by")))
+        .prefetch_related(
+            Prefetch(
+                "refunds", queryset=Refund.objects.select_related("created_by").prefetch_related("lines__order_line")
+            )
+        )
         .order_by("created_at", "pk")
     )
     refundable_minor = 0
@@ -342,4 +348,5 @@ def order_file(number: str) -> OrderFile | None:
             )
         ),
         refundable=from_minor(refundable_minor, order.currency),
+        lines=lines_left(order),
     )

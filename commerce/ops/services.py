@@ -6,6 +6,7 @@ in the meantime is left alone and the person is told. Asking for the status the 
 """
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -74,12 +75,13 @@ def order_act(
     reason: str = "",
     reason_public: bool = False,
     request_key: str = "",
+    lines: Mapping[int, int] | None = None,
 ) -> ActionResult:
     """Apply one dashboard action, or raise OpsError and change nothing.
 
-    `amount` (refunds only): None refunds what is left. `reason` is for staff, and shown to the
-    customer only with `reason_public`. `request_key` names one submitted form: a refund sent twice
-    with the same key is sent once.
+    `amount` or `lines` (refunds only; order line pk -> units, never both): neither refunds what is
+    left. `reason` is for staff, and shown to the customer only with `reason_public`. `request_key`
+    names one submitted form: a refund sent twice with the same key is sent once.
     """
     if action not in ACTIONS:
         raise OpsError("Unknown action.")
@@ -92,6 +94,7 @@ def order_act(
             reason=reason,
             reason_public=reason_public,
             request_key=request_key,
+            lines=lines or {},
         )
     tracking_number = tracking_number.strip()
     if action == "shipped" and not tracking_number:
@@ -131,6 +134,7 @@ def _refund(
     reason: str,
     reason_public: bool,
     request_key: str,
+    lines: Mapping[int, int],
 ) -> ActionResult:
     # No lock here: the refund goes to Stripe, and no lock is held across a network call. The
     # payments service reserves the amount under its own lock, so two refunds never exceed the payment.
@@ -139,6 +143,8 @@ def _refund(
         return ActionResult(order, False, f"Order {order.number} is already refunded: nothing changed.")
     if seen_status and order.status != seen_status:
         raise _moved_on(order, "refund")
+    if lines and amount is not None:
+        raise OpsError("Give either how many of each item to refund or an amount, not both. Nothing was refunded.")
     try:
         amount_minor = None if amount is None else refund_amount_minor(amount, order.currency)
     except PaymentError as exc:
@@ -151,6 +157,7 @@ def _refund(
             reason=reason.strip(),
             reason_public=reason_public,
             request_key=request_key,
+            lines=lines,
         )
     except PaymentError as exc:
         if exc.code == "duplicate_request":

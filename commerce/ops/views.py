@@ -1,5 +1,6 @@
 """Ops pages: the live dashboard (/ops/), one order for staff (/ops/orders/<number>/), actions."""
 
+import re
 import secrets
 from collections.abc import Callable
 from decimal import Decimal
@@ -7,7 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpResponse, HttpResponseBase, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -98,6 +99,31 @@ def _amount(raw: str, currency: str) -> Decimal | None:
     return None if minor is None else from_minor(minor, currency)
 
 
+LINE_FIELD = "line-"
+_WHOLE = re.compile(r"[0-9]{1,9}")
+
+
+def _line_quantities(data: QueryDict) -> dict[int, int]:
+    """The refund form's `line-<order line pk>` fields that ask for some units (empty or 0: none)."""
+    quantities: dict[int, int] = {}
+    for name in data:
+        if not name.startswith(LINE_FIELD):
+            continue
+        pk, raw = name.removeprefix(LINE_FIELD), data.get(name, "").strip()
+        if not pk.isascii() or not pk.isdigit():
+            raise OpsError("That item is not in this order. Nothing was refunded.")
+        if raw in {"", "0"}:
+            continue
+        if raw[0] in "-−" and _WHOLE.fullmatch(raw[1:].strip()):
+            raise OpsError("The number of items to refund cannot be negative. Nothing was refunded.")
+        if not _WHOLE.fullmatch(raw):
+            shown = raw if len(raw) <= 20 else raw[:20] + "…"
+            raise OpsError(f"“{shown}” is not a number of items. Enter a whole number such as 1, or leave it empty.")
+        if int(raw):
+            quantities[int(pk)] = int(raw)
+    return quantities
+
+
 @ops_page
 @require_POST
 def order_action(request: HtmxHttpRequest, number: str) -> HttpResponseBase:
@@ -117,6 +143,7 @@ def order_action(request: HtmxHttpRequest, number: str) -> HttpResponseBase:
             seen_status=request.POST.get("seen", ""),
             tracking_number=request.POST.get("tracking_number", ""),
             amount=_amount(request.POST.get("amount", ""), order.currency) if action == "refund" else None,
+            lines=_line_quantities(request.POST) if action == "refund" else None,
             reason=request.POST.get("reason", "")[:200],
             reason_public=request.POST.get("reason_public") == "yes",
             request_key=request.POST.get("key", "")[:64],

@@ -62,3 +62,17 @@ class PaymentError(DomainError):
     @classmethod
     def duplicate_request(cls) -> "PaymentError":
         return cls("duplicate_request", "This refund was already sent: nothing more was refunded.", status=CONFLICT)
+
+    @classmethod
+    def bad_refund_lines(cls, message: str) -> "PaymentError":
+        """A refund by line that cannot be made as asked (`message` names the line); nothing is held."""
+        return cls("bad_refund_lines", message, status=UNPROCESSABLE)
+
+    @classmethod
+    def lines_over_payment(cls, lines_minor: int, refundable_minor: int, currency: str | None = None) -> "PaymentError":
+        asked, left = from_minor(lines_minor, currency), from_minor(refundable_minor, currency)
+        return cls(
+            "bad_refund_lines",
+            f"These items come to {asked}, but only {left} is left to refund. Refund by amount instead.",
+            status=UNPROCESSABLE,
+        )

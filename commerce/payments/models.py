@@ -82,3 +82,24 @@ class StripeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id}"
+
+
+class RefundLine(models.Model):
+    """Units of one order line that a refund gives back, and what they come to (their share of the
+    line's discount taken off, their tax given back). A refund by amount has none."""
+
+    refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey("orders.OrderLine", on_delete=models.PROTECT, related_name="refund_lines")
+    quantity = models.PositiveIntegerField()
+    # May be 0: the units of a line worth less than a cent each get nothing until its last unit.
+    amount_minor = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(quantity__gt=0), name="refundline_quantity_positive"),
+            models.UniqueConstraint(fields=["refund", "order_line"], name="refundline_one_per_line"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.order_line.product_name} — {self.order_line.variant_name}"

@@ -11,6 +11,7 @@ Lock order as in services: the Payment row first, then the Order row. No lock ac
 """
 
 import logging
+from collections.abc import Mapping
 from datetime import timedelta
 from decimal import Decimal
 
@@ -28,7 +29,8 @@ from project.enqueue import enqueue_on_commit
 
 from . import stripe_client, tasks
 from .errors import PaymentError
-from .models import Payment, Refund
+from .models import Payment, Refund, RefundLine
+from .refund_lines import refund_lines_text, refund_parts
 
 logger = logging.getLogger(__name__)
 R = Refund.Status
@@ -77,24 +79,34 @@ def refund_create(
     reason: str = "",
     reason_public: bool = False,
     request_key: str = "",
+    lines: Mapping[int, int] | None = None,
 ) -> Refund:
-    """Refund a paid order through Stripe, in full (`amount_minor=None`) or in part.
+    """Refund a paid order through Stripe, in full (`amount_minor=None`) or in part: by amount, or
+    by `lines` (order line pk -> units), each line's units giving back their share (refund_lines.py).
 
     Returns the Refund: succeeded, pending at Stripe, or still unsent when Stripe could not be
     reached (a task sends it again on its own; its amount stays held). A full refund marks the
     order refunded (its stock comes back when it had not shipped). `request_key` names one
     submitted form: the same key again refunds nothing more. `reason` is for staff; the customer
     sees it only with `reason_public`. Raises PaymentError: `not_refundable`, `no_payment`,
-    `bad_refund_amount`, `duplicate_request`, or Stripe's refusal (the Refund is then failed).
+    `bad_refund_amount`, `bad_refund_lines` (units not left, more than the payment has left, both
+    lines and an amount), `duplicate_request`, or Stripe's refusal (the Refund is then failed).
     """
     if not order.can_transition(Order.Status.REFUNDED):
         raise PaymentError.not_refundable(order.get_status_display())
+    if lines and amount_minor is not None:
+        raise PaymentError.bad_refund_lines("Give either the items to refund or an amount, not both.")
     key = f"refund:{order.pk}:{request_key}" if request_key else ""
     if key and not cache.add(key, 1, timeout=REQUEST_KEY_SECONDS):
         raise PaymentError.duplicate_request()
     try:
         refund = _refund_reserve(
-            order=order, amount_minor=amount_minor, actor=actor, reason=reason, reason_public=reason_public
+            order=order,
+            amount_minor=amount_minor,
+            actor=actor,
+            reason=reason,
+            reason_public=reason_public,
+            lines=lines,
         )
     except PaymentError as error:
         if key and error.code != "bad_refund_amount":
@@ -154,18 +166,31 @@ def _refund_reserve(
     reason_public: bool,
     payment: Payment | None = None,
     automatic: bool = False,
+    lines: Mapping[int, int] | None = None,
 ) -> Refund:
-    """Write the pending Refund row first: its pk keys the Stripe request, its amount is held."""
+    """Write the pending Refund row first: its pk keys the Stripe request, its amount is held.
+
+    With `lines`, its RefundLine rows too: the units they hold are counted under the payment's lock
+    (every refund of an order takes the same row: its first successful payment), so two people
+    refunding one line at once refund it once."""
     query = Payment.objects.select_for_update().filter(order=order, status=Payment.Status.SUCCEEDED)
     locked = query.filter(pk=payment.pk).first() if payment is not None else query.order_by("pk").first()
     if locked is None:
         raise PaymentError.no_payment()
     left = refundable_minor(payment=locked)
-    amount = left if amount_minor is None else amount_minor
+    parts = refund_parts(order=order, quantities=lines) if lines else []
+    if parts:
+        amount = sum(part.amount_minor for part in parts)
+        if amount > left:
+            raise PaymentError.lines_over_payment(amount, left, locked.currency)
+        if amount <= 0:
+            raise PaymentError.bad_refund_lines("These items come to nothing to refund. Refund by amount instead.")
+    else:
+        amount = left if amount_minor is None else amount_minor
     if not 0 < amount <= left:
         raise PaymentError.bad_refund_amount(left, locked.currency)
     reason = reason.strip()[:200]
-    return Refund.objects.create(
+    refund = Refund.objects.create(
         payment=locked,
         amount_minor=amount,
         reason=reason,
@@ -173,6 +198,11 @@ def _refund_reserve(
         automatic=automatic,
         created_by=actor,
     )
+    RefundLine.objects.bulk_create(
+        RefundLine(refund=refund, order_line=part.left.line, quantity=part.quantity, amount_minor=part.amount_minor)
+        for part in parts
+    )
+    return refund
 
 
 def _claim(refund_pk: int) -> bool:
@@ -233,12 +263,19 @@ def refund_resend(*, refund_pk: int) -> Refund:
 
 
 def customer_line(refund: Refund, amount: Decimal | None = None) -> str:
-    """What the customer reads about a refund: "Refunded $12.00", and the reason only when staff said so."""
+    """What the customer reads about a refund: "Refunded $12.00", and the reason only when staff said so.
+
+    A refund by line names its units: "Refunded 1 × Canopy Tee — M: $18.36." (not when `amount`, the
+    whole refunded so far, is given: that line tells of the whole)."""
     currency = refund.payment.currency
     shown = money.format_money(
         amount if amount is not None else money.from_minor(refund.amount_minor, currency), currency
     )
-    return f"Refunded {shown}" + (f": {refund.reason}" if refund.reason_public and refund.reason else ".")
+    public = refund.reason if refund.reason_public and refund.reason else ""
+    items = refund_lines_text(refund) if amount is None and refund.pk is not None else ""
+    if items:
+        return f"Refunded {items}: {shown}." + (f" {public}" if public else "")
+    return f"Refunded {shown}" + (f": {public}" if public else ".")
 
 
 @transaction.atomic

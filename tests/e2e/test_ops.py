@@ -108,3 +108,38 @@ def test_ops_pages_are_refused_to_shoppers(page: Page):
     assert response is not None
     assert response.status == 403
     expect(page.get_by_role("link", name="Ops")).to_have_count(0)
+
+
+def test_ops_refund_one_line_from_the_order_page(page: Page, stripe_settings):
+    from tests.breakdown_orders import order_with_breakdown
+    from tests.e2e.servers import ROOT
+
+    staff = UserFactory(email="oli@example.com", password="oli-pass-123", is_staff=True)
+    staff.groups.add(Group.objects.get_or_create(name="ops")[0])
+    # 2 × Canopy Tee — M (19.44 each with its discount share and tax), 3 × Trail Sock — L, shipping.
+    order = elsewhere(order_with_breakdown)
+    sign_in(page, "oli@example.com", "oli-pass-123")
+    page.goto(f"/ops/orders/{order.number}/")
+    wait_for_socket(page)
+
+    page.get_by_text("Refund…").click()
+    tee = page.get_by_label("Canopy Tee — M")
+    expect(tee).to_have_attribute("max", "2")
+    tee.fill("1")
+    page.get_by_label("Yes, send this refund through Stripe").check()
+    out = ROOT / "test-artifacts"
+    out.mkdir(exist_ok=True)
+    page.locator("#ops-actions").screenshot(path=str(out / "ops-refund-lines.png"))
+    page.get_by_role("button", name="Refund", exact=True).click()
+
+    actions = page.locator("#ops-actions")
+    expect(actions).to_contain_text(f"Refunded 19.44 USD for order {order.number}.")
+    page.get_by_text("Refund…").click()  # the card was redrawn with the form folded
+    row = actions.locator("tr", has=page.get_by_label("Canopy Tee — M"))
+    expect(row.locator("[data-refunded]")).to_have_attribute("data-refunded", "1")
+    expect(row.locator("[data-refunded]")).to_contain_text("1 of 2")
+    expect(row.locator("[data-refunded]")).to_contain_text("$19.44")
+    expect(page.get_by_label("Canopy Tee — M")).to_have_attribute("max", "1")
+    expect(page.locator("#order-timeline")).to_contain_text("Refunded 1 × Canopy Tee — M: $19.44.")
+    expect(page.locator("#order-status")).to_have_attribute("data-status", "paid")
+    page.locator("#ops-actions").screenshot(path=str(out / "ops-refund-lines-after.png"))
