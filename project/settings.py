@@ -257,10 +257,8 @@ ORDER_LOOKUP_RATE_PER_ADDRESS = env.str("ORDER_LOOKUP_RATE_PER_ADDRESS", default
 ORDER_LOOKUP_RATE_PER_ORDER = env.str("ORDER_LOOKUP_RATE_PER_ORDER", default="3/hour")
 PRICES_INCLUDE_TAX = env.bool("PRICES_INCLUDE_TAX", default=False)  # prices as entered hold the tax
 TAX_PROVIDER = env.str("TAX_PROVIDER", default="commerce.tax.providers.RateTableProvider")  # commerce/tax/
-# Where the cart page estimates shipping and tax for a shopper who has not said (nor saved an address).
-STORE_COUNTRY = env.str("STORE_COUNTRY", default="US").strip().upper()
-# How often beat looks for discount codes that expired or started, to refresh the carts holding them.
-CODE_TIME_CHECK_INTERVAL_SECONDS = env.int("CODE_TIME_CHECK_INTERVAL_SECONDS", default=60)
+STORE_COUNTRY = env.str("STORE_COUNTRY", default="US").strip().upper()  # the cart's estimate until chosen
+CODE_TIME_CHECK_INTERVAL_SECONDS = env.int("CODE_TIME_CHECK_INTERVAL_SECONDS", default=60)  # codes ending/starting
 
 # --- Email and the notification outbox ------------------------------------------
 EMAIL_BACKEND = env.str(

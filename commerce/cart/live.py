@@ -7,8 +7,8 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from realtime import hub, pages, topics
-from realtime.broadcast import publish, publish_on_commit
+from realtime import broadcast, hub, pages, topics
+from realtime.broadcast import publish_on_commit
 
 from .estimate import cart_estimate
 from .forms import EstimateForm
@@ -69,7 +69,7 @@ def code_carts_publish(code: str) -> int:
         after = pks[-1]
         watched = hub.followed([f"cart.{pk}" for pk in pks])
         for cart in Cart.objects.filter(pk__in=[pk for pk in pks if f"cart.{pk}" in watched]).order_by("pk"):
-            pushed += publish(f"cart.{cart.pk}", cart_fragment(cart))
+            pushed += broadcast.publish(f"cart.{cart.pk}", cart_fragment(cart))
 
 
 # Pushed to a person's own topic when their cart is created: pages opened before it
