@@ -52,10 +52,10 @@ class EstimateForm(forms.Form):
 
     country = forms.ChoiceField(label="Country", choices=estimate_countries)
     region = forms.CharField(
-        label="State / region (optional)",
+        label="State / region",
         max_length=6,
         required=False,
-        help_text="Its code: NY, ON, NSW.",
+        help_text="Optional. Its code: NY, ON.",
         widget=forms.TextInput(attrs={"autocomplete": "address-level1", "size": 6}),
     )
 
