@@ -257,6 +257,8 @@ ORDER_LOOKUP_RATE_PER_ADDRESS = env.str("ORDER_LOOKUP_RATE_PER_ADDRESS", default
 ORDER_LOOKUP_RATE_PER_ORDER = env.str("ORDER_LOOKUP_RATE_PER_ORDER", default="3/hour")
 PRICES_INCLUDE_TAX = env.bool("PRICES_INCLUDE_TAX", default=False)  # prices as entered hold the tax
 TAX_PROVIDER = env.str("TAX_PROVIDER", default="commerce.tax.providers.RateTableProvider")  # commerce/tax/
+STORE_COUNTRY = env.str("STORE_COUNTRY", default="US").strip().upper()  # the cart's estimate until chosen
+CODE_TIME_CHECK_INTERVAL_SECONDS = env.int("CODE_TIME_CHECK_INTERVAL_SECONDS", default=60)  # codes ending/starting
 
 # --- Email and the notification outbox ------------------------------------------
 EMAIL_BACKEND = env.str(
@@ -371,6 +373,7 @@ CELERY_BEAT_SCHEDULE = {
         ("notifications-sweep", "commerce.notifications.tasks.sweep", NOTIFICATION_SWEEP_INTERVAL_SECONDS),
         ("support-replies-notify", "commerce.support.tasks.replies_notify", SUPPORT_REPLY_CHECK_INTERVAL_SECONDS),
         ("search-consistency-check", "commerce.search.tasks.check_consistency", SEARCH_CHECK_INTERVAL_SECONDS),
+        ("cart-codes-on-time", "commerce.cart.tasks.code_carts_on_time", CODE_TIME_CHECK_INTERVAL_SECONDS),
     ]
 }
 

@@ -24,3 +24,7 @@ class CartError(DomainError):
         if in_cart:
             return cls("insufficient_stock", f"{left}, and you already have {in_cart} in your cart.")
         return cls("insufficient_stock", f"{left}.")
+
+    @classmethod
+    def no_code(cls) -> "CartError":
+        return cls("no_code", "Enter a code.")

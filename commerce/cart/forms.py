@@ -1,6 +1,9 @@
 from django import forms
 from django.conf import settings
 
+from commerce.orders.forms import COUNTRIES, REGION_REQUIRED
+from commerce.places import country_name, is_region, region_code
+
 
 def _quantity_field() -> forms.IntegerField:
     maximum = settings.CART_MAX_LINE_QUANTITY
@@ -26,6 +29,47 @@ class AddToCartForm(forms.Form):
 
 class QuantityForm(forms.Form):
     quantity = _quantity_field()
+
+
+class DiscountCodeForm(forms.Form):
+    # Longer than any code (32): what was typed is answered "not a code we know", not cut.
+    code = forms.CharField(
+        label="Discount code",
+        max_length=100,
+        error_messages={"required": "Enter a code.", "max_length": "That is not a discount code we know."},
+    )
+
+
+def estimate_countries() -> list[tuple[str, str]]:
+    """The countries an address may be in (checkout's list), with the store's own if it is not one."""
+    if any(code == settings.STORE_COUNTRY for code, _ in COUNTRIES):
+        return list(COUNTRIES)
+    return [(settings.STORE_COUNTRY, country_name(settings.STORE_COUNTRY)), *COUNTRIES]
+
+
+class EstimateForm(forms.Form):
+    """Where the cart page estimates shipping and tax for; the state or province is optional."""
+
+    country = forms.ChoiceField(label="Country", choices=estimate_countries)
+    region = forms.CharField(
+        label="State / region",
+        max_length=6,
+        required=False,
+        help_text="Optional. Its code: NY, ON.",
+        widget=forms.TextInput(attrs={"autocomplete": "address-level1", "size": 6}),
+    )
+
+    def clean(self) -> dict[str, object]:
+        """The region as its code after the country's: "us-ny" and "ny" both read NY."""
+        cleaned = super().clean() or {}
+        country, region = str(cleaned.get("country") or ""), str(cleaned.get("region") or "").strip().upper()
+        if not country:
+            return cleaned
+        code = region_code(country, region)
+        if region and not is_region(code):
+            self.add_error("region", f"Enter the code of a {REGION_REQUIRED.get(country, 'region')}: NY, ON, NSW.")
+        cleaned["region"] = code.removeprefix(f"{country}-")
+        return cleaned
 
 
 def first_error(form: forms.Form) -> str:

@@ -1,27 +1,41 @@
 """Live carts: the `cart.<pk>` topic keeps every tab and device of one cart identical."""
 
+from typing import Any
+
 from django.conf import settings
 from django.http import HttpRequest
 from django.template.loader import render_to_string
+from django.utils import timezone
 
-from realtime import pages, topics
+from realtime import broadcast, hub, pages, topics
 from realtime.broadcast import publish_on_commit
 
+from .estimate import cart_estimate
+from .forms import EstimateForm
 from .models import SESSION_KEY, Cart
-from .selectors import cart_summary
+from .selectors import CartSummary, cart_summary
 from .session import cart_for_request
+
+
+def cart_context(summary: CartSummary) -> dict[str, Any]:
+    """What the cart body shows, read from the cart alone (the same for every tab of it)."""
+    estimate = cart_estimate(summary.cart, now=timezone.now()) if summary.cart and summary.lines else None
+    return {
+        "summary": summary,
+        "cart_count": summary.count,
+        "estimate": estimate,
+        "breakdown": estimate.breakdown if estimate else None,
+        "estimate_form": EstimateForm(
+            initial={"country": estimate.country, "region": estimate.region} if estimate else None,
+            auto_id="estimate-%s",
+        ),
+        "MAX_LINE_QUANTITY": settings.CART_MAX_LINE_QUANTITY,
+    }
 
 
 def cart_fragment(cart: Cart) -> str:
     """The badge and the cart page body, both swapped out of band (a page shows what it has)."""
-    summary = cart_summary(cart)
-    context = {
-        "summary": summary,
-        "cart_count": summary.count,
-        "oob_badge": True,
-        "push": True,
-        "MAX_LINE_QUANTITY": settings.CART_MAX_LINE_QUANTITY,
-    }
+    context = cart_context(cart_summary(cart)) | {"oob_badge": True, "push": True}
     return render_to_string("cart/detail.html#cart-body", context)
 
 
@@ -33,6 +47,29 @@ def cart_snapshot(key: str) -> str | None:
 def cart_publish(cart: Cart) -> None:
     """Render the cart once, now (inside the writer's transaction), and push it after commit."""
     publish_on_commit(f"cart.{cart.pk}", cart_fragment(cart))
+
+
+# Carts read per round when a code's carts are pushed again: a code held by a million carts is
+# never loaded at once, and only the carts some page follows are rendered.
+CODE_CARTS_CHUNK = 500
+
+
+def code_carts_publish(code: str) -> int:
+    """Push again every cart holding `code` that some page follows now (the code expired, was used
+    up, given back or edited: the carts' figures change); return how many were pushed."""
+    pushed, after = 0, 0
+    while True:
+        pks = list(
+            Cart.objects.filter(discount_code=code, pk__gt=after)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:CODE_CARTS_CHUNK]
+        )
+        if not pks:
+            return pushed
+        after = pks[-1]
+        watched = hub.followed([f"cart.{pk}" for pk in pks])
+        for cart in Cart.objects.filter(pk__in=[pk for pk in pks if f"cart.{pk}" in watched]).order_by("pk"):
+            pushed += broadcast.publish(f"cart.{cart.pk}", cart_fragment(cart))
 
 
 # Pushed to a person's own topic when their cart is created: pages opened before it

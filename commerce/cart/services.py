@@ -3,6 +3,8 @@ so two tabs changing one cart at once apply one after the other."""
 
 from collections.abc import MutableMapping
 from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -12,6 +14,10 @@ from django.db import transaction
 from commerce.accounts.models import User
 from commerce.catalog.models import Variant
 from commerce.catalog.selectors import variant_for_sale
+from commerce.discounts.pricing import AppliedDiscount
+from commerce.discounts.selectors import discount_check
+from commerce.money import round_amount
+from commerce.orders.totals import cart_lines
 
 from .errors import CartError
 from .live import cart_created_publish, cart_publish
@@ -136,8 +142,13 @@ def cart_merge(*, source: Cart, target: Cart) -> MergeResult:
                 current.delete()
         elif allowed > 0:
             CartLine.objects.create(cart=target, variant=variant, quantity=allowed)
+    # The code and the place the guest chose come along, unless the user's cart has its own.
+    if not target.discount_code:
+        target.discount_code = source.discount_code
+    if not target.estimate_country:
+        target.estimate_country, target.estimate_region = source.estimate_country, source.estimate_region
     source.delete()
-    target.save(update_fields=["updated_at"])
+    target.save(update_fields=["discount_code", "estimate_country", "estimate_region", "updated_at"])
     cart_publish(target)
     return result
 
@@ -161,3 +172,53 @@ def cart_adopt_on_login(
             cart_publish(guest)
             return MergeResult(cart=guest)
         return cart_merge(source=guest, target=target)
+
+
+@transaction.atomic
+def cart_code_apply(*, cart: Cart, text: str, user: User | None, now: datetime) -> AppliedDiscount:
+    """Apply the discount code `text` to the cart, or raise DiscountError (CartError for an empty text)
+    and change nothing.
+
+    Checked against the lines under the cart's lock, so no tab changes them between the check and the
+    save; the code's own row is not locked: a code used up later shows as such on the cart (its
+    carts are pushed again) and checkout takes the use, or refuses it, for good.
+    """
+    if not text.strip():
+        raise CartError.no_code()
+    cart = _locked(cart)
+    lines = cart_lines(cart)
+    applied = discount_check(
+        text,
+        lines=[line.for_discount() for line in lines],
+        subtotal=round_amount(sum((line.total for line in lines), Decimal(0))),
+        user=user,
+        email=user.email if user is not None else "",
+        now=now,
+    )
+    if cart.discount_code != applied.code.code:
+        cart.discount_code = applied.code.code
+        cart.save(update_fields=["discount_code", "updated_at"])
+        cart_publish(cart)
+    return applied
+
+
+@transaction.atomic
+def cart_code_remove(*, cart: Cart) -> Cart:
+    """Take the code off the cart; taking off a code already gone is not an error (double submit)."""
+    cart = _locked(cart)
+    if cart.discount_code:
+        cart.discount_code = ""
+        cart.save(update_fields=["discount_code", "updated_at"])
+        cart_publish(cart)
+    return cart
+
+
+@transaction.atomic
+def cart_estimate_set(*, cart: Cart, country: str, region: str) -> Cart:
+    """Estimate the cart's shipping and tax for this place (ISO 3166-1 country, region suffix or "")."""
+    cart = _locked(cart)
+    if (cart.estimate_country, cart.estimate_region) != (country, region):
+        cart.estimate_country, cart.estimate_region = country, region
+        cart.save(update_fields=["estimate_country", "estimate_region", "updated_at"])
+        cart_publish(cart)
+    return cart

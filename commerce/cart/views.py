@@ -1,20 +1,25 @@
 """Cart pages and actions. Every action is an htmx POST answered with the partials
 that changed (plus the header badge out of band); without JavaScript they redirect."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from commerce.accounts.models import User
 from commerce.catalog.selectors import variant_for_sale
+from commerce.discounts.errors import DiscountError
 from project.http import HtmxHttpRequest
 from realtime.pages import follow
 
 from . import services
 from .errors import CartError
-from .forms import AddToCartForm, QuantityForm, first_error
+from .forms import AddToCartForm, DiscountCodeForm, EstimateForm, QuantityForm, first_error
+from .live import cart_context
 from .models import Cart
 from .session import cart_for_request, cart_summary_for_request
 
@@ -35,21 +40,16 @@ def _user(request: HtmxHttpRequest) -> User | None:
 
 
 def _render_body(
-    request: HtmxHttpRequest, *, error: str = "", error_variant: int | None = None, status: int = 200
+    request: HtmxHttpRequest,
+    *,
+    error: str = "",
+    error_variant: int | None = None,
+    status: int = 200,
+    **extra: Any,
 ) -> HttpResponse:
-    summary = cart_summary_for_request(request)
-    return render(
-        request,
-        "cart/detail.html#cart-body",
-        {
-            "summary": summary,
-            "cart_count": summary.count,
-            "error": error,
-            "error_variant": error_variant,
-            "oob_badge": True,
-        },
-        status=status,
-    )
+    context = cart_context(cart_summary_for_request(request))
+    context |= {"error": error, "error_variant": error_variant, "oob_badge": True, **extra}
+    return render(request, "cart/detail.html#cart-body", context, status=status)
 
 
 def _after_change(request: HtmxHttpRequest, *, error: str = "", error_variant: int | None = None) -> HttpResponseBase:
@@ -64,7 +64,7 @@ def _after_change(request: HtmxHttpRequest, *, error: str = "", error_variant: i
 def cart_detail(request: HtmxHttpRequest) -> HttpResponse:
     summary = cart_summary_for_request(request)
     follow(request, *(f"stock.{lv.variant.pk}" for lv in summary.lines))
-    return render(request, "cart/detail.html", {"summary": summary, "cart_count": summary.count})
+    return render(request, "cart/detail.html", cart_context(summary))
 
 
 @require_POST
@@ -126,4 +126,52 @@ def cart_line_update(request: HtmxHttpRequest, variant_pk: int) -> HttpResponseB
 def cart_line_remove(request: HtmxHttpRequest, variant_pk: int) -> HttpResponseBase:
     cart = _own_cart(request)
     services.cart_line_remove(cart=cart, variant_pk=variant_pk)
+    return _after_change(request)
+
+
+@require_POST
+def cart_discount(request: HtmxHttpRequest) -> HttpResponseBase:
+    """Apply the code typed in #discount-form; a code that cannot be used is a 422 saying why."""
+    cart = _own_cart(request)
+    form = DiscountCodeForm(request.POST)
+    error, code = "", ""
+    if not form.is_valid():
+        error = first_error(form)
+    else:
+        try:
+            applied = services.cart_code_apply(
+                cart=cart, text=form.cleaned_data["code"], user=_user(request), now=timezone.now()
+            )
+            code = applied.code.code
+        except (DiscountError, CartError) as exc:
+            error = exc.message
+    if request.htmx:
+        if error:
+            typed = request.POST.get("code", "")[:100]
+            return _render_body(request, status=UNPROCESSABLE, code_error=error, code_text=typed)
+        return _render_body(request)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, f"The code {code} is applied.")
+    return redirect("cart:detail")
+
+
+@require_POST
+def cart_discount_remove(request: HtmxHttpRequest) -> HttpResponseBase:
+    services.cart_code_remove(cart=_own_cart(request))
+    return _after_change(request)
+
+
+@require_POST
+def cart_estimate(request: HtmxHttpRequest) -> HttpResponseBase:
+    """Estimate shipping and tax for the country (and state) chosen in #estimate-form."""
+    cart = _own_cart(request)
+    form = EstimateForm(request.POST, auto_id="estimate-%s")
+    if not form.is_valid():
+        if request.htmx:
+            return _render_body(request, status=UNPROCESSABLE, estimate_form=form)
+        messages.error(request, first_error(form))
+        return redirect("cart:detail")
+    services.cart_estimate_set(cart=cart, country=form.cleaned_data["country"], region=form.cleaned_data["region"])
     return _after_change(request)

@@ -1,10 +1,13 @@
 from typing import Any
 
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.forms import ModelForm
 from django.http import HttpRequest
 
 from commerce.accounts.permissions import RoleAdminMixin
 
+from .live import code_carts_publish_on_commit
 from .models import DiscountCode, DiscountRedemption
 
 
@@ -50,3 +53,22 @@ class DiscountCodeAdmin(admin.ModelAdmin[DiscountCode]):
         ("Only for", {"fields": ("categories", "products")}),
         (None, {"fields": ("created_at",)}),
     )
+
+    # Carts holding a code show what it takes off now: an edit, a deactivation or a deletion reaches
+    # them once the admin's transaction commits (the old text too, when staff renamed the code).
+
+    def save_model(self, request: HttpRequest, obj: DiscountCode, form: ModelForm[DiscountCode], change: bool) -> None:
+        before = form.initial.get("code") if change else None
+        super().save_model(request, obj, form, change)
+        for text in {obj.code, str(before or "").strip().upper()} - {""}:
+            code_carts_publish_on_commit(text)
+
+    def delete_model(self, request: HttpRequest, obj: DiscountCode) -> None:
+        super().delete_model(request, obj)
+        code_carts_publish_on_commit(obj.code)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[DiscountCode]) -> None:
+        texts = list(queryset.values_list("code", flat=True))
+        super().delete_queryset(request, queryset)
+        for text in texts:
+            code_carts_publish_on_commit(text)

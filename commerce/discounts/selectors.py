@@ -73,3 +73,10 @@ def discount_check(
     return AppliedDiscount(
         code=code, amount=amount, free_shipping=code.kind == DiscountCode.Kind.FREE_SHIPPING, allocation=allocation
     )
+
+
+def codes_turned(*, since: datetime, now: datetime) -> list[str]:
+    """The codes that expired (`ends_at`) or started (`starts_at`) in (since, now], active or not:
+    the carts holding them show other figures now."""
+    turned = Q(ends_at__gt=since, ends_at__lte=now) | Q(starts_at__gt=since, starts_at__lte=now)
+    return list(DiscountCode.objects.filter(turned).order_by("code").values_list("code", flat=True))

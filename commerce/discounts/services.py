@@ -12,6 +12,7 @@ from commerce.accounts.models import User
 from commerce.orders.models import Order
 
 from .errors import DiscountError
+from .live import code_carts_publish_on_commit
 from .models import DiscountCode, DiscountRedemption
 from .selectors import uses_by
 
@@ -40,7 +41,13 @@ def discount_redeem(*, code: DiscountCode, order: Order, user: User | None, emai
     limit = code.per_customer_limit
     if limit is not None and uses_by(code=code, user=user, email=email).count() >= limit:
         raise DiscountError.already_used(code.code)
+    if _used_up(code.pk):  # this was the last use: the carts holding the code lose it
+        code_carts_publish_on_commit(code.code)
     return DiscountRedemption.objects.create(code=code, order=order, user=user, email=email.strip().lower())
+
+
+def _used_up(pk: int) -> bool:
+    return DiscountCode.objects.filter(pk=pk, usage_limit__isnull=False, times_used__gte=F("usage_limit")).exists()
 
 
 @transaction.atomic
@@ -57,5 +64,15 @@ def discount_give_back(*, order: Order) -> bool:
         released_at=timezone.now()
     )
     if released:
+        # Locked, so that of two uses given back at once only the one that makes the code usable
+        # again sees it used up.
+        text, times_used, limit = (
+            DiscountCode.objects.select_for_update()
+            .filter(pk=redemption.code_id)
+            .values_list("code", "times_used", "usage_limit")
+            .get()
+        )
         DiscountCode.objects.filter(pk=redemption.code_id, times_used__gt=0).update(times_used=F("times_used") - 1)
+        if limit is not None and times_used >= limit:  # usable again: the carts holding it get it back
+            code_carts_publish_on_commit(text)
     return bool(released)

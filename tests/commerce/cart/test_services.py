@@ -7,7 +7,8 @@ from django.utils import timezone
 from commerce.cart import services
 from commerce.cart.errors import CartError
 from commerce.cart.models import Cart, CartLine
-from tests.factories import CartFactory, CartLineFactory, UserFactory, VariantFactory
+from commerce.discounts.errors import DiscountError
+from tests.factories import CartFactory, CartLineFactory, DiscountCodeFactory, UserFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -195,3 +196,107 @@ def test_concurrent_adds_from_two_tabs_never_exceed_stock():
 
     assert CartLine.objects.get(cart=cart).quantity == 4
     assert errors == ["insufficient_stock", "insufficient_stock"]
+
+
+class TestCode:
+    def test_apply_stores_the_code_in_capitals_and_pushes_the_cart(self, variant, clock, capture_broadcasts):
+        DiscountCodeFactory(code="WELCOME10")
+        cart = CartLineFactory(variant=variant, quantity=2).cart
+
+        with capture_broadcasts() as sent:
+            applied = services.cart_code_apply(cart=cart, text=" welcome10", user=None, now=clock.now)
+
+        assert (applied.code.code, str(applied.amount)) == ("WELCOME10", "2.50")
+        assert Cart.objects.get(pk=cart.pk).discount_code == "WELCOME10"
+        assert [topic for topic, _ in sent] == [f"cart.{cart.pk}"]
+        assert '<span data-amount="discount">−$2.50</span>' in sent[0][1]
+        assert 'id="cart-body" class="cart" hx-swap-oob="true"' in sent[0][1]
+
+    def test_applying_the_same_code_again_pushes_nothing(self, variant, clock, capture_broadcasts):
+        DiscountCodeFactory(code="WELCOME10")
+        cart = CartLineFactory(variant=variant).cart
+        services.cart_code_apply(cart=cart, text="WELCOME10", user=None, now=clock.now)
+
+        with capture_broadcasts() as sent:
+            services.cart_code_apply(cart=cart, text="welcome10", user=None, now=clock.now)
+
+        assert sent == []
+
+    def test_a_customer_who_used_up_their_uses_is_refused(self, clock, order):
+        from commerce.discounts.services import discount_redeem
+
+        code = DiscountCodeFactory(code="ONCE", per_customer_limit=1)
+        discount_redeem(code=code, order=order, user=order.user, email=order.email)
+        cart, _ = Cart.objects.get_or_create(user=order.user)
+        CartLineFactory(cart=cart, variant=VariantFactory())
+
+        with pytest.raises(DiscountError) as caught:
+            services.cart_code_apply(cart=cart, text="ONCE", user=order.user, now=clock.now)
+
+        assert caught.value.code == "already_used"
+        assert Cart.objects.get(pk=cart.pk).discount_code == ""
+
+    def test_an_empty_code_is_refused(self, variant, clock):
+        cart = CartLineFactory(variant=variant).cart
+
+        with pytest.raises(CartError) as caught:
+            services.cart_code_apply(cart=cart, text="  ", user=None, now=clock.now)
+
+        assert caught.value.message == "Enter a code."
+
+    def test_remove_pushes_once_and_twice_is_no_error(self, variant, capture_broadcasts):
+        cart = CartLineFactory(cart=CartFactory(discount_code="WELCOME10"), variant=variant).cart
+
+        with capture_broadcasts() as sent:
+            services.cart_code_remove(cart=cart)
+            services.cart_code_remove(cart=cart)
+
+        assert Cart.objects.get(pk=cart.pk).discount_code == ""
+        assert [topic for topic, _ in sent] == [f"cart.{cart.pk}"]
+
+
+class TestEstimatePlace:
+    def test_set_saves_and_pushes_the_new_figures(self, variant, capture_broadcasts):
+        from tests.commerce.shipping.factories import ShippingMethodFactory, ShippingZoneFactory
+
+        ShippingMethodFactory(zone=ShippingZoneFactory(countries=["US"]))
+        cart = CartLineFactory(variant=variant).cart
+
+        with capture_broadcasts() as sent:
+            services.cart_estimate_set(cart=cart, country="GB", region="")
+            services.cart_estimate_set(cart=cart, country="GB", region="")
+
+        cart.refresh_from_db()
+        assert (cart.estimate_country, cart.estimate_region) == ("GB", "")
+        assert [topic for topic, _ in sent] == [f"cart.{cart.pk}"]
+        assert "We do not ship to United Kingdom yet." in sent[0][1]
+
+    def test_a_guests_code_and_place_come_along_at_sign_in(self, variant):
+        user = UserFactory()
+        user_cart = CartLineFactory(cart=CartFactory(user=user), variant=variant).cart
+        guest = CartLineFactory(
+            cart=CartFactory(discount_code="WELCOME10", estimate_country="CA", estimate_region="ON")
+        ).cart
+
+        services.cart_adopt_on_login(user=user, guest_cart_pk=guest.pk, session={})
+
+        user_cart.refresh_from_db()
+        assert (user_cart.discount_code, user_cart.estimate_country, user_cart.estimate_region) == (
+            "WELCOME10",
+            "CA",
+            "ON",
+        )
+
+    def test_the_users_own_code_and_place_win_at_sign_in(self, variant):
+        user = UserFactory()
+        user_cart = CartLineFactory(
+            cart=CartFactory(user=user, discount_code="MINE", estimate_country="US"), variant=variant
+        ).cart
+        guest = CartLineFactory(
+            cart=CartFactory(discount_code="THEIRS", estimate_country="CA", estimate_region="ON")
+        ).cart
+
+        services.cart_adopt_on_login(user=user, guest_cart_pk=guest.pk, session={})
+
+        user_cart.refresh_from_db()
+        assert (user_cart.discount_code, user_cart.estimate_country, user_cart.estimate_region) == ("MINE", "US", "")
