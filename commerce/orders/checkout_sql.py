@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from commerce.accounts.models import User
 from commerce.discounts.errors import DiscountError
+from commerce.discounts.live import code_carts_publish_on_commit
 from commerce.inventory.errors import OutOfStock
 from commerce.inventory.services import stock_moved
 
@@ -125,11 +126,11 @@ def place(*, cart_pk: int, user: User | None, email: str, address: dict[str, Any
         case "short":
             raise _out_of_stock(answer)
     order = _order(answer["order"])
-    _after_commit(order, taken=answer["taken"], sold_out=answer["sold_out"])
+    _after_commit(order, taken=answer["taken"], sold_out=answer["sold_out"], code_spent=answer.get("code_spent"))
     return order
 
 
-def _after_commit(order: Order, *, taken: list[int], sold_out: list[int]) -> None:
+def _after_commit(order: Order, *, taken: list[int], sold_out: list[int], code_spent: str | None) -> None:
     """Schedule the placed order's effects as one change, as the Python path's transaction does.
 
     Outside a transaction (the function's call has committed as it returned) each on-commit effect
@@ -139,6 +140,8 @@ def _after_commit(order: Order, *, taken: list[int], sold_out: list[int]) -> Non
     inside a caller's transaction it is part of that one.
     """
     with transaction.atomic(savepoint=False):
+        if code_spent:  # its last use taken, as discounts.services.discount_redeem says
+            code_carts_publish_on_commit(code_spent)
         stock_moved(taken, availability_changed=sold_out)
         order_publish(order, kind=OrderEvent.Kind.PLACED)
 

@@ -287,8 +287,12 @@ def order_mark_paid(*, order: Order, amount_minor: int, currency: str, reference
 
 
 def _remove_bought_from_cart(order: Order) -> None:
+    """Take what the paid order bought out of its cart, and the code it used (a next order starts
+    without one: a code a customer may use once would only be refused)."""
     if order.cart_id is None:
         return
+    if order.discount_code:
+        Cart.objects.filter(pk=order.cart_id, discount_code=order.discount_code).update(discount_code="")
     for variant_pk, quantity in _quantities(order):
         line = CartLine.objects.filter(cart_id=order.cart_id, variant_id=variant_pk).first()
         if line is None:

@@ -14,7 +14,8 @@
 -- code's use as discounts.services.discount_redeem does: a conditional UPDATE of the code's
 -- counter (refused: "code_refused"), the customer's uses counted under that row lock (too many:
 -- SQLSTATE SF002, which undoes the counter), then the redemption row; all before the stock take,
--- the lock order every writer keeps (a code's row before variants' rows).
+-- the lock order every writer keeps (a code's row before variants' rows). Its answer names the
+-- code when this checkout took its last use ("code_spent"): the carts holding it are told.
 --
 -- Its signature gained p_priced, so migration 0008 drops version 2 (a different function to
 -- PostgreSQL) before this file creates version 3.
@@ -38,6 +39,7 @@ DECLARE
     v_code bigint := (p_priced -> 'code' ->> 'id')::bigint;
     v_limit integer := (p_priced -> 'code' ->> 'per_customer_limit')::integer;
     v_email text := lower(btrim(p_email));
+    v_code_spent boolean := false;  -- this checkout took the code's last use
     -- When the call began (not its transaction, which may be a caller's, begun long before).
     v_now timestamptz := statement_timestamp();
 BEGIN
@@ -98,7 +100,8 @@ BEGIN
     -- The code's use, taken like stock: refused with nothing written, or held until commit.
     IF v_code IS NOT NULL THEN
         UPDATE discounts_discountcode SET times_used = times_used + 1
-         WHERE id = v_code AND is_active AND (usage_limit IS NULL OR times_used < usage_limit);
+         WHERE id = v_code AND is_active AND (usage_limit IS NULL OR times_used < usage_limit)
+        RETURNING usage_limit IS NOT NULL AND times_used >= usage_limit INTO v_code_spent;
         IF NOT FOUND THEN
             RETURN jsonb_build_object(
                 'outcome', 'code_refused', 'code', p_priced -> 'code' -> 'code',
@@ -184,7 +187,8 @@ BEGIN
     END LOOP;
 
     RETURN jsonb_build_object(
-        'outcome', 'placed', 'order', to_jsonb(v_order), 'taken', to_jsonb(v_ids), 'sold_out', to_jsonb(v_sold_out)
+        'outcome', 'placed', 'order', to_jsonb(v_order), 'taken', to_jsonb(v_ids), 'sold_out', to_jsonb(v_sold_out),
+        'code_spent', CASE WHEN v_code_spent THEN p_priced -> 'code' -> 'code' END
     )::text;
 END;
 $$;

@@ -510,3 +510,11 @@ def test_the_comparison_sees_the_figures(run_on):  # type: ignore[no-untyped-def
         ("order 1", "buyer@example.com", None)
     ]
     assert [row["times_used"] for row in run.rows["DiscountCode"]] == [1]
+
+
+def test_the_last_use_taken_is_told_to_the_carts_holding_the_code(run_on):  # type: ignore[no-untyped-def]
+    """Both paths tell the carts holding a code when a checkout takes its last use (the cart page then
+    shows it used up); the parity test compares the rest."""
+    run = run_on("database", case_replaced_order_gives_its_use_back)
+
+    assert [topic for topic, _ in run.broadcasts[0]] == ["cart.1", "stock.1", "stock.2", "stock.3", "ops.dashboard"]

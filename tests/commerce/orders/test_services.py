@@ -5,14 +5,14 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from commerce.cart.models import CartLine
+from commerce.cart.models import Cart, CartLine
 from commerce.catalog.models import Variant
 from commerce.inventory.errors import OutOfStock
 from commerce.inventory.models import StockHold
 from commerce.orders import services
 from commerce.orders.errors import OrderError
 from commerce.orders.models import Order, OrderEvent
-from tests.factories import ADDRESS, CartFactory, OrderFactory, UserFactory
+from tests.factories import ADDRESS, CartFactory, DiscountCodeFactory, OrderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 S = Order.Status
@@ -141,6 +141,16 @@ class TestPayment:
         services.order_mark_paid(order=order, amount_minor=6200, currency="usd", reference="pi_1")
 
         assert list(CartLine.objects.filter(cart=filled_cart).values_list("variant__sku", "quantity")) == [("TEE-M", 1)]
+
+    def test_paid_takes_the_code_it_used_off_the_cart(self, filled_cart, buyer):
+        DiscountCodeFactory(code="ONCE", per_customer_limit=1)
+        Cart.objects.filter(pk=filled_cart.pk).update(discount_code="ONCE")
+        order = OrderFactory(cart=filled_cart, user=buyer)
+        assert order.discount_code == "ONCE"
+
+        services.order_mark_paid(order=order, amount_minor=order.total_minor, currency="usd", reference="pi_1")
+
+        assert Cart.objects.get(pk=filled_cart.pk).discount_code == ""
 
     def test_wrong_amount_does_not_pay(self, filled_cart, buyer):
         order = OrderFactory(cart=filled_cart, user=buyer)
