@@ -1,18 +1,23 @@
-"""3. Checkout under contention: many buyers at once for one variant, and for many variants.
+"""3. Checkout under contention: many buyers at once for one variant, for many variants, for one code.
 
-Two cases, each with 200 buyers (one cart of one unit each):
+Three cases, each with 200 buyers (one cart of one unit each):
 - hot: one variant with 100 units (every buyer wants it);
-- spread: 100 variants with 1 unit each (two buyers per variant).
-Successes must equal the units and nothing may be oversold, whatever the timing.
+- spread: 100 variants with 1 unit each (two buyers per variant);
+- hot-code: one variant with 1,000 units, every cart carrying the same discount code, limited to
+  100 uses (a fresh code per run): the code, not the stock, is what runs out.
+Successes must equal the units (the code's uses), nothing may be oversold, and no order may carry
+the code beyond its limit, whatever the timing.
 
 Through the service, `checkout_start` runs in threads, one database connection each, all released
 at once by a barrier; the floor is the same number of connections running only the bare
-conditional `UPDATE ... SET stock = stock - 1 WHERE id = %s AND stock >= 1` (psycopg, autocommit).
+conditional `UPDATE ... SET stock = stock - 1 WHERE id = %s AND stock >= 1` (psycopg, autocommit),
+and for hot-code the same UPDATE of the code's counter (`times_used < usage_limit`).
 Beside them, the HTTP figure: the same buyers POST /checkout/place/ to one Daphne process at once.
 
 Each connection is warmed before the release, as a running store's pooled connections are: for the
-service, one checkout of a cart of its own, rolled back (on PostgreSQL a checkout is one call of a
-database function, whose statements PostgreSQL plans on a connection's first call: ~8 ms each);
+service, one checkout of a cart of its own carrying a code of its own (no limit), rolled back (on
+PostgreSQL a checkout is one call of a database function, whose statements PostgreSQL plans on a
+connection's first call: ~8 ms each, and the code's statements only run for a cart with a code);
 for the floor, its UPDATE once, on no row.
 
 PostgreSQL here allows `max_connections` (100 by default) for everyone using the server, so the
@@ -26,6 +31,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -38,6 +44,8 @@ from psycopg import sql
 
 from commerce.cart.models import SESSION_KEY, Cart, CartLine
 from commerce.catalog.models import Category, Product, Variant
+from commerce.discounts.errors import DiscountError
+from commerce.discounts.models import DiscountCode, DiscountRedemption
 from commerce.inventory.errors import OutOfStock
 from commerce.orders.models import Order, OrderLine
 from commerce.orders.services import checkout_start
@@ -47,6 +55,10 @@ from .common import daphne, database_url, latency_summary, log, percentile, spre
 
 BUYERS = 200
 UNITS = 100
+CASES = ["hot", "spread", "hot-code"]
+CODE_USES = 100  # hot-code: the code's usage_limit
+CODE_STOCK = 1000  # hot-code: units of its variant, more than the buyers want
+WARM_UP_CODE = "BENCH-WARM-UP"
 ADDRESS = {
     "full_name": "Bench Buyer",
     "line1": "1 Harbour Road",
@@ -80,14 +92,36 @@ def connection_budget() -> dict[str, int]:
     }
 
 
-def _bench_variants() -> tuple[Variant, list[Variant]]:
+@dataclass(frozen=True)
+class Stock:
+    """What one run of a case sells: the variant each buyer wants, every variant of the case, and the
+    code every cart carries (hot-code only)."""
+
+    wanted: list[int]
+    pks: list[int]
+    code: DiscountCode | None = None
+
+    @property
+    def stock(self) -> int:
+        """The units there were, in all."""
+        return CODE_STOCK if self.code is not None else UNITS
+
+
+def _one_variant(sku: str, slug: str, name: str) -> Variant:
     category, _ = Category.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
-    hot_product, _ = Product.objects.get_or_create(
-        slug="bench-hot", defaults={"category": category, "name": "Bench hot item", "created_at": LONG_AGO}
+    product, _ = Product.objects.get_or_create(
+        slug=slug, defaults={"category": category, "name": name, "created_at": LONG_AGO}
     )
-    hot, _ = Variant.objects.get_or_create(
-        sku="BENCH-HOT", defaults={"product": hot_product, "name": "One size", "price": Decimal("10.00")}
+    variant, _ = Variant.objects.get_or_create(
+        sku=sku, defaults={"product": product, "name": "One size", "price": Decimal("10.00")}
     )
+    return variant
+
+
+def _bench_variants() -> tuple[Variant, list[Variant], Variant]:
+    hot = _one_variant("BENCH-HOT", "bench-hot", "Bench hot item")
+    plentiful = _one_variant("BENCH-HOT-CODE", "bench-hot-code", "Bench item bought with a code")
+    category = Category.objects.get(slug="bench")
     spread_product, _ = Product.objects.get_or_create(
         slug="bench-spread", defaults={"category": category, "name": "Bench spread item", "created_at": LONG_AGO}
     )
@@ -98,21 +132,31 @@ def _bench_variants() -> tuple[Variant, list[Variant]]:
             existing[sku] = Variant.objects.create(
                 product=spread_product, sku=sku, name=f"Option {i}", price=Decimal("10.00"), position=i
             )
-    return hot, [existing[f"BENCH-SPREAD-{i:03d}"] for i in range(UNITS)]
+    return hot, [existing[f"BENCH-SPREAD-{i:03d}"] for i in range(UNITS)], plentiful
 
 
-def _stock(case: str, hot: Variant, spread_variants: list[Variant]) -> tuple[list[int], list[int]]:
-    """Reset the stock for a run; the variant each buyer wants, and every variant of the case."""
+def _stock(case: str, hot: Variant, spread_variants: list[Variant], plentiful: Variant) -> Stock:
+    """Reset the stock for a run (and make hot-code's fresh code): what the run sells."""
     if case == "hot":
         Variant.objects.filter(pk=hot.pk).update(stock=UNITS)
-        return [hot.pk] * BUYERS, [hot.pk]
+        return Stock([hot.pk] * BUYERS, [hot.pk])
+    if case == "hot-code":
+        Variant.objects.filter(pk=plentiful.pk).update(stock=CODE_STOCK)
+        code = DiscountCode.objects.create(
+            code=f"BENCH-{secrets.token_hex(6)}",
+            description="tests/bench/checkout.py, hot-code",
+            kind=DiscountCode.Kind.PERCENT,
+            value=Decimal("10.00"),
+            usage_limit=CODE_USES,
+        )
+        return Stock([plentiful.pk] * BUYERS, [plentiful.pk], code)
     pks = [v.pk for v in spread_variants]
     Variant.objects.filter(pk__in=pks).update(stock=1)
-    return [pks[i % UNITS] for i in range(BUYERS)], pks
+    return Stock([pks[i % UNITS] for i in range(BUYERS)], pks)
 
 
-def _carts(wanted: list[int]) -> list[Cart]:
-    carts = Cart.objects.bulk_create([Cart() for _ in wanted])
+def _carts(wanted: list[int], code: str = "") -> list[Cart]:
+    carts = Cart.objects.bulk_create([Cart(discount_code=code) for _ in wanted])
     CartLine.objects.bulk_create(
         CartLine(cart=cart, variant_id=pk, quantity=1) for cart, pk in zip(carts, wanted, strict=True)
     )
@@ -191,20 +235,21 @@ def _threads(
 
 
 def _warm_up_carts(connections: int) -> list[Cart]:
-    """A cart per connection for its warm-up checkout (rolled back), of a variant no buyer wants."""
-    category = Category.objects.get(slug="bench")
-    product, _ = Product.objects.get_or_create(
-        slug="bench-warm-up", defaults={"category": category, "name": "Bench warm-up", "created_at": LONG_AGO}
-    )
-    variant, _ = Variant.objects.get_or_create(
-        sku="BENCH-WARM-UP", defaults={"product": product, "name": "One size", "price": Decimal("10.00")}
-    )
+    """A cart per connection for its warm-up checkout (rolled back), of a variant no buyer wants,
+    with a code no buyer uses (no limit): the function's statements for a code run, and are
+    planned, only for a cart that has one."""
+    variant = _one_variant("BENCH-WARM-UP", "bench-warm-up", "Bench warm-up")
     Variant.objects.filter(pk=variant.pk).update(stock=connections)
-    return _carts([variant.pk] * connections)
+    DiscountCode.objects.get_or_create(
+        code=WARM_UP_CODE,
+        defaults={"description": "tests/bench/checkout.py, warm-up", "kind": DiscountCode.Kind.PERCENT, "value": 10},
+    )
+    return _carts([variant.pk] * connections, code=WARM_UP_CODE)
 
 
-def _service_run(wanted: list[int], connections: int) -> dict[str, Any]:
-    carts = _carts(wanted)
+def _service_run(stock: Stock, connections: int) -> dict[str, Any]:
+    wanted = stock.wanted
+    carts = _carts(wanted, code=stock.code.code if stock.code else "")
     warm_up = _warm_up_carts(connections)
     warm_up_lock = threading.Lock()
 
@@ -218,7 +263,7 @@ def _service_run(wanted: list[int], connections: int) -> dict[str, Any]:
     def attempt(buyer: int) -> bool:
         try:
             checkout_start(cart=carts[buyer], user=None, email=f"buyer{buyer}@example.com", address=ADDRESS)
-        except OutOfStock:
+        except (OutOfStock, DiscountError):
             return False
         return True
 
@@ -232,10 +277,17 @@ def _service_run(wanted: list[int], connections: int) -> dict[str, Any]:
 FLOOR_STATEMENT = sql.SQL("UPDATE {} SET stock = stock - 1 WHERE id = %s AND stock >= 1").format(
     sql.Identifier(Variant._meta.db_table)
 )
+CODE_FLOOR_STATEMENT = sql.SQL(
+    "UPDATE {} SET times_used = times_used + 1 WHERE id = %s AND times_used < usage_limit"
+).format(sql.Identifier(DiscountCode._meta.db_table))
 
 
-def _floor_run(wanted: list[int], connections: int) -> dict[str, Any]:
-    statement = FLOOR_STATEMENT
+def _floor_run(stock: Stock, connections: int) -> dict[str, Any]:
+    """The bare conditional UPDATE per buyer: of the variant's stock, or (hot-code) of the code's counter."""
+    if stock.code is not None:
+        statement, wanted = CODE_FLOOR_STATEMENT, [stock.code.pk] * len(stock.wanted)
+    else:
+        statement, wanted = FLOOR_STATEMENT, stock.wanted
     local = threading.local()
 
     def setup() -> None:
@@ -252,7 +304,7 @@ def _floor_run(wanted: list[int], connections: int) -> dict[str, Any]:
     return _threads(connections, len(wanted), attempt, setup=setup, teardown=teardown)
 
 
-async def _http_buyers(base: str, cookies: list[str], csrf: str) -> dict[str, Any]:
+async def _http_buyers(base: str, cookies: list[str], csrf: str, refusals: set[int]) -> dict[str, Any]:
     connector = aiohttp.TCPConnector(limit=0)
     latencies: list[float] = []
     outcomes = {"ok": 0, "refused": 0, "errors": 0}
@@ -272,7 +324,7 @@ async def _http_buyers(base: str, cookies: list[str], csrf: str) -> dict[str, An
                     location = response.headers.get("Location", "")
                     if response.status == 302 and "/pay/" in location:
                         outcomes["ok"] += 1
-                    elif response.status == 409:
+                    elif response.status in refusals:
                         outcomes["refused"] += 1
                     else:
                         outcomes["errors"] += 1
@@ -288,9 +340,12 @@ async def _http_buyers(base: str, cookies: list[str], csrf: str) -> dict[str, An
     return {"wall": wall, "latencies": latencies, **outcomes, "error_sample": samples[:3]}
 
 
-def _http_run(base: str, wanted: list[int]) -> dict[str, Any]:
-    """The same buyers, each a guest with a session (cart and checkout details) and a CSRF cookie."""
-    carts = _carts(wanted)
+def _http_run(base: str, stock: Stock) -> dict[str, Any]:
+    """The same buyers, each a guest with a session (cart and checkout details) and a CSRF cookie.
+
+    A refusal is the review page again: 409 when the stock is short, 422 when the code is used up.
+    """
+    carts = _carts(stock.wanted, code=stock.code.code if stock.code else "")
     csrf = secrets.token_hex(16)  # 32 characters: a CSRF secret, sent as cookie and header
     cookies = []
     for i, cart in enumerate(carts):
@@ -299,29 +354,58 @@ def _http_run(base: str, wanted: list[int]) -> dict[str, Any]:
         session[CHECKOUT_KEY] = {"email": f"buyer{i}@example.com", "address": ADDRESS}
         session.create()
         cookies.append(f"sessionid={session.session_key}; csrftoken={csrf}")
-    result = asyncio.run(_http_buyers(base, cookies, csrf))
+    refusals = {422} if stock.code is not None else {409}
+    result = asyncio.run(_http_buyers(base, cookies, csrf, refusals))
     result["carts"] = [c.pk for c in carts]
     return result
 
 
-def _verify(result: dict[str, Any], variant_pks: list[int], units: int) -> None:
+def _verify(result: dict[str, Any], stock: Stock) -> None:
     """Count what was sold from the database, not from the buyers' answers.
 
     Oversold: units sold beyond the units there were. Unaccounted: units neither sold nor left
     (stock taken without an order); both must be 0, and the successes must equal the units sold.
+    For hot-code (`_verify_code`), what was sold is the code's uses.
     """
-    stock_left = sum(Variant.objects.filter(pk__in=variant_pks).values_list("stock", flat=True))
+    stock_left = sum(Variant.objects.filter(pk__in=stock.pks).values_list("stock", flat=True))
     carts = result.pop("carts", None)
-    if carts is None:  # the floor: every successful UPDATE is a unit sold
+    if carts is None:  # the floor: every successful UPDATE is a unit sold (hot-code: a use taken)
         sold = result["ok"]
+        stock_left = stock.stock - sold if stock.code is not None else stock_left  # it moved the code, not the stock
     else:
         lines = OrderLine.objects.filter(order__cart_id__in=carts, order__status=Order.Status.PENDING_PAYMENT)
         sold = sum(lines.values_list("quantity", flat=True))
     result["sold"] = sold
     result["stock_left"] = stock_left
-    result["oversold"] = max(0, sold - units)
-    result["unaccounted"] = units - sold - stock_left
+    result["oversold"] = max(0, sold - stock.stock)
+    result["unaccounted"] = stock.stock - sold - stock_left
     result["answers_match"] = result["ok"] == sold
+    if stock.code is not None:
+        _verify_code(result, stock.code, carts)
+
+
+def _verify_code(result: dict[str, Any], code: DiscountCode, carts: list[int] | None) -> None:
+    """The code's uses, counted three ways from the database: its counter (`times_used`), the uses
+    recorded (redemptions not given back) and the orders carrying it. Over-use: the most of those
+    beyond the limit (must be 0); the three must agree, and every order must carry the code (a buyer
+    whose code ran out is refused, not sold to at full price)."""
+    times_used = DiscountCode.objects.values_list("times_used", flat=True).get(pk=code.pk)
+    if carts is None:  # the floor: each successful UPDATE is a use; nothing else is written
+        redemptions = with_code = result["ok"]
+        without_code = 0
+    else:
+        orders = Order.objects.filter(cart_id__in=carts, status=Order.Status.PENDING_PAYMENT)
+        redemptions = DiscountRedemption.objects.filter(code=code, released_at__isnull=True).count()
+        with_code = orders.filter(discount_code=code.code).count()
+        without_code = orders.exclude(discount_code=code.code).count()
+    result["code"] = {
+        "times_used": times_used,
+        "redemptions": redemptions,
+        "orders_with_code": with_code,
+        "orders_without_code": without_code,
+    }
+    result["over_use"] = max(0, max(times_used, redemptions, with_code) - CODE_USES)
+    result["uses_match"] = times_used == redemptions == with_code == result["sold"] and without_code == 0
 
 
 def _summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
@@ -342,45 +426,73 @@ def _summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
         "answers_match": all(r["answers_match"] for r in runs),
         "sold": [r["sold"] for r in runs],
         "latency": latency_summary([x for r in runs for x in r["latencies"]]),
-    }
+    } | (
+        {
+            "over_use": [r["over_use"] for r in runs],
+            "uses_match": all(r["uses_match"] for r in runs),
+            "code": [r["code"] for r in runs],
+        }
+        if "code" in runs[0]
+        else {}
+    )
 
 
-def run(*, runs: int, http: bool) -> dict[str, Any]:
+def _code_text(figures: dict[str, Any]) -> str:
+    if "over_use" not in figures:
+        return ""
+    return f" over-use {figures['over_use']} uses agree {figures['uses_match']}"
+
+
+def run(*, runs: int, http: bool, cases: list[str] | None = None) -> dict[str, Any]:
+    cases = cases or CASES
+    if unknown := set(cases) - set(CASES):
+        raise ValueError(f"unknown checkout cases: {', '.join(sorted(unknown))}; known: {', '.join(CASES)}")
     budget = connection_budget()
     connections = budget["connections"]
     log(f"checkout: {connections} connections (max_connections {budget['max_connections']})")
-    hot, spread_variants = _bench_variants()
-    results: dict[str, Any] = {"buyers": BUYERS, "units": UNITS, "runs": runs, **budget, "cases": {}}
+    hot, spread_variants, plentiful = _bench_variants()
+    results: dict[str, Any] = {
+        "buyers": BUYERS,
+        "units": UNITS,
+        "code_uses": CODE_USES,
+        "code_stock": CODE_STOCK,
+        "runs": runs,
+        **budget,
+        "cases": {},
+    }
     results["floor_sql"] = FLOOR_STATEMENT.as_string(None)
-    for case in ["hot", "spread"]:
+    results["code_floor_sql"] = CODE_FLOOR_STATEMENT.as_string(None)
+    for case in cases:
         per_way: dict[str, list[dict[str, Any]]] = {"service": [], "floor": []}
         for _ in range(runs):
             for way in ["service", "floor"]:
-                wanted, pks = _stock(case, hot, spread_variants)
-                result = _service_run(wanted, connections) if way == "service" else _floor_run(wanted, connections)
-                _verify(result, pks, UNITS)
+                stock = _stock(case, hot, spread_variants, plentiful)
+                result = _service_run(stock, connections) if way == "service" else _floor_run(stock, connections)
+                _verify(result, stock)
                 per_way[way].append(result)
         results["cases"][case] = {way: _summarise(values) for way, values in per_way.items()}
         s, f = results["cases"][case]["service"], results["cases"][case]["floor"]
         log(
             f"checkout {case}: service {s['orders_per_s']['median']:.0f} orders/s p95 {s['p95']['median']:.0f} ms"
-            f" ok {s['successes']} oversold {s['oversold']} errors {s['errors']};"
+            f" ok {s['successes']} oversold {s['oversold']} errors {s['errors']}{_code_text(s)}"
+            f" {s['error_sample'][:1]};"
             f" floor {f['orders_per_s']['median']:.0f}/s p95 {f['p95']['median']:.1f} ms ok {f['successes']}"
+            f"{_code_text(f)}"
         )
     if http:
         with daphne("checkout") as server:
-            for case in ["hot", "spread"]:
+            for case in cases:
                 http_runs = []
                 for _ in range(runs):
-                    wanted, pks = _stock(case, hot, spread_variants)
-                    result = _http_run(server.url, wanted)
-                    _verify(result, pks, UNITS)
+                    stock = _stock(case, hot, spread_variants, plentiful)
+                    result = _http_run(server.url, stock)
+                    _verify(result, stock)
                     http_runs.append(result)
                 results["cases"][case]["http"] = _summarise(http_runs)
                 h = results["cases"][case]["http"]
                 log(
                     f"checkout {case} over HTTP: {h['orders_per_s']['median']:.0f} orders/s"
-                    f" p95 {h['p95']['median']:.0f} ms ok {h['successes']} oversold {h['oversold']}"
+                    f" p95 {h['p95']['median']:.0f} ms ok {h['successes']} oversold {h['oversold']}{_code_text(h)}"
                     f" errors {h['errors']} {h['error_sample'][:1]}"
                 )
     return results

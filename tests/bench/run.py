@@ -7,6 +7,8 @@ The database named by DATABASE_URL is the benchmark's own: it is dropped and cre
 (migrated, seeded with `seed_demo`) when its name contains "bench" or BENCH_RESET_DB=1; otherwise it
 is migrated and seeded as it is. Never point it at a database you want to keep. Raw figures go
 to var/bench/results.json, logs of every process to var/bench/.
+Checkout alone, fewer cases or no HTTP: BENCH_CHECKOUT_CASES=hot,spread,hot-code, BENCH_CHECKOUT_HTTP=0,
+BENCH_CHECKOUT_RUNS=1.
 """
 
 import argparse
@@ -153,7 +155,11 @@ def main() -> int:
         ),
         "search": lambda: _search(products=_env_int("BENCH_SEARCH_PRODUCTS", 2000 if quick else 20000)),
         # Last: it adds products (sorted after the demo catalog) and many orders.
-        "checkout": lambda: checkout.run(runs=_env_int("BENCH_CHECKOUT_RUNS", 1 if quick else 3), http=True),
+        "checkout": lambda: checkout.run(
+            runs=_env_int("BENCH_CHECKOUT_RUNS", 1 if quick else 3),
+            http=os.environ.get("BENCH_CHECKOUT_HTTP", "1") != "0",
+            cases=[c for c in os.environ.get("BENCH_CHECKOUT_CASES", "").split(",") if c] or None,
+        ),
     }
     failed = []
     try:
