@@ -52,7 +52,7 @@ def country_name(code: str) -> str:
 
 
 def place_name(country: str, region: str = "") -> str:
-    """Where an address is, for a sentence: "United States (US-NY)", or the country alone."""
+    """Where an address is, for a sentence: "United States (NY)", or the country alone."""
     country = country.strip().upper()
-    region = region_code(country, region)
+    region = region_code(country, region).removeprefix(f"{country}-")
     return f"{country_name(country)} ({region})" if region else country_name(country)

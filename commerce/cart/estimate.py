@@ -1,25 +1,21 @@
-"""What the cart page shows as its totals: the order's figures (orders/totals.py) for the place the
-cart estimates for, by the cheapest method that ships there, with the cart's code if it still applies.
+"""What the cart page shows as its totals: checkout's offer (orders/offer.py) for the place the cart
+estimates for, with the cheapest method that ships there and the cart's code if it still applies.
 
 Read from the cart alone (never from one browser), so every tab of a cart renders the same figures
 and a pushed fragment is right for all of them. Nothing here writes.
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 
 from django.conf import settings
 
 from commerce.accounts.models import Address
 from commerce.discounts.errors import DiscountError
-from commerce.discounts.pricing import AppliedDiscount
-from commerce.discounts.selectors import discount_check
-from commerce.money import round_amount
-from commerce.orders.totals import Breakdown, PricedLine, breakdown, cart_lines, parcel_weight, shipping_subtotal
-from commerce.places import country_name, is_country, is_region, region_code
-from commerce.shipping.models import ShippingZone
-from commerce.shipping.selectors import Quote, methods_for, zone_for
+from commerce.orders.offer import checkout_offer
+from commerce.orders.totals import Breakdown, cart_lines
+from commerce.places import is_country, is_region, place_name, region_code
+from commerce.shipping.selectors import Quote
 
 from .models import Cart
 
@@ -43,8 +39,7 @@ class CartEstimate:
     @property
     def place(self) -> str:
         """The place as shoppers read it: "United States (NY)"."""
-        name = country_name(self.country)
-        return f"{name} ({self.region})" if self.region else name
+        return place_name(self.country, self.region)
 
 
 def estimate_place(cart: Cart | None) -> tuple[str, str]:
@@ -60,48 +55,26 @@ def estimate_place(cart: Cart | None) -> tuple[str, str]:
     return settings.STORE_COUNTRY, ""
 
 
-def _code_applied(
-    cart: Cart, lines: list[PricedLine], *, now: datetime
-) -> tuple[AppliedDiscount | None, DiscountError | None]:
-    if not cart.discount_code:
-        return None, None
-    user = cart.user
-    try:
-        applied = discount_check(
-            cart.discount_code,
-            lines=[line.for_discount() for line in lines],
-            subtotal=round_amount(sum((line.total for line in lines), Decimal(0))),
-            user=user,
-            email=user.email if user is not None else "",
-            now=now,
-        )
-    except DiscountError as error:
-        return None, error
-    return applied, None
-
-
 def cart_estimate(cart: Cart | None, *, now: datetime) -> CartEstimate:
-    """The cart's figures where it estimates for (`estimate_place`), now.
-
-    The same arithmetic as `orders.totals.cart_breakdown` with the cheapest method's pk and the
-    cart's code (tests/commerce/cart/test_estimate.py holds them equal), on lines read once.
-    """
+    """The cart's figures where it estimates for (`estimate_place`), now: what the review page would
+    offer there (`checkout_offer`, cheapest method), for the cart's owner if it has one."""
     country, region = estimate_place(cart)
-    lines = cart_lines(cart)
-    discount, code_error = _code_applied(cart, lines, now=now) if cart is not None else (None, None)
-    offers = methods_for(
-        country=country, region=region, subtotal=shipping_subtotal(lines, discount), weight=parcel_weight(lines)
-    )
-    chosen = offers[0] if offers else None
-    estimate = CartEstimate(
+    user = cart.user if cart is not None else None
+    offer = checkout_offer(
+        cart_lines(cart),
         country=country,
         region=region,
-        breakdown=breakdown(lines, country=country, region=region, shipping=chosen, discount=discount),
-        quote=chosen,
-        code_error=code_error,
+        chosen=None,
+        code=cart.discount_code if cart is not None else "",
+        user=user,
+        email=user.email if user is not None else "",
+        now=now,
     )
-    if chosen is not None or not ShippingZone.objects.exists():
-        return estimate  # a store with no zones charges no shipping
-    if zone_for(country=country, region=region) is None:
-        return replace(estimate, not_shipped=f"We do not ship to {estimate.place} yet.")
-    return replace(estimate, not_shipped=f"No shipping method of ours takes this order to {estimate.place}.")
+    return CartEstimate(
+        country=country,
+        region=region,
+        breakdown=offer.breakdown,
+        quote=offer.quote,
+        not_shipped=offer.shipping_error.message if offer.shipping_error else "",
+        code_error=offer.code_error,
+    )

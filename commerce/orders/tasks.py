@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from . import services
+from . import links, services
 
 
 @shared_task(acks_late=True)
@@ -14,4 +14,4 @@ def release_expired_holds() -> int:
 )
 def send_order_link(order_pk: int) -> None:
     """Email a guest a fresh link to their order (asked for at /orders/lookup/)."""
-    services.order_link_send(order_pk=order_pk)
+    links.order_link_send(order_pk=order_pk)

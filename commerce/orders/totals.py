@@ -29,15 +29,10 @@ from decimal import Decimal
 from commerce.accounts.models import User
 from commerce.cart.models import Cart
 from commerce.cart.selectors import cart_summary
-from commerce.discounts.errors import DiscountError
 from commerce.discounts.pricing import AppliedDiscount, DiscountLine
 from commerce.discounts.selectors import discount_check
-from commerce.errors import DomainError
 from commerce.money import round_amount, to_minor
-from commerce.places import place_name
-from commerce.shipping.errors import ShippingError
-from commerce.shipping.models import ShippingZone
-from commerce.shipping.selectors import Quote, methods_for, quote
+from commerce.shipping.selectors import Quote, quote
 from commerce.tax.calculation import TaxableLine, TaxLine
 from commerce.tax.providers import taxes_for
 
@@ -271,82 +266,6 @@ def lines_breakdown(
     discount = applied_code(lines, code, user=user, email=email, now=now)
     shipping = chosen_quote(lines, discount, country=country, region=region, shipping_method_pk=shipping_method_pk)
     return breakdown(lines, country=country, region=region, shipping=shipping, discount=discount)
-
-
-def checkout_breakdown(
-    lines: Sequence[PricedLine],
-    *,
-    country: str,
-    region: str = "",
-    shipping_method_pk: int | str | None,
-    code: str,
-    user: User | None,
-    email: str,
-    now: datetime,
-) -> Breakdown:
-    """What an order of these lines will cost, as checkout charges it: `lines_breakdown`, with a method
-    always chosen where the store ships. No method given: the cheapest serving the address. A store
-    with no shipping zones at all charges no shipping; one whose zones do not serve the address
-    refuses it (ShippingError `not_shipped`), as a chosen method that does not serve it is refused."""
-    discount = applied_code(lines, code, user=user, email=email, now=now)
-    shipping = chosen_quote(lines, discount, country=country, region=region, shipping_method_pk=shipping_method_pk)
-    if shipping is None and ShippingZone.objects.exists():
-        offers = methods_for(
-            country=country, region=region, subtotal=shipping_subtotal(lines, discount), weight=parcel_weight(lines)
-        )
-        if not offers:
-            raise ShippingError.not_shipped(place_name(country, region))
-        shipping = offers[0]
-    return breakdown(lines, country=country, region=region, shipping=shipping, discount=discount)
-
-
-@dataclass(frozen=True)
-class CheckoutOffer:
-    """What the review page offers: the methods serving the address, cheapest first and priced as
-    charged (free with a free-shipping code), the one chosen, and the breakdown with it. `error` says
-    why the order cannot be placed as it stands (the cart's code no longer applies, or no method
-    ships there); the breakdown then leaves that out."""
-
-    methods: tuple[Quote, ...]
-    chosen: int | None
-    breakdown: Breakdown
-    error: DomainError | None = None
-
-
-def checkout_offer(
-    lines: Sequence[PricedLine],
-    *,
-    country: str,
-    region: str = "",
-    chosen: int | str | None,
-    code: str,
-    user: User | None,
-    email: str,
-    now: datetime,
-) -> CheckoutOffer:
-    """The review page's offer for these lines and this address: the method `chosen` when it serves
-    the address, else the cheapest (what `checkout_breakdown` charges when none is given)."""
-    error: DomainError | None = None
-    try:
-        discount = applied_code(lines, code, user=user, email=email, now=now)
-    except DiscountError as exc:
-        discount, error = None, exc
-    methods: tuple[Quote, ...] = ()
-    if ShippingZone.objects.exists():
-        offers = methods_for(
-            country=country, region=region, subtotal=shipping_subtotal(lines, discount), weight=parcel_weight(lines)
-        )
-        methods = tuple(as_charged(offer, discount) for offer in offers)
-        if not methods:
-            error = error or ShippingError.not_shipped(place_name(country, region))
-    pick = next((method for method in methods if str(method.method_pk) == str(chosen).strip()), None)
-    pick = pick or (methods[0] if methods else None)
-    return CheckoutOffer(
-        methods=methods,
-        chosen=pick.method_pk if pick else None,
-        breakdown=breakdown(lines, country=country, region=region, shipping=pick, discount=discount),
-        error=error,
-    )
 
 
 def applied_code(

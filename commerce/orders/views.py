@@ -23,11 +23,12 @@ from project.http import HtmxHttpRequest
 from project.throttle import Throttled, throttle
 from realtime.pages import follow
 
-from . import selectors, services
+from . import links, selectors, services
 from .errors import OrderError
 from .forms import CheckoutForm, OrderLookupForm
+from .offer import CheckoutOffer, checkout_offer
 from .session import order_for_request, session_remember_order
-from .totals import CheckoutOffer, cart_lines, checkout_offer, lines_breakdown, order_breakdown
+from .totals import cart_lines, lines_breakdown, order_breakdown
 
 CHECKOUT_KEY = "checkout"
 
@@ -226,7 +227,7 @@ def order_lookup(request: HtmxHttpRequest) -> HttpResponse:
                 form.add_error(None, f"Too many requests for order links. Please wait {exc.wait_text} and try again.")
                 status = 429
             else:
-                services.order_link_request(number=number, email=email)
+                links.order_link_request(number=number, email=email)
                 sent = True
                 form = OrderLookupForm()
         else:

@@ -10,7 +10,11 @@ class ShippingError(DomainError):
 
     @classmethod
     def not_shipped(cls, place: str) -> "ShippingError":
-        return cls("not_shipped", f"We do not ship to {place} yet. Please give an address we ship to.")
+        return cls("not_shipped", f"We do not ship to {place} yet.")
+
+    @classmethod
+    def no_method_takes(cls, place: str) -> "ShippingError":
+        return cls("no_method_takes", f"No shipping method of ours takes this order to {place}.")
 
     @classmethod
     def not_served(cls, method: str, place: str) -> "ShippingError":

@@ -31,6 +31,11 @@ class Quote:
     free_reason: str = ""  # why it costs nothing, e.g. "Free on orders of $75.00 or more"
 
 
+def ships_anywhere() -> bool:
+    """Whether the store has set up shipping: a store with no zones at all charges none."""
+    return ShippingZone.objects.exists()
+
+
 def zone_for(*, country: str, region: str = "") -> ShippingZone | None:
     """The zone serving an address: the one naming its region, else its country, else the rest of the world.
 

@@ -161,13 +161,13 @@ def test_inactive_methods_are_not_offered(zones):
             "standard",
             "US",
             "HI",
-            "Standard does not ship to United States (US-HI). Please choose another shipping method.",
+            "Standard does not ship to United States (HI). Please choose another shipping method.",
         ),
         (
             "island",
             "US",
             "CA",
-            "Island Post does not ship to United States (US-CA). Please choose another shipping method.",
+            "Island Post does not ship to United States (CA). Please choose another shipping method.",
         ),
     ],
 )
