@@ -176,6 +176,17 @@ def _fresh_catalog_version():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
+def _fresh_snapshots(settings):  # type: ignore[no-untyped-def]
+    """Each test reads the shop's terms afresh (project/snapshots.py), and looks whether they changed
+    on every read: a flush, or a test's rolled-back rows, move no version token, and a snapshot kept by
+    an earlier test would outlive its rows."""
+    from project.snapshots import snapshots_changed
+
+    settings.SNAPSHOT_CHECK_SECONDS = 0
+    snapshots_changed()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_throttles():  # type: ignore[no-untyped-def]
     """Each test starts with no sign-up or order-lookup counted against its address (the counts live in
     Redis, under this run's prefix, shared by the whole run and its browser tests' servers)."""

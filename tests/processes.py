@@ -33,6 +33,7 @@ def service_env(**overrides: str) -> dict[str, str]:
         "REDIS_URL": settings.REDIS_URL,
         "DJANGO_SETTINGS_MODULE": "project.settings",
         "LOG_LEVEL": "INFO",
+        "SNAPSHOT_CHECK_SECONDS": "0",  # a test changes the shop's terms and looks at once
         **overrides,
     }
 

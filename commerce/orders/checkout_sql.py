@@ -26,10 +26,11 @@ from commerce.inventory.services import stock_moved
 from .errors import OrderError
 from .live import order_publish
 from .models import Order, OrderEvent, new_order_number
-from .totals import Breakdown
+from .totals import Breakdown, PricedLine
 
 OUT_OF_STOCK = "SF001"  # the SQLSTATE the function raises when a take finds too little stock
-CODE_ALREADY_USED = "SF002"  # ... and when the customer has used the code as often as it allows
+CODE_ALREADY_USED = "SF002"  # ... when the customer has used the code as often as it allows
+CODE_REFUSED = "SF003"  # ... and when the code was used up or withdrawn since it was priced
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,24 @@ class Priced:
         )
 
 
+@dataclass(frozen=True)
+class CheckoutLine:
+    """A cart line as `commerce_checkout_lines` reads it: its figures, and whether it can be bought."""
+
+    line: PricedLine
+    for_sale: bool  # the variant and its product are on sale
+    in_stock: bool  # its stock covers the quantity, as read now (the take decides)
+    replaces_order: bool  # the cart has an earlier unpaid order (the same on every line)
+
+
+def checkout_lines(*, cart_pk: int) -> list[CheckoutLine]:
+    """The cart's lines in variant order, for `services._price` (one call: the function's statement is
+    planned once per connection)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM commerce_checkout_lines(%s)", [cart_pk])
+        return [CheckoutLine(PricedLine(*row[:6]), *row[6:]) for row in cursor.fetchall()]
+
+
 def hold_note() -> str:
     return f"Stock held for {settings.STOCK_HOLD_SECONDS // 60} minutes."
 
@@ -111,14 +130,15 @@ def place(*, cart_pk: int, user: User | None, email: str, address: dict[str, Any
             raise _out_of_stock(json.loads(detail.message_detail)) from None  # type: ignore[union-attr]
         if sqlstate == CODE_ALREADY_USED:
             raise DiscountError.already_used(detail.message_detail) from None  # type: ignore[union-attr]
+        if sqlstate == CODE_REFUSED:
+            raise _code_refused(json.loads(detail.message_detail)) from None  # type: ignore[union-attr]
         raise
     answer = json.loads(row[0], parse_float=Decimal)
     match answer["outcome"]:
         case "stale" | "changed":
             return None
         case "code_refused":
-            refused = DiscountError.used_up if answer["reason"] == "used_up" else DiscountError.unknown
-            raise refused(answer["code"])
+            raise _code_refused(answer)
         case "empty":
             raise OrderError.empty_cart()
         case "unavailable":
@@ -144,6 +164,11 @@ def _after_commit(order: Order, *, taken: list[int], sold_out: list[int], code_s
             code_carts_publish_on_commit(code_spent)
         stock_moved(taken, availability_changed=sold_out)
         order_publish(order, kind=OrderEvent.Kind.PLACED)
+
+
+def _code_refused(details: dict[str, Any]) -> DiscountError:
+    refused = DiscountError.used_up if details["reason"] == "used_up" else DiscountError.unknown
+    return refused(details["code"])
 
 
 def _out_of_stock(details: dict[str, Any]) -> OutOfStock:

@@ -122,7 +122,7 @@ def _cart_lines(cart: Cart) -> list[CartLine]:
 
 
 def _breakdown(
-    lines: list[CartLine],
+    lines: list[PricedLine],
     *,
     code: str,
     user: User | None,
@@ -130,19 +130,8 @@ def _breakdown(
     address: dict[str, Any],
     shipping_method: int | str | None,
 ) -> Breakdown:
-    priced = [
-        PricedLine(
-            variant_pk=line.variant_id,
-            product_pk=line.variant.product_id,
-            category_pk=line.variant.product.category_id,
-            quantity=line.quantity,
-            unit_price=line.variant.price,
-            weight=line.variant.weight,
-        )
-        for line in lines
-    ]
     return checkout_breakdown(
-        priced,
+        lines,
         country=address.get("country", ""),
         region=address.get("region", ""),
         shipping_method_pk=shipping_method,
@@ -157,19 +146,29 @@ def _price(
     *, cart: Cart, user: User | None, email: str, address: dict[str, Any], shipping_method: int | str | None
 ) -> checkout_sql.Priced | None:
     """The cart priced for the database checkout, read without locks (the function checks that the
-    lines, their prices and the cart's code are still these); None when it would be refused, which
-    the Python path then decides and words."""
-    code = cart.discount_code
-    lines = _cart_lines(cart)
-    if not lines:
+    lines, their prices and the cart's code are still these); None for the Python path to decide.
+
+    The refusals come in the Python path's order. An empty cart, or one with an earlier unpaid order
+    to replace (whose code use goes back first), is the Python path's. A code or a shipping method
+    that does not work is refused here, as the Python path would refuse it, unless a line is
+    withdrawn or short: that refusal comes first, so the Python path words it. A cart that prices
+    goes to the function, which refuses withdrawn and short lines before anything else.
+    """
+    rows = checkout_sql.checkout_lines(cart_pk=cart.pk)
+    if not rows or rows[0].replaces_order:
         return None
+    lines = [row.line for row in rows]
     try:
-        figures = _breakdown(lines, code=code, user=user, email=email, address=address, shipping_method=shipping_method)
+        figures = _breakdown(
+            lines, code=cart.discount_code, user=user, email=email, address=address, shipping_method=shipping_method
+        )
     except DomainError:
+        if all(row.for_sale and row.in_stock for row in rows):
+            raise
         return None
     return checkout_sql.Priced(
-        lines=[(line.variant_id, line.quantity, line.variant.price) for line in lines],
-        cart_code=code,
+        lines=[(line.variant_pk, line.quantity, line.unit_price) for line in lines],
+        cart_code=cart.discount_code,
         breakdown=figures,
     )
 
@@ -201,7 +200,22 @@ def _checkout_start(
                 variant_pk=line.variant_id, name=str(line.variant), wanted=line.quantity, available=line.variant.stock
             )
     figures = _breakdown(
-        lines, code=cart.discount_code, user=user, email=email, address=address, shipping_method=shipping_method
+        [
+            PricedLine(
+                line.variant_id,
+                line.variant.product_id,
+                line.variant.product.category_id,
+                line.quantity,
+                line.variant.price,
+                line.variant.weight,
+            )
+            for line in lines
+        ],
+        code=cart.discount_code,
+        user=user,
+        email=email,
+        address=address,
+        shipping_method=shipping_method,
     )
     order = Order.objects.create(
         user=user,

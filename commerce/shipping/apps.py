@@ -5,3 +5,8 @@ class ShippingConfig(AppConfig):
     name = "commerce.shipping"
     label = "shipping"
     verbose_name = "Shipping"
+
+    def ready(self) -> None:
+        from . import selectors
+
+        selectors.watch()

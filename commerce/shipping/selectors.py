@@ -10,12 +10,14 @@ from decimal import Decimal
 
 from babel.numbers import format_decimal
 from django.conf import settings
+from django.db.models import Prefetch
 
 from commerce.money import format_money, round_amount
 from commerce.places import is_country, place_name, region_code
+from project.snapshots import Snapshot
 
 from .errors import ShippingError
-from .models import ShippingMethod, ShippingZone
+from .models import ShippingMethod, ShippingZone, WeightBracket
 
 GRAMS_PER_KG = 1000
 
@@ -31,9 +33,23 @@ class Quote:
     free_reason: str = ""  # why it costs nothing, e.g. "Free on orders of $75.00 or more"
 
 
+def _load_zones() -> tuple[ShippingZone, ...]:
+    """Every zone, its offered methods (`zone.methods.all()`, in the shop's order) and their brackets."""
+    offered = ShippingMethod.objects.filter(is_active=True).prefetch_related("brackets")
+    return tuple(ShippingZone.objects.order_by("pk").prefetch_related(Prefetch("methods", queryset=offered)))
+
+
+# Read once per process until staff change a zone, a method or a bracket (project/snapshots.py).
+ZONES = Snapshot("shipping-zones", _load_zones)
+
+
+def watch() -> None:
+    ZONES.watch(ShippingZone, ShippingMethod, WeightBracket)
+
+
 def ships_anywhere() -> bool:
     """Whether the store has set up shipping: a store with no zones at all charges none."""
-    return ShippingZone.objects.exists()
+    return bool(ZONES.get())
 
 
 def zone_for(*, country: str, region: str = "") -> ShippingZone | None:
@@ -47,7 +63,7 @@ def zone_for(*, country: str, region: str = "") -> ShippingZone | None:
         return None
     region = region_code(country, region)
     # A store has a handful of zones: matched here rather than with JSON lookups SQLite lacks.
-    zones = list(ShippingZone.objects.order_by("pk"))
+    zones = ZONES.get()
     return (
         next((zone for zone in zones if region and region in zone.regions), None)
         or next((zone for zone in zones if country in zone.countries), None)
@@ -63,8 +79,7 @@ def methods_for(*, country: str, region: str = "", subtotal: Decimal, weight: in
     zone = zone_for(country=country, region=region)
     if zone is None:
         return []
-    methods = zone.methods.filter(is_active=True).prefetch_related("brackets")
-    quotes = [offer for method in methods if (offer := _quote(method, subtotal, weight)) is not None]
+    quotes = [offer for method in zone.methods.all() if (offer := _quote(method, subtotal, weight)) is not None]
     return sorted(quotes, key=lambda offer: offer.price)  # stable: equal prices keep the shop's order
 
 
@@ -75,9 +90,8 @@ def quote(method_pk: int | str, *, country: str, region: str = "", subtotal: Dec
     method is not offered (any more), does not serve the address, or cannot take `weight` grams.
     """
     pk = str(method_pk).strip()
-    method = None
-    if pk.isascii() and pk.isdigit():  # not "²", which isdigit() but int() refuses
-        method = ShippingMethod.objects.filter(pk=int(pk), is_active=True).prefetch_related("brackets").first()
+    offered = (method for zone in ZONES.get() for method in zone.methods.all())
+    method = next((method for method in offered if str(method.pk) == pk), None) if pk.isascii() else None
     if method is None:
         raise ShippingError.unknown_method()
     zone = zone_for(country=country, region=region)

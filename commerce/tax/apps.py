@@ -7,6 +7,8 @@ class TaxConfig(AppConfig):
     verbose_name = "Tax"
 
     def ready(self) -> None:
-        from . import providers
+        from . import providers, selectors
+        from .models import TaxRate
 
-        providers.check_provider()  # a TAX_PROVIDER that does not load stops the start, not a checkout
+        providers.check_provider()
+        selectors.RATES.watch(TaxRate)  # a TAX_PROVIDER that does not load stops the start, not a checkout

@@ -57,7 +57,8 @@ BUYERS = 200
 UNITS = 100
 CASES = ["hot", "spread", "hot-code"]
 CODE_USES = 100  # hot-code: the code's usage_limit
-CODE_STOCK = 1000  # hot-code: units of its variant, more than the buyers want
+CODE_STOCK_EACH = 10  # hot-code: units of each spread variant, more than its two buyers want
+CODE_STOCK = CODE_STOCK_EACH * UNITS
 WARM_UP_CODE = "BENCH-WARM-UP"
 ADDRESS = {
     "full_name": "Bench Buyer",
@@ -118,9 +119,8 @@ def _one_variant(sku: str, slug: str, name: str) -> Variant:
     return variant
 
 
-def _bench_variants() -> tuple[Variant, list[Variant], Variant]:
+def _bench_variants() -> tuple[Variant, list[Variant]]:
     hot = _one_variant("BENCH-HOT", "bench-hot", "Bench hot item")
-    plentiful = _one_variant("BENCH-HOT-CODE", "bench-hot-code", "Bench item bought with a code")
     category = Category.objects.get(slug="bench")
     spread_product, _ = Product.objects.get_or_create(
         slug="bench-spread", defaults={"category": category, "name": "Bench spread item", "created_at": LONG_AGO}
@@ -132,16 +132,18 @@ def _bench_variants() -> tuple[Variant, list[Variant], Variant]:
             existing[sku] = Variant.objects.create(
                 product=spread_product, sku=sku, name=f"Option {i}", price=Decimal("10.00"), position=i
             )
-    return hot, [existing[f"BENCH-SPREAD-{i:03d}"] for i in range(UNITS)], plentiful
+    return hot, [existing[f"BENCH-SPREAD-{i:03d}"] for i in range(UNITS)]
 
 
-def _stock(case: str, hot: Variant, spread_variants: list[Variant], plentiful: Variant) -> Stock:
+def _stock(case: str, hot: Variant, spread_variants: list[Variant]) -> Stock:
     """Reset the stock for a run (and make hot-code's fresh code): what the run sells."""
     if case == "hot":
         Variant.objects.filter(pk=hot.pk).update(stock=UNITS)
         return Stock([hot.pk] * BUYERS, [hot.pk])
+    pks = [v.pk for v in spread_variants]
     if case == "hot-code":
-        Variant.objects.filter(pk=plentiful.pk).update(stock=CODE_STOCK)
+        # The code is the one row every buyer queues on: the stock is spread (two buyers per variant).
+        Variant.objects.filter(pk__in=pks).update(stock=CODE_STOCK_EACH)
         code = DiscountCode.objects.create(
             code=f"BENCH-{secrets.token_hex(6)}",
             description="tests/bench/checkout.py, hot-code",
@@ -149,8 +151,7 @@ def _stock(case: str, hot: Variant, spread_variants: list[Variant], plentiful: V
             value=Decimal("10.00"),
             usage_limit=CODE_USES,
         )
-        return Stock([plentiful.pk] * BUYERS, [plentiful.pk], code)
-    pks = [v.pk for v in spread_variants]
+        return Stock([pks[i % UNITS] for i in range(BUYERS)], pks, code)
     Variant.objects.filter(pk__in=pks).update(stock=1)
     return Stock([pks[i % UNITS] for i in range(BUYERS)], pks)
 
@@ -450,7 +451,7 @@ def run(*, runs: int, http: bool, cases: list[str] | None = None) -> dict[str, A
     budget = connection_budget()
     connections = budget["connections"]
     log(f"checkout: {connections} connections (max_connections {budget['max_connections']})")
-    hot, spread_variants, plentiful = _bench_variants()
+    hot, spread_variants = _bench_variants()
     results: dict[str, Any] = {
         "buyers": BUYERS,
         "units": UNITS,
@@ -466,7 +467,7 @@ def run(*, runs: int, http: bool, cases: list[str] | None = None) -> dict[str, A
         per_way: dict[str, list[dict[str, Any]]] = {"service": [], "floor": []}
         for _ in range(runs):
             for way in ["service", "floor"]:
-                stock = _stock(case, hot, spread_variants, plentiful)
+                stock = _stock(case, hot, spread_variants)
                 result = _service_run(stock, connections) if way == "service" else _floor_run(stock, connections)
                 _verify(result, stock)
                 per_way[way].append(result)
@@ -484,7 +485,7 @@ def run(*, runs: int, http: bool, cases: list[str] | None = None) -> dict[str, A
             for case in cases:
                 http_runs = []
                 for _ in range(runs):
-                    stock = _stock(case, hot, spread_variants, plentiful)
+                    stock = _stock(case, hot, spread_variants)
                     result = _http_run(server.url, stock)
                     _verify(result, stock)
                     http_runs.append(result)

@@ -315,12 +315,13 @@ def checkout_section(data: dict[str, Any]) -> list[str]:
     ]
     if "hot-code" in data["cases"]:
         out += [
-            f"*Hot code*: {data['buyers']} buyers, each with a cart of one unit of one variant with"
-            f" {data['code_stock']:,} units (plenty), every cart carrying the same discount code (10% off) limited to"
+            f"*Hot code*: {data['buyers']} buyers, each with a cart of one unit of the spread variants (two buyers"
+            f" each, {data['code_stock']:,} units in all: plenty), every cart carrying the same discount code (10% off)"
+            " limited to"
             f" {data['code_uses']} uses, made afresh for each run; checkout checks the code while pricing the cart"
             " and takes one use with a conditional UPDATE of its counter (`times_used`) in the order's transaction,"
-            " before the stock, so the code's row, not the variant's, is what the buyers queue on, and a buyer who"
-            " finds it used up is refused (`DiscountError`, 422 over HTTP). *Floor*: the same connections running"
+            " just before the stock, so the code's row is what the buyers queue on, and a buyer who finds it used"
+            " up is refused (`DiscountError`, 422 over HTTP). *Floor*: the same connections running"
             f" only `{data['code_floor_sql']}`. The warm-up carts carry a code of their own (no limit), so that the"
             " function's statements for a code (the counter's UPDATE, the use's INSERT) are planned before the"
             f" release too. It must give {data['code_uses']} orders in every run, and the code's uses are counted"

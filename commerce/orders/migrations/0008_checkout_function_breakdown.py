@@ -1,4 +1,5 @@
-"""`commerce_checkout_place` writes the order's breakdown and takes its discount code's use (PostgreSQL only).
+"""`commerce_checkout_place` writes the order's breakdown and takes its discount code's use, and
+`commerce_checkout_lines` reads a cart's lines for pricing it (PostgreSQL only).
 
 The new version is orders/sql/0008_checkout_function_breakdown.sql, run as it is. It takes one more
 argument, so version 2 is dropped first; going back drops version 3 and installs version 2 again.
@@ -22,6 +23,7 @@ def breakdown(apps, schema_editor):  # type: ignore[no-untyped-def]
 def subtotal_only(apps, schema_editor):  # type: ignore[no-untyped-def]
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(f"DROP FUNCTION IF EXISTS {VERSION_3}")
+        schema_editor.execute("DROP FUNCTION IF EXISTS commerce_checkout_lines(bigint)")
         schema_editor.execute((SQL / "0005_checkout_function_call_time.sql").read_text(encoding="utf-8"))
 
 

@@ -11,11 +11,12 @@
 -- version checks that the cart still holds exactly those lines at those prices and that code;
 -- if not it answers "changed", and the Python path (services._checkout_start) prices the cart
 -- again under its lock and decides. Otherwise it writes the figures as given and takes the
--- code's use as discounts.services.discount_redeem does: a conditional UPDATE of the code's
--- counter (refused: "code_refused"), the customer's uses counted under that row lock (too many:
--- SQLSTATE SF002, which undoes the counter), then the redemption row; all before the stock take,
--- the lock order every writer keeps (a code's row before variants' rows). Its answer names the
--- code when this checkout took its last use ("code_spent"): the carts holding it are told.
+-- code's use as discounts.services.discount_redeem does, after the order's rows and just before
+-- the stock take (the lock order every writer keeps: a code's row before variants' rows): a
+-- conditional UPDATE of the code's counter (refused: SQLSTATE SF003), the customer's uses counted
+-- under that row lock (too many: SF002), then the redemption row; a refusal undoes everything.
+-- Its answer names the code when this checkout took its last use ("code_spent"): the carts
+-- holding it are told.
 --
 -- Its signature gained p_priced, so migration 0008 drops version 2 (a different function to
 -- PostgreSQL) before this file creates version 3.
@@ -97,26 +98,18 @@ BEGIN
         )::text;
     END IF;
 
-    -- The code's use, taken like stock: refused with nothing written, or held until commit.
-    IF v_code IS NOT NULL THEN
-        UPDATE discounts_discountcode SET times_used = times_used + 1
+    -- The code used up or withdrawn already: refused before anything is written, as a short line is
+    -- (the UPDATE below decides in the end). In a rush for a code's last uses, the late buyers are
+    -- told at once instead of queueing on its row.
+    IF v_code IS NOT NULL AND NOT EXISTS (
+        SELECT 1 FROM discounts_discountcode
          WHERE id = v_code AND is_active AND (usage_limit IS NULL OR times_used < usage_limit)
-        RETURNING usage_limit IS NOT NULL AND times_used >= usage_limit INTO v_code_spent;
-        IF NOT FOUND THEN
-            RETURN jsonb_build_object(
-                'outcome', 'code_refused', 'code', p_priced -> 'code' -> 'code',
-                'reason', CASE WHEN EXISTS (SELECT 1 FROM discounts_discountcode WHERE id = v_code AND is_active)
-                               THEN 'used_up' ELSE 'unknown' END
-            )::text;
-        END IF;
-        -- Counted under the code's row lock: a concurrent use by this customer has committed, or waits.
-        IF v_limit IS NOT NULL AND (
-            SELECT count(*) FROM discounts_discountredemption
-             WHERE code_id = v_code AND released_at IS NULL
-               AND (email = v_email OR (p_user IS NOT NULL AND user_id = p_user))
-        ) >= v_limit THEN
-            RAISE EXCEPTION 'code already used' USING ERRCODE = 'SF002', DETAIL = p_priced -> 'code' ->> 'code';
-        END IF;
+    ) THEN
+        RETURN jsonb_build_object(
+            'outcome', 'code_refused', 'code', p_priced -> 'code' -> 'code',
+            'reason', CASE WHEN EXISTS (SELECT 1 FROM discounts_discountcode WHERE id = v_code AND is_active)
+                           THEN 'used_up' ELSE 'unknown' END
+        )::text;
     END IF;
 
     -- The order, its lines and its tax lines, with the figures as priced.
@@ -158,15 +151,36 @@ BEGIN
     )
     SELECT * INTO v_order FROM placed;
 
-    IF v_code IS NOT NULL THEN
-        INSERT INTO discounts_discountredemption (code_id, order_id, user_id, email, redeemed_at, released_at)
-        VALUES (v_code, v_order.id, p_user, v_email, v_now, NULL);
-    END IF;
-
     INSERT INTO inventory_stockhold (order_id, expires_at, released_at, converted_at, created_at)
     VALUES (v_order.id, p_hold_until, NULL, NULL, v_now);
     INSERT INTO orders_orderevent (order_id, kind, from_status, to_status, actor_id, note, created_at)
     VALUES (v_order.id, 'placed', '', 'pending_payment', p_user, p_note, v_now);
+
+    -- The code's use, taken like stock, just before the stock (a code's row is locked before the
+    -- variants' everywhere), so that its row lock, held until commit, covers little. Refused
+    -- (SQLSTATE SF003, used up or withdrawn meanwhile): everything above is undone.
+    IF v_code IS NOT NULL THEN
+        UPDATE discounts_discountcode SET times_used = times_used + 1
+         WHERE id = v_code AND is_active AND (usage_limit IS NULL OR times_used < usage_limit)
+        RETURNING usage_limit IS NOT NULL AND times_used >= usage_limit INTO v_code_spent;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'code refused' USING ERRCODE = 'SF003', DETAIL = jsonb_build_object(
+                'code', p_priced -> 'code' -> 'code',
+                'reason', CASE WHEN EXISTS (SELECT 1 FROM discounts_discountcode WHERE id = v_code AND is_active)
+                               THEN 'used_up' ELSE 'unknown' END
+            )::text;
+        END IF;
+        -- Counted under the code's row lock: a concurrent use by this customer has committed, or waits.
+        IF v_limit IS NOT NULL AND (
+            SELECT count(*) FROM discounts_discountredemption
+             WHERE code_id = v_code AND released_at IS NULL
+               AND (email = v_email OR (p_user IS NOT NULL AND user_id = p_user))
+        ) >= v_limit THEN
+            RAISE EXCEPTION 'code already used' USING ERRCODE = 'SF002', DETAIL = p_priced -> 'code' ->> 'code';
+        END IF;
+        INSERT INTO discounts_discountredemption (code_id, order_id, user_id, email, redeemed_at, released_at)
+        VALUES (v_code, v_order.id, p_user, v_email, v_now, NULL);
+    END IF;
 
     -- Last: the take, in variant order (as commerce.inventory.services.stock_take).
     FOR i IN 1 .. cardinality(v_ids) LOOP
@@ -190,5 +204,31 @@ BEGIN
         'outcome', 'placed', 'order', to_jsonb(v_order), 'taken', to_jsonb(v_ids), 'sold_out', to_jsonb(v_sold_out),
         'code_spent', CASE WHEN v_code_spent THEN p_priced -> 'code' -> 'code' END
     )::text;
+END;
+$$;
+
+-- The cart's lines as the checkout prices them (services._price, before the call above), with what
+-- decides a refusal before any pricing: a line withdrawn from sale or short of stock, an earlier
+-- unpaid order of the cart (its code use and stock go back first). A function so that PostgreSQL
+-- plans the statement once per connection, not on every checkout (on the hot path its planning
+-- cost more than its run: tests/bench/NOTES.md).
+CREATE OR REPLACE FUNCTION commerce_checkout_lines(p_cart bigint)
+RETURNS TABLE (
+    variant_id bigint, product_id bigint, category_id bigint, quantity integer, price numeric, weight integer,
+    for_sale boolean, in_stock boolean, replaces_order boolean
+)
+LANGUAGE plpgsql STABLE
+SET plan_cache_mode = force_generic_plan
+AS $$
+BEGIN
+    RETURN QUERY
+    SELECT l.variant_id, v.product_id, p.category_id, l.quantity, v.price, v.weight,
+           v.is_active AND p.is_published AND p.deleted_at IS NULL, v.stock >= l.quantity,
+           EXISTS (SELECT 1 FROM orders_order o WHERE o.cart_id = p_cart AND o.status = 'pending_payment')
+      FROM cart_cartline l
+      JOIN catalog_variant v ON v.id = l.variant_id
+      JOIN catalog_product p ON p.id = v.product_id
+     WHERE l.cart_id = p_cart
+     ORDER BY l.variant_id;
 END;
 $$;

@@ -37,6 +37,7 @@ from commerce.inventory.models import StockHold
 from commerce.orders import services
 from commerce.orders.models import Order, OrderEvent, OrderLine, OrderTaxLine
 from commerce.shipping.models import ShippingMethod
+from project.snapshots import snapshots_changed
 from tests.commerce.shipping.factories import ShippingMethodFactory, ShippingZoneFactory
 from tests.commerce.tax.factories import TaxRateFactory
 from tests.factories import ADDRESS, CartFactory, CartLineFactory, DiscountCodeFactory, UserFactory, VariantFactory
@@ -393,6 +394,7 @@ def run_on(settings, capture_broadcasts, followers) -> Callable[[str, Callable[[
 
     def run(path: str, case: Callable[[Checkout], None]) -> Run:
         call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
+        snapshots_changed()  # a flush sends no signals: the shop's terms are read again
         settings.CHECKOUT_IN_DATABASE = path == "database"
         done = Run()
 

@@ -26,11 +26,12 @@ def timeline(order: Order) -> list[str]:
     return list(OrderEvent.objects.filter(order=order).values_list("kind", flat=True))
 
 
-def test_the_database_function_runs_on_generic_plans():
+@pytest.mark.parametrize("function", ["commerce_checkout_place", "commerce_checkout_lines"])
+def test_the_database_functions_run_on_generic_plans(function):
     """Planning each statement with the call's values cost most of a sell-out's database CPU (a
-    connection's first five calls); a replacement of the function must keep the setting."""
+    connection's first five calls); a replacement of a function must keep the setting."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT proconfig FROM pg_proc WHERE proname = 'commerce_checkout_place'")
+        cursor.execute("SELECT proconfig FROM pg_proc WHERE proname = %s", [function])
         assert cursor.fetchall() == [(["plan_cache_mode=force_generic_plan"],)]
 
 
