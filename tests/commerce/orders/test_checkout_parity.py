@@ -188,6 +188,23 @@ def case_code_used_up(checkout: Checkout) -> None:
     checkout(cart, user)
 
 
+def case_withdrawn_line_and_used_up_code(checkout: Checkout) -> None:
+    """Two refusals at once: the withdrawn line is named first on both paths (the code's comes after)."""
+    selling_shop()
+    user, cart = buyer_cart()
+    with_code(cart, usage_limit=1, times_used=1)
+    Variant.objects.filter(sku="MUG").update(is_active=False)
+    checkout(cart, user)
+
+
+def case_short_line_and_used_up_code(checkout: Checkout) -> None:
+    selling_shop()
+    user, cart = buyer_cart()
+    with_code(cart, usage_limit=1, times_used=1)
+    Variant.objects.filter(sku="CAP").update(stock=1)
+    checkout(cart, user)
+
+
 def case_code_used_by_this_guest_before(checkout: Checkout) -> None:
     """One use per customer: the same email on a second guest cart is refused."""
     selling_shop()
@@ -236,6 +253,8 @@ CASES = [
     case_express_chosen_by_a_guest,
     case_free_shipping_code_below_the_threshold,
     case_code_used_up,
+    case_withdrawn_line_and_used_up_code,
+    case_short_line_and_used_up_code,
     case_code_used_by_this_guest_before,
     case_replaced_order_gives_its_use_back,
     case_address_not_shipped_to,
