@@ -223,7 +223,7 @@ def _checkout_start(
         cart=cart,
         shipping_address=address,
         currency=settings.STORE_CURRENCY,
-        **order_figures(figures),
+        **figures.order_fields(),
     )
     shares = {share.variant_pk: share for share in figures.line_shares}
     OrderLine.objects.bulk_create(
@@ -253,21 +253,6 @@ def _checkout_start(
     # one variant, so it must cover nothing but the take itself.
     stock_take(quantities=[(line.variant_id, line.quantity) for line in lines])
     return order
-
-
-def order_figures(figures: Breakdown) -> dict[str, Any]:
-    """An order's breakdown columns, as the order stores `figures`."""
-    return {
-        "subtotal": figures.subtotal,
-        "discount_total": figures.discount,
-        "discount_code": figures.discount_code,
-        "discount_label": figures.discount_label,
-        "shipping_total": figures.shipping,
-        "shipping_method_name": figures.shipping_name,
-        "tax_total": figures.tax,
-        "prices_include_tax": figures.prices_include_tax,
-        "total": figures.total,
-    }
 
 
 @transaction.atomic

@@ -113,6 +113,20 @@ class Breakdown:
         """The tax added to the prices: all of it when prices exclude tax, none when they include it."""
         return round_amount(0) if self.prices_include_tax else self.tax
 
+    def order_fields(self) -> dict[str, object]:
+        """The Order columns that store these figures (checkout writes them; `order_breakdown` reads them)."""
+        return {
+            "subtotal": self.subtotal,
+            "discount_total": self.discount,
+            "discount_code": self.discount_code,
+            "discount_label": self.discount_label,
+            "shipping_total": self.shipping,
+            "shipping_method_name": self.shipping_name,
+            "tax_total": self.tax,
+            "prices_include_tax": self.prices_include_tax,
+            "total": self.total,
+        }
+
     @property
     def total_minor(self) -> int:
         """The total in the currency's minor unit, what the payment is for."""

@@ -170,8 +170,8 @@ def test_the_graph_sees_every_area_and_the_allowed_pairs():
     graph = import_graph()
 
     assert {"commerce.orders.services", "realtime.hub", "project.settings"} <= set(graph)
-    assert "commerce.orders.tasks" in graph["commerce.orders.services"]  # services queue their tasks
-    assert "commerce.orders.services" in graph["commerce.orders.tasks"]  # tasks run services
+    assert "commerce.orders.tasks" in graph["commerce.orders.links"]  # services queue their tasks
+    assert "commerce.orders.links" in graph["commerce.orders.tasks"]  # tasks run services
 
 
 # --- The checker itself, on small packages written for the test ---------------------------------
