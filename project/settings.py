@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     # The store's areas (commerce/<area>/), in the order their migrations build on each other.
     *(f"commerce.{area}" for area in ("accounts", "catalog", "cart", "inventory", "orders", "payments")),
     *(f"commerce.{area}" for area in ("discounts", "shipping", "tax", "notifications", "support", "search", "ops")),
+    "commerce.invoices",
 ]
 
 MIDDLEWARE = [

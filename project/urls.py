@@ -18,6 +18,7 @@ urlpatterns = [
     path("search/", include("commerce.search.urls")),
     path("ops/", include("commerce.ops.urls")),
     path("", include("commerce.payments.urls")),  # /payments/stripe/webhook/, /checkout/pay/<number>/
+    path("", include("commerce.invoices.urls")),  # /orders/<number>/invoice.pdf, credit notes
     path("", include("commerce.orders.urls")),
     path("", include("commerce.support.urls")),  # /help/... (customers), /support/... (staff)
     path("", include("commerce.catalog.urls")),

@@ -7,6 +7,7 @@ records the outcome; a sweep re-queues rows a lost enqueue or a killed worker le
 """
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -92,6 +93,20 @@ def notify(
     return created
 
 
+# Files another area adds to one kind of email (registered in its AppConfig.ready): each hook gets
+# the outbox row as it is sent and returns (filename, content, mimetype) for each file.
+Attachment = tuple[str, bytes, str]
+AttachmentHook = Callable[[Notification], list[Attachment]]
+attachment_hooks: dict[str, list[AttachmentHook]] = {}
+
+
+def on_email_attachments(event: str, hook: AttachmentHook) -> None:
+    """Attach what `hook(row)` returns to every email of kind `event` (made at sending, not stored)."""
+    hooks = attachment_hooks.setdefault(event, [])
+    if hook not in hooks:
+        hooks.append(hook)
+
+
 def _send_email(row: Notification) -> str:
     message_id = f"<{row.idempotency_key.replace(':', '.')}@{settings.EMAIL_MESSAGE_ID_DOMAIN}>"
     email = EmailMultiAlternatives(
@@ -103,6 +118,9 @@ def _send_email(row: Notification) -> str:
     )
     if row.body_html:
         email.attach_alternative(row.body_html, "text/html")
+    for hook in attachment_hooks.get(row.event, []):
+        for filename, content, mimetype in hook(row):
+            email.attach(filename, content, mimetype)
     try:
         email.send(fail_silently=False)
     except (OSError, ConnectionError) as exc:

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from commerce import money
 from commerce.accounts.models import User
+from commerce.invoices.services import credit_note_issue
 from commerce.orders.models import Order
 from commerce.orders.services import order_mark_refunded, order_note_partial_refund
 from project.enqueue import enqueue_on_commit
@@ -295,6 +296,8 @@ def refund_apply(*, refund_pk: int, stripe_refund_id: str, stripe_status: str, a
             if new_status == R.FAILED:
                 refund.last_error = f"Stripe reported the refund {stripe_status}."
         refund.save(update_fields=["stripe_refund_id", "status", "claimed_until", "last_error"])
+    if newly_succeeded:
+        credit_note_issue(refund=refund)  # numbered in this transaction, with the success it records
     if newly_succeeded and refund.amount_minor < refund.payment.amount_minor:
         # One that completes the whole is emailed as the whole (by _settle_if_refunded), not as a part.
         order_note_partial_refund(
