@@ -65,12 +65,17 @@ def invoice_issue(*, order: Order) -> Invoice:
 
 
 @transaction.atomic
-def credit_note_issue(*, refund: Refund) -> Invoice:
-    """A succeeded refund's credit note, issued once (call it in the transaction that records the success)."""
+def credit_note_issue(*, refund: Refund) -> Invoice | None:
+    """A succeeded refund's credit note, issued once (call it in the transaction that records the success).
+
+    None when the order was never invoiced: a payment that arrived for a cancelled order and was
+    given back sold nothing, so there is nothing to credit."""
     existing = Invoice.objects.filter(refund=refund).first()
     if existing is not None:
         return existing
     order = refund.payment.order
+    if not Invoice.objects.filter(order=order, kind=Invoice.Kind.INVOICE).exists():
+        return None
     amount = money.from_minor(refund.amount_minor, refund.payment.currency)
     note = _issue(order=order, kind=Invoice.Kind.CREDIT_NOTE, series=CREDIT_NOTE_SERIES, amount=amount, refund=refund)
     logger.info("credit note issued", extra={"order": order.number, "invoice": note.number})

@@ -112,6 +112,15 @@ class TestCreditNotes:
         order.refresh_from_db()
         assert order.status == Order.Status.REFUNDED
 
+    def test_a_refund_of_an_order_never_invoiced_gets_none(self, buyer, tee):
+        order = OrderFactory(paid=True, user=buyer, variant=tee, quantity=2)
+        Invoice.objects.filter(order=order).delete()  # paid before invoices, or a late payment given back
+        refund = self.refund(order, 1000)
+
+        refund_apply(refund_pk=refund.pk, stripe_refund_id="re_1", stripe_status="succeeded")
+
+        assert numbers(K.CREDIT_NOTE) == []
+
     def test_a_failed_refund_gets_none(self, buyer, tee):
         order = OrderFactory(paid=True, user=buyer, variant=tee, quantity=2)
         refund = self.refund(order, 1000)
