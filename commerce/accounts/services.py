@@ -84,8 +84,11 @@ def signup_request(*, email: str, password: str, first_name: str = "", next_url:
             to=email,
             subject=f"You already have an account at {settings.STORE_NAME}",
             template="accounts/email/signup_registered",
-            # Password reset is not there yet: until it is, the reset link goes to sign-in too.
-            context={"headline": "You already have an account", "login_url": login_url, "reset_url": login_url},
+            context={
+                "headline": "You already have an account",
+                "login_url": login_url,
+                "reset_url": site + reverse("accounts:password_reset"),
+            },
         )
         return
     token = signing.dumps(
