@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import passwords, views
+from . import email_views, passwords, views
 
 app_name = "accounts"
 
@@ -17,6 +17,9 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("password/change/", passwords.PasswordChangeView.as_view(), name="password_change"),
+    path("email/verify/", email_views.email_verify_send, name="email_verify"),
+    path("email/change/", email_views.email_change, name="email_change"),
+    path("email/confirm/<str:token>/", email_views.email_confirm, name="email_confirm"),
     path("notifications/", views.notification_preferences, name="notifications"),
     path("", views.account, name="account"),
 ]
