@@ -1,6 +1,6 @@
 """Proving an email address: the account's own (verification) or a new one (changing it).
 
-The link is signed (`django.core.signing`, EMAIL_LINK_MAX_AGE) and names the account and the
+The link is signed (`django.core.signing`, SIGNUP_LINK_MAX_AGE) and names the account and the
 address it was sent to; opening it proves that address. It works once: a used link finds the
 address already the account's and verified, and a later change makes older links name the wrong one.
 """
@@ -77,7 +77,7 @@ def email_change_request(*, user: User, new_email: str) -> None:
 def email_link_read(token: str) -> EmailLink:
     """The account and address behind `token`; AccountError if tampered with, expired or used."""
     try:
-        data = signing.loads(token, salt=EMAIL_SALT, max_age=settings.EMAIL_LINK_MAX_AGE)
+        data = signing.loads(token, salt=EMAIL_SALT, max_age=settings.SIGNUP_LINK_MAX_AGE)
     except signing.SignatureExpired as exc:
         raise AccountError.email_link_expired() from exc
     except signing.BadSignature as exc:

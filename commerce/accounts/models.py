@@ -85,11 +85,17 @@ class Address(models.Model):
     )
     country = models.CharField(max_length=2, help_text="ISO 3166 two-letter code")
     phone = models.CharField(max_length=20, blank=True)
+    default_shipping = models.BooleanField("default shipping address", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name_plural = "addresses"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(default_shipping=True), name="one_default_shipping_address"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.full_name}, {self.line1}, {self.city}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import email_views, passwords, views
+from . import address_views, email_views, passwords, views
 
 app_name = "accounts"
 
@@ -20,6 +20,11 @@ urlpatterns = [
     path("email/verify/", email_views.email_verify_send, name="email_verify"),
     path("email/change/", email_views.email_change, name="email_change"),
     path("email/confirm/<str:token>/", email_views.email_confirm, name="email_confirm"),
+    path("addresses/", address_views.address_list, name="addresses"),
+    path("addresses/new/", address_views.address_edit, name="address_add"),
+    path("addresses/<int:pk>/", address_views.address_edit, name="address_edit"),
+    path("addresses/<int:pk>/default/", address_views.address_default, name="address_default"),
+    path("addresses/<int:pk>/delete/", address_views.address_delete, name="address_delete"),
     path("notifications/", views.notification_preferences, name="notifications"),
     path("", views.account, name="account"),
 ]

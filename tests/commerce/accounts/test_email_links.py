@@ -74,7 +74,7 @@ def test_change_to_a_taken_address_sends_nothing(client, shopper, django_capture
 def test_expired_and_tampered_links_change_nothing(
     client, shopper, settings, clock, django_capture_on_commit_callbacks
 ):
-    settings.EMAIL_LINK_MAX_AGE = 3600
+    settings.SIGNUP_LINK_MAX_AGE = 3600
     client.force_login(shopper)
     path = emailed_path(django_capture_on_commit_callbacks, lambda: client.post(reverse("accounts:email_verify")))
 
