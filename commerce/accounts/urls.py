@@ -25,6 +25,8 @@ urlpatterns = [
     path("addresses/<int:pk>/", address_views.address_edit, name="address_edit"),
     path("addresses/<int:pk>/default/", address_views.address_default, name="address_default"),
     path("addresses/<int:pk>/delete/", address_views.address_delete, name="address_delete"),
+    path("data/", views.data_export, name="data_export"),
+    path("delete/", views.account_delete, name="delete"),
     path("notifications/", views.notification_preferences, name="notifications"),
     path("", views.account, name="account"),
 ]
