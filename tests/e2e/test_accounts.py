@@ -163,6 +163,8 @@ def test_sign_up_confirm_then_reset_a_forgotten_password(shopper_context: Browse
     page.goto(path_of_link(text_of(confirm), "/accounts/signup/confirm/"))
     page.get_by_role("button", name="Create my account").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
+    expect(page.get_by_text("Confirmed", exact=True)).to_be_visible()  # the link proved the address
+    expect(page.locator("#verify-banner")).to_have_count(0)
     page.get_by_role("button", name="Sign out").click()
 
     # Forgotten: ask for a link from the sign-in page.
