@@ -1,6 +1,7 @@
 """Confirming the account's email address, and moving the account to a new one."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponseBase
@@ -8,6 +9,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from project.errors import error_response
+from project.throttle import Throttled, throttle
 
 from . import email_links
 from .errors import AccountError
@@ -60,6 +62,11 @@ def email_change(request: HttpRequest) -> HttpResponseBase:
     if request.method == "POST":
         form = EmailChangeForm(request.POST, user=request.user)
         if form.is_valid():
+            try:  # each request emails an address the person typed
+                throttle("email_change", [(settings.SIGNUP_RATE_PER_EMAIL, str(request.user.pk))])
+            except Throttled as exc:
+                form.add_error(None, f"Too many requests. Please wait {exc.wait_text} and try again.")
+                return render(request, "accounts/email_change.html", {"form": form}, status=429)
             email_links.email_change_request(user=request.user, new_email=form.cleaned_data["email"])
             messages.success(
                 request,

@@ -19,6 +19,9 @@ from django.urls import reverse, reverse_lazy
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from project.clients import client_address
+from project.throttle import Throttled, throttle
+
 from . import mail
 from .live import sockets_recheck_for_user
 from .models import User
@@ -57,6 +60,21 @@ class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset.html"
     form_class = OutboxPasswordResetForm
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        # Each request emails someone: the sign-up limits keep this from mailing an inbox full.
+        try:
+            throttle(
+                "password_reset",
+                [
+                    (settings.SIGNUP_RATE_PER_ADDRESS, client_address(self.request)),
+                    (settings.SIGNUP_RATE_PER_EMAIL, str(form.cleaned_data["email"]).lower()),
+                ],
+            )
+        except Throttled as exc:
+            form.add_error(None, f"Too many requests. Please wait {exc.wait_text} and try again.")
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().form_valid(form)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

@@ -114,3 +114,14 @@ def test_inactive_accounts_get_no_reset_email(client, db):
     client.post(RESET, {"email": "gone@example.com"})
 
     assert Notification.objects.count() == 0
+
+
+def test_reset_requests_are_throttled_per_email(client, shopper, settings, django_capture_on_commit_callbacks):
+    settings.SIGNUP_RATE_PER_EMAIL = "1/hour"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(RESET, {"email": "shopper@example.com"})
+        response = client.post(RESET, {"email": "Shopper@Example.com"})
+
+    assert response.status_code == 429
+    assert "Too many requests. Please wait" in response.content.decode()
+    assert Notification.objects.count() == 1
