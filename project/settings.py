@@ -187,7 +187,8 @@ AXES_DISABLE_ACCESS_LOG = True  # successful sign-ins are in the logs; a row for
 # Sign-up links (accounts/signup.py): rates in the `limits` library's notation, "<count>/<period>".
 SIGNUP_RATE_PER_ADDRESS = env.str("SIGNUP_RATE_PER_ADDRESS", default="10/hour")
 SIGNUP_RATE_PER_EMAIL = env.str("SIGNUP_RATE_PER_EMAIL", default="3/hour")
-SIGNUP_LINK_MAX_AGE = env.int("SIGNUP_LINK_MAX_AGE", default=24 * 3600)
+SIGNUP_LINK_MAX_AGE = env.int("SIGNUP_LINK_MAX_AGE", default=24 * 3600)  # also a confirm-this-address link
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=3600)  # seconds a reset link works (once)
 
 # --- I18N, static, media --------------------------------------------------------
 LANGUAGE_CODE = "en-us"

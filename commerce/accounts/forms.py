@@ -45,3 +45,21 @@ class SignupForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password2", error)
         return data
+
+
+class PasswordConfirmForm(forms.Form):
+    """The signed-in person's current password, asked before something that cannot be undone."""
+
+    password = forms.CharField(
+        label="Your password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = str(self.cleaned_data["password"])
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password.")
+        return password

@@ -44,6 +44,9 @@ class User(AbstractUser):
     email = models.EmailField("email address", unique=True)
     phone = models.CharField("mobile number", max_length=16, blank=True, help_text="E.164, for text messages")
     sms_opted_out = models.BooleanField(default=False, help_text="Replied STOP, or the number cannot take texts")
+    email_verified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the person proved the address (opened a link sent to it)"
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
@@ -55,6 +58,11 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.email
+
+    @property
+    def email_verified(self) -> bool:
+        """Whether the account's address was proved by a link sent to it (as support treats guests')."""
+        return self.email_verified_at is not None
 
     def in_role(self, role: str) -> bool:
         """Return True for staff in the named group ("support", "ops") and for superusers."""
@@ -77,11 +85,17 @@ class Address(models.Model):
     )
     country = models.CharField(max_length=2, help_text="ISO 3166 two-letter code")
     phone = models.CharField(max_length=20, blank=True)
+    default_shipping = models.BooleanField("default shipping address", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name_plural = "addresses"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(default_shipping=True), name="one_default_shipping_address"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.full_name}, {self.line1}, {self.city}"

@@ -17,6 +17,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from .errors import AccountError
 from .models import User
@@ -84,8 +85,11 @@ def signup_request(*, email: str, password: str, first_name: str = "", next_url:
             to=email,
             subject=f"You already have an account at {settings.STORE_NAME}",
             template="accounts/email/signup_registered",
-            # Password reset is not there yet: until it is, the reset link goes to sign-in too.
-            context={"headline": "You already have an account", "login_url": login_url, "reset_url": login_url},
+            context={
+                "headline": "You already have an account",
+                "login_url": login_url,
+                "reset_url": site + reverse("accounts:password_reset"),
+            },
         )
         return
     token = signing.dumps(
@@ -109,7 +113,13 @@ def signup_complete(*, link: SignupLink) -> User:
         with transaction.atomic():
             if User.objects.filter(email__iexact=link.email).exists():
                 raise AccountError.link_used()
-            user = User(email=link.email, first_name=link.first_name, password=link.password_hash)
+            # The link came to this address: it is proved.
+            user = User(
+                email=link.email,
+                first_name=link.first_name,
+                password=link.password_hash,
+                email_verified_at=timezone.now(),
+            )
             user.save()
     except IntegrityError as exc:  # the same link confirmed twice at once: the unique email kept one
         raise AccountError.link_used() from exc

@@ -1,15 +1,16 @@
+import json
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from commerce.cart.services import cart_adopt_on_login
 from commerce.cart.session import cart_summary_for_request, session_cart_pk
@@ -18,9 +19,9 @@ from project.clients import client_address
 from project.errors import error_response
 from project.throttle import Throttled, throttle
 
-from . import services
+from . import privacy, services
 from .errors import AccountError
-from .forms import SignupForm
+from .forms import PasswordConfirmForm, SignupForm
 from .live import sockets_close_for_session
 from .models import User
 
@@ -159,3 +160,41 @@ def notification_preferences(request: HttpRequest) -> HttpResponseBase:
         form = PreferencesForm(user=user)
         status = 200
     return render(request, "accounts/notifications.html", {"form": form}, status=status)
+
+
+@login_required
+@require_GET
+def data_export(request: HttpRequest) -> HttpResponse:
+    """Download my data: one JSON file of what the store holds about the signed-in person."""
+    assert isinstance(request.user, User)  # noqa: S101 - login_required guarantees it
+    data = privacy.account_export(user=request.user)
+    response = HttpResponse(
+        json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="my-data.json"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_delete(request: HttpRequest) -> HttpResponseBase:
+    """Delete my account, confirmed with the password; staff accounts are closed by an administrator."""
+    assert isinstance(request.user, User)  # noqa: S101 - login_required guarantees it
+    user = request.user
+    form = PasswordConfirmForm(request.POST or None, user=user)
+    status = 200
+    if user.is_staff:
+        form.add_error(None, "Staff accounts are closed by an administrator.")
+        status = 403
+    elif request.method == "POST":
+        if form.is_valid():
+            session_key = request.session.session_key
+            privacy.account_delete(user=user)
+            logout(request)
+            if session_key:
+                sockets_close_for_session(session_key)
+            messages.success(request, "Your account is deleted. Thank you for shopping with us.")
+            return redirect("catalog:list")
+        status = 422
+    return render(request, "accounts/account_delete.html", {"form": form}, status=status)

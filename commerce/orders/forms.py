@@ -73,6 +73,8 @@ class CheckoutForm(AddressForm):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         if addresses is not None and addresses.exists():
             self.fields["saved_address"].queryset = addresses  # type: ignore[attr-defined]
+            if not self.is_bound:  # the address book's default, preselected
+                self.fields["saved_address"].initial = addresses.filter(default_shipping=True).first()
             # A chosen saved address makes the new-address fields optional.
             if self.data.get(self.add_prefix("saved_address")):
                 for name in AddressForm.Meta.fields:

@@ -71,8 +71,10 @@ class Conversation(models.Model):
 
     @property
     def email_verified(self) -> bool:
-        """A signed-in customer's address is their account's; a guest's once they confirmed it."""
-        return self.customer_id is not None or self.guest_email_verified_at is not None
+        """A customer's address once their account proved it; a guest's once they confirmed it."""
+        if self.customer_id is not None:
+            return bool(self.customer and self.customer.email_verified)
+        return self.guest_email_verified_at is not None
 
     @property
     def topic(self) -> str:

@@ -143,3 +143,51 @@ def test_an_expired_order_link_gets_a_fresh_one_by_email(shopper_context: Browse
     page.get_by_role("button", name="Email me a link").click()
     expect(page.get_by_text("If that order exists, we've emailed a link to its address.")).to_be_visible()
     assert len(inbox(mail_dir)) == 1
+
+
+def sign_in(page, email: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_sign_up_confirm_then_reset_a_forgotten_password(shopper_context: BrowserContext, mail_dir: Path):
+    page = shopper_context.new_page()
+    page.goto("/accounts/signup/")
+    page.get_by_label("Email address", exact=True).fill("ravi@example.com")
+    page.get_by_label("Password", exact=True).fill("first-pass-phrase")
+    page.get_by_label("Password confirmation", exact=True).fill("first-pass-phrase")
+    page.get_by_role("button", name="Create account").click()
+    [confirm] = wait_for_mail(mail_dir, 1)
+    page.goto(path_of_link(text_of(confirm), "/accounts/signup/confirm/"))
+    page.get_by_role("button", name="Create my account").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
+    expect(page.get_by_text("Confirmed", exact=True)).to_be_visible()  # the link proved the address
+    expect(page.locator("#verify-banner")).to_have_count(0)
+    page.get_by_role("button", name="Sign out").click()
+
+    # Forgotten: ask for a link from the sign-in page.
+    page.goto("/accounts/login/")
+    page.get_by_role("link", name="Forgot your password?").click()
+    page.get_by_label("Email").fill("Ravi@Example.com")
+    page.get_by_role("button", name="Email me a link").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your inbox")
+    messages = wait_for_mail(mail_dir, 2)
+    assert (messages[1]["To"], messages[1]["Subject"]) == ("ravi@example.com", "Reset your password at Live Store")
+    link = path_of_link(text_of(messages[1]), "/accounts/password/reset/")
+
+    page.goto(link)
+    page.get_by_label("New password", exact=True).fill("second-pass-phrase")
+    page.get_by_label("New password confirmation").fill("second-pass-phrase")
+    page.get_by_role("button", name="Set my new password").click()
+    expect(page.get_by_text("Your password is changed. Sign in with the new one.")).to_be_visible()
+
+    # The link worked once.
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("This link no longer works")
+
+    sign_in(page, "ravi@example.com", "first-pass-phrase")
+    expect(page.get_by_text("Please enter a correct email address and password.")).to_be_visible()
+    sign_in(page, "ravi@example.com", "second-pass-phrase")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your account")

@@ -4,6 +4,7 @@ twice, and Redis going down."""
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from commerce.support.models import Conversation, Message
 from tests.commerce.support.helpers import signed_in
@@ -70,11 +71,16 @@ def test_the_agent_sees_a_guests_orders_only_once_the_address_is_confirmed(clien
     assert order.number in after
 
 
-def test_a_signed_in_customer_is_confirmed_by_their_account(sams_conversation, agent):
-    html = signed_in(agent).get(reverse("support:conversation", args=[sams_conversation.pk])).content.decode()
+def test_a_signed_in_customer_is_confirmed_once_their_account_proved_its_address(sams_conversation, sam, agent):
+    url = reverse("support:conversation", args=[sams_conversation.pk])
+    before = signed_in(agent).get(url).content.decode()
+    sam.email_verified_at = timezone.now()
+    sam.save(update_fields=["email_verified_at"])
+    after = signed_in(agent).get(url).content.decode()
 
-    assert "sam@example.com" in html
-    assert "Unverified email" not in html
+    assert "sam@example.com" in before
+    assert "Unverified email" in before
+    assert "Unverified email" not in after
 
 
 def test_an_email_link_for_another_address_or_a_forged_one_confirms_nothing(client, sams_conversation):
