@@ -135,7 +135,7 @@ def invoice_pdf(invoice: Invoice, *, compress: bool = True) -> bytes:
     issued = timezone.localtime(invoice.issued_at).date().isoformat()
     facts = [f"Date: {issued}", f"Order: {order.number}"]
     if invoice.kind == Invoice.Kind.CREDIT_NOTE:
-        original = order.invoices.filter(kind=Invoice.Kind.INVOICE).first()
+        original = Invoice.objects.filter(order=order, kind=Invoice.Kind.INVOICE).first()
         if original is not None:
             facts.append(f"Credits invoice: {original.number}")
     for fact in facts:
