@@ -3,6 +3,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from .models import Notification, Preference
+from .services import carries_a_secret
 
 
 @admin.register(Notification)
@@ -18,6 +19,13 @@ class NotificationAdmin(admin.ModelAdmin[Notification]):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def get_fields(self, request: HttpRequest, obj: Notification | None = None) -> list[str]:  # type: ignore[override]
+        """A message holding a one-time link (a password reset) is never shown, even before it is sent."""
+        fields = [f.name for f in Notification._meta.fields]
+        if obj is not None and carries_a_secret(obj.event):
+            return [name for name in fields if name not in {"body_text", "body_html"}]
+        return fields
 
     @admin.action(description="Send failed messages again")
     def retry(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:

@@ -170,10 +170,18 @@ def notification_deliver(*, pk: int) -> str:
         if final:
             return "failed"
         raise
+    # A message that carries a one-time link (a password reset, an email confirmation) is not kept
+    # once sent: whoever reads the outbox could use it.
+    withheld = {"body_text": "", "body_html": ""} if carries_a_secret(row.event) else {}
     Notification.objects.filter(pk=pk, status=N.SENDING).update(
-        status=N.SENT, provider_id=provider_id[:100], sent_at=timezone.now(), last_error=""
+        status=N.SENT, provider_id=provider_id[:100], sent_at=timezone.now(), last_error="", **withheld
     )
     return "sent"
+
+
+def carries_a_secret(event: str) -> bool:
+    """The account emails (accounts.passwords and accounts' email confirmation) hold a one-time link."""
+    return event.startswith("account_")
 
 
 # Twilio: 21610 the number replied STOP; 21211/21614 not a valid mobile number.
