@@ -59,3 +59,18 @@ def check_out_as_guest(page: Page, base_url: str, email: str = "guest@example.co
     expect(page.get_by_label("Country", exact=True)).to_have_value("US")
     page.get_by_role("button", name="Continue to review").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Review your order")
+
+
+def order_paid_email_sent(order_number: str, timeout: float = 15.0) -> None:
+    """Wait until the order-paid email has gone out. The live server sends it (with the invoice PDF)
+    after the payment commits, while the page already shows "paid": a test that ends sooner has its
+    tables truncated under that work (a deadlock at teardown)."""
+    import time
+
+    from commerce.notifications.models import Notification
+
+    deadline = time.monotonic() + timeout
+    rows = Notification.objects.filter(idempotency_key__startswith=f"order:{order_number}:order_paid:email")
+    while not rows.filter(status=Notification.Status.SENT).exists():
+        assert time.monotonic() < deadline, f"the order-paid email of {order_number} was not sent"
+        time.sleep(0.1)

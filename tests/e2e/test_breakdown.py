@@ -14,7 +14,7 @@ from commerce.payments.models import Payment
 from commerce.payments.stripe_client import intent_retrieve
 from commerce.shipping.demo import seed_shipping
 from commerce.tax.demo import seed_tax_rates
-from tests.e2e.support import check_out_as_guest, fill_card
+from tests.e2e.support import check_out_as_guest, fill_card, order_paid_email_sent
 from tests.factories import VariantFactory
 
 pytestmark = pytest.mark.e2e
@@ -84,3 +84,4 @@ def test_welcome10_and_standard_show_one_breakdown_from_review_to_stripe(
     assert figures(page, "main") == review
     order.refresh_from_db()
     assert (order.discount_code, order.shipping_method_name, order.total) == ("WELCOME10", "Standard", Decimal("51.66"))
+    order_paid_email_sent(order.number)

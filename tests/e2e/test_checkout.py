@@ -13,7 +13,7 @@ from commerce.inventory.models import StockHold
 from commerce.orders.models import Order
 from commerce.orders.services import holds_release_expired
 from commerce.payments.models import Payment
-from tests.e2e.support import PASSWORD, fill_card, sign_in
+from tests.e2e.support import PASSWORD, fill_card, order_paid_email_sent, sign_in
 from tests.factories import OrderFactory, UserFactory, VariantFactory
 
 pytestmark = pytest.mark.e2e
@@ -45,6 +45,7 @@ def test_pay_with_the_test_card_and_see_the_order_paid(page: Page, shopper_order
     expect(page.locator("#order-status")).to_have_attribute("data-status", "paid")
     assert Payment.objects.get(order=order).status == Payment.Status.SUCCEEDED
     assert Variant.objects.get(pk=shopper_order["tee"].pk).stock == 3  # sold, not returned
+    order_paid_email_sent(order.number)
 
 
 def test_a_declined_card_is_shown_inline_and_the_order_still_waits(page: Page, shopper_order):
