@@ -280,5 +280,7 @@ class ReturnLine(models.Model):
         constraints = [models.CheckConstraint(condition=models.Q(quantity__gt=0), name="returnline_quantity_positive")]
 
     def __str__(self) -> str:
-        name = self.order_line.product_name + (f" — {self.order_line.variant_name}" if self.order_line.variant_name else "")
+        name = self.order_line.product_name + (
+            f" — {self.order_line.variant_name}" if self.order_line.variant_name else ""
+        )
         return f"{self.quantity} × {name}"

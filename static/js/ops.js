@@ -1,5 +1,5 @@
 /* Ops pages: heal the order feed after each (re)connect, and keep an order page's actions in step
-   with its status when someone else moves the order along. */
+   with its status (and its returns) when someone else moves the order along. */
 (function () {
   "use strict";
 
@@ -36,9 +36,12 @@
 
   document.addEventListener("htmx:oobAfterSwap", function (event) {
     var target = event.target; // the element swapped in (detail.target is the one it replaced)
-    if (!target || target.id !== "order-status") return;
+    if (!target || (target.id !== "order-status" && target.id !== "order-after-sale")) return;
     var actions = document.getElementById("ops-actions");
-    if (!actions || acting || actions.getAttribute("data-status") === target.getAttribute("data-status")) return;
+    if (!actions || acting) return;
+    // The status moved, or a return did (the shopper asked for one): re-read the actions.
+    var attr = target.id === "order-status" ? "data-status" : "data-return";
+    if (actions.getAttribute(attr) === target.getAttribute(attr)) return;
     if (actions.contains(document.activeElement) && document.activeElement.value) return; // someone is typing
     htmx.ajax("GET", window.location.pathname, {
       source: actions, target: "#ops-actions", select: "#ops-actions", swap: "outerHTML"
