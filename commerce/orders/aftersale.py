@@ -18,7 +18,7 @@ CANCELLABLE = {S.PENDING_PAYMENT, S.PAID}
 @dataclass(frozen=True)
 class ReturnableLine:
     line: OrderLine
-    left: int  # units still returnable: bought less those refunded and those in an open request
+    left: int  # units still returnable: bought less those refunded or received, and those in an open request
 
     @property
     def name(self) -> str:
@@ -56,9 +56,11 @@ class AfterSale:
 
     @property
     def state(self) -> str:
-        """A short mark of the return's progress, for pages that re-read their panels when it changes."""
+        """A short mark of the returns' progress and the units left to return, for pages that re-read
+        their panels when it changes."""
         latest = self.returns[-1] if self.returns else None
-        return f"{latest.pk}-{latest.status}" if latest else ""
+        left = sum(line.left for line in self.returnable)
+        return f"{latest.pk}-{latest.status}-{left}" if latest else (f"{left}" if self.returnable else "")
 
 
 def lines_text(request: ReturnRequest) -> str:
@@ -85,15 +87,23 @@ def returnable_lines(order: Order) -> list[ReturnableLine]:
     """Each line with the units still returnable (read under the order's lock when a return is asked for)."""
     from commerce.payments.refund_lines import lines_left  # payments reads orders: imported when asked
 
-    pending: defaultdict[int, int] = defaultdict(int)
+    open_: defaultdict[int, int] = defaultdict(int)
+    received: defaultdict[int, int] = defaultdict(int)
     for row in (
-        ReturnLine.objects.filter(request__order=order, request__status__in=ReturnRequest.OPEN)
-        .values("order_line")
+        ReturnLine.objects.filter(request__order=order)
+        .exclude(request__status=ReturnRequest.Status.REFUSED)
+        .values("order_line", "request__status")
         .annotate(quantity=Sum("quantity"))
     ):
-        pending[row["order_line"]] = int(row["quantity"] or 0)
+        into = received if row["request__status"] == ReturnRequest.Status.RECEIVED else open_
+        into[row["order_line"]] += int(row["quantity"] or 0)
+    # Received units are refunded just after (by line), so they are counted once: as received until
+    # their refund holds them (a refund made by amount holds no units: the received count stands).
     return [
-        ReturnableLine(line=left.line, left=max(left.quantity_left - pending[left.line.pk], 0))
+        ReturnableLine(
+            line=left.line,
+            left=max(left.line.quantity - max(left.refunded_quantity, received[left.line.pk]) - open_[left.line.pk], 0),
+        )
         for left in lines_left(order)
     ]
 

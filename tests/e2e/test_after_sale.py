@@ -72,6 +72,9 @@ def test_a_returned_line_is_approved_received_and_refunded_live(
         expect(timeline).to_contain_text("Returned items received", timeout=LIVE)
         # The refund is that line with its tax: 2 × 20.00 less its 4.00 discount share, plus 2.88 tax.
         expect(timeline).to_contain_text("Refunded 2 × Canopy Tee — M: $38.88.", timeout=LIVE)
+        # The tee is all returned and refunded: only the socks are left to return.
+        expect(panel.locator(f'[name="line-{tee.pk}"]')).to_have_count(0, timeout=LIVE)
+        expect(panel.get_by_label("Trail Sock — L")).to_be_visible()
         buyer.screenshot(path=str(tmp_path / "order-return-received.png"), full_page=True)
         refund = Refund.objects.get()
         assert (refund.amount_minor, refund.status) == (3888, "succeeded")
