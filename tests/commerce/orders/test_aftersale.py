@@ -116,6 +116,19 @@ def test_another_persons_order_is_a_404_and_csrf_is_required(buyer):
     assert order.status == S.PENDING_PAYMENT
 
 
+def test_staff_who_may_view_an_order_still_cannot_cancel_it_for_its_owner(buyer):
+    from django.contrib.auth.models import Group
+
+    order = OrderFactory(user=buyer)
+    staff = UserFactory(email="sue@example.com", is_staff=True)
+    staff.groups.add(Group.objects.get_or_create(name="support")[0])
+    client = signed_in(staff)
+    assert client.get(order.get_absolute_url()).status_code == 200
+    assert client.post(reverse("orders:cancel", args=[order.number])).status_code == 404
+    order.refresh_from_db()
+    assert order.status == S.PENDING_PAYMENT
+
+
 def test_a_guest_cancels_from_the_session_that_placed_the_order(client):
     variant = VariantFactory(stock=3, price="24.00")
     client.post(reverse("cart:add"), {"variant": variant.pk, "quantity": 1})
