@@ -14,7 +14,7 @@
     });
   });
 
-  // A pushed row in the status this page already shows changes nothing visible: keep the row as it
+  // A pushed row in the status (and return state) this page already shows changes nothing visible: keep the row as it
   // is, with what someone is typing into it (a tracking number) and the message their action got.
   // (The answer to an action carries a message, and is always swapped.)
   document.addEventListener("htmx:oobBeforeSwap", function (event) {
@@ -22,7 +22,8 @@
     if (!target || !target.classList || !target.classList.contains("ops-row")) return;
     var incoming = event.detail.fragment && event.detail.fragment.firstElementChild;
     if (!incoming || incoming.querySelector(".ops-row__notice")) return;
-    if (incoming.getAttribute("data-status") === target.getAttribute("data-status")) event.detail.shouldSwap = false;
+    if (incoming.getAttribute("data-status") === target.getAttribute("data-status") &&
+        incoming.getAttribute("data-return") === target.getAttribute("data-return")) event.detail.shouldSwap = false;
   });
 
   // The order page's actions: not re-read while one of them is being sent (its answer replaces them).

@@ -175,6 +175,9 @@ def test_a_return_request_approved_received_and_refunded_by_line(me, buyer, cloc
     ops = signed_in(staff, htmx=True)
     url = reverse("ops:return", args=[order.number])
     assert "Approve return" in ops.get(reverse("ops:order", args=[order.number])).content.decode()
+    feed = ops.get(reverse("ops:dashboard")).content.decode()
+    assert f'data-order="{order.number}" data-status="delivered" data-return="requested">' in feed
+    assert "Return requested" in feed
     assert ops.post(url, {"action": "approve", "note": "Send it back"}).status_code == 200
     assert ops.post(url, {"action": "receive", "restock": "yes"}).status_code == 422  # not confirmed
     stock = tee.variant.stock if tee.variant else 0
