@@ -255,6 +255,7 @@ STOCK_HOLD_SECONDS = env.int("STOCK_HOLD_SECONDS", default=600)
 CHECKOUT_IN_DATABASE = env.bool("CHECKOUT_IN_DATABASE", default=True)  # on PostgreSQL (commerce/orders/sql/)
 HOLD_RELEASE_INTERVAL_SECONDS = env.int("HOLD_RELEASE_INTERVAL_SECONDS", default=15)
 ORDER_LINK_MAX_AGE = env.int("ORDER_LINK_MAX_AGE", default=30 * 24 * 3600)  # a guest's order link
+RETURN_WINDOW_DAYS = env.int("RETURN_WINDOW_DAYS", default=30)  # days after delivery a shopper may ask to return items
 ORDER_LOOKUP_RATE_PER_ADDRESS = env.str("ORDER_LOOKUP_RATE_PER_ADDRESS", default="10/hour")
 ORDER_LOOKUP_RATE_PER_ORDER = env.str("ORDER_LOOKUP_RATE_PER_ORDER", default="3/hour")
 PRICES_INCLUDE_TAX = env.bool("PRICES_INCLUDE_TAX", default=False)  # prices as entered hold the tax

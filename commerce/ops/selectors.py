@@ -18,7 +18,7 @@ from commerce.catalog.models import Variant
 from commerce.inventory.models import StockHold
 from commerce.money import from_minor, round_amount
 from commerce.notifications.models import Notification
-from commerce.orders.models import Order, OrderEvent
+from commerce.orders.models import Order, OrderEvent, ReturnRequest
 from commerce.payments.models import Payment, Refund
 from commerce.payments.refund_lines import LineLeft, lines_left
 
@@ -107,7 +107,11 @@ def orders_per_minute(now: datetime | None = None) -> Chart:
 
 
 def _rows() -> QuerySet[Order]:
-    return Order.objects.annotate(item_count=Sum("lines__quantity")).order_by("-created_at", "-pk")
+    """Feed rows: each order with `item_count` and `open_return` (its open return's status, or None)."""
+    open_return = ReturnRequest.objects.filter(order=OuterRef("pk"), status__in=ReturnRequest.OPEN).values("status")
+    return Order.objects.annotate(item_count=Sum("lines__quantity"), open_return=Subquery(open_return[:1])).order_by(
+        "-created_at", "-pk"
+    )
 
 
 def feed(flt: FeedFilter, *, limit: int | None = None) -> list[Order]:

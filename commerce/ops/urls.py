@@ -9,4 +9,5 @@ urlpatterns = [
     path("live/", views.dashboard_live, name="live"),
     path("orders/<str:number>/", views.order_detail, name="order"),
     path("orders/<str:number>/action/", views.order_action, name="action"),
+    path("orders/<str:number>/return/", views.order_return, name="return"),
 ]

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 from commerce.accounts.models import User
 from commerce.accounts.permissions import role_required
 from commerce.money import from_minor
+from commerce.orders.aftersale import after_sale
 from commerce.orders.models import Order
 from commerce.orders.totals import order_breakdown
 from commerce.payments.errors import PaymentError
@@ -24,6 +25,7 @@ from project.http import HtmxHttpRequest
 from realtime.pages import follow, page_topics_off
 
 from . import filters, live, selectors, services
+from .returns import return_act
 from .services import DESTRUCTIVE, OpsError
 from .store_day import store_today
 
@@ -76,6 +78,7 @@ def _order_context(request: HtmxHttpRequest, number: str, **extra: Any) -> dict[
         "breakdown": order_breakdown(file.order),
         "events": file.events,
         "request_key": secrets.token_urlsafe(12),
+        "after": after_sale(file.order),
         **extra,
     }
 
@@ -163,3 +166,34 @@ def order_action(request: HtmxHttpRequest, number: str) -> HttpResponseBase:
     if error is not None:
         return error_response(request, template, context, error)
     return render(request, template, context)
+
+
+@ops_page
+@require_POST
+def order_return(request: HtmxHttpRequest, number: str) -> HttpResponseBase:
+    """Approve, refuse or receive (and refund) the order's return; answers with the actions panel."""
+    order = get_object_or_404(Order, number=number.upper())
+    assert isinstance(request.user, User)  # noqa: S101 - ops_page guarantees it
+    action = request.POST.get("action", "")
+    notice = ""
+    error: OpsError | None = None
+    try:
+        if action == "receive" and request.POST.get("confirm") != "yes":
+            raise OpsError("Tick the box to confirm: the refund goes through Stripe and cannot be undone.")
+        notice = return_act(
+            order=order,
+            action=action,
+            actor=request.user,
+            note=request.POST.get("note", "")[:500],
+            restock=request.POST.get("restock") == "yes",
+            refund_shipping=request.POST.get("shipping") == "yes",
+        )
+    except OpsError as exc:
+        error = exc
+    if not request.htmx:
+        messages.add_message(request, messages.ERROR if error else messages.SUCCESS, error.message if error else notice)
+        return redirect("ops:order", number=order.number)
+    context = _order_context(request, order.number, notice=notice, live_oob=True)
+    if error is not None:
+        return error_response(request, "ops/_actions.html", context, error)
+    return render(request, "ops/_actions.html", context)

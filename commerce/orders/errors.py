@@ -17,3 +17,15 @@ class OrderError(DomainError):
         return cls(
             "bad_transition", f"An order that is {current.replace('_', ' ')} cannot become {wanted.replace('_', ' ')}."
         )
+
+    @classmethod
+    def not_cancellable(cls, status_label: str) -> "OrderError":
+        return cls(
+            "not_cancellable",
+            f"This order is {status_label.lower()}, so it can no longer be cancelled. Nothing was changed. "
+            "Once it is delivered you can ask to return it.",
+        )
+
+    @classmethod
+    def not_returnable(cls, message: str) -> "OrderError":
+        return cls("not_returnable", message + " Nothing was changed.")

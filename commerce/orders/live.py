@@ -8,6 +8,7 @@ from commerce.accounts.models import User
 from realtime import broadcast, topics
 from realtime.hub import has_followers
 
+from .aftersale import after_sale
 from .models import Order, OrderEvent
 from .selectors import can_view
 from .session import session_orders
@@ -26,7 +27,8 @@ def on_order_change(listener: OrderListener) -> None:
 
 def order_fragment(order: Order) -> str:
     events = list(order.events.select_related("actor"))
-    return render_to_string("orders/_live.html", {"order": order, "events": events, "oob": True})
+    context = {"order": order, "events": events, "after": after_sale(order), "oob": True}
+    return render_to_string("orders/_live.html", context)
 
 
 def order_snapshot(key: str) -> str | None:

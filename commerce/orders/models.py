@@ -198,6 +198,10 @@ class OrderEvent(models.Model):
         REFUNDED = "refunded", "Refunded"
         REFUND_PARTIAL = "refund_partial", "Partial refund"
         RESTOCKED = "restocked", "Items returned to stock"
+        RETURN_REQUESTED = "return_requested", "Return requested"
+        RETURN_APPROVED = "return_approved", "Return approved"
+        RETURN_REFUSED = "return_refused", "Return refused"
+        RETURN_RECEIVED = "return_received", "Returned items received"
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=40, choices=Kind.choices)
@@ -217,3 +221,66 @@ class OrderEvent(models.Model):
     def label(self) -> str:
         """The kind as the timeline shows it; a kind written before it had a label reads as its code."""
         return self.get_kind_display() if self.kind in self.Kind.values else self.kind.replace("_", " ").capitalize()
+
+
+class ReturnRequest(models.Model):
+    """A shopper's request to send back some units of a delivered order (an RMA), and staff's answer.
+
+    requested -> approved -> received (refunded), or requested -> refused. One open request per order."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Waiting for approval"
+        APPROVED = "approved", "Approved: send the items back"
+        REFUSED = "refused", "Refused"
+        RECEIVED = "received", "Received and refunded"
+
+    OPEN = (Status.REQUESTED, Status.APPROVED)
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="returns")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.REQUESTED)
+    reason = models.TextField(max_length=500)
+    note = models.TextField(blank=True, max_length=500, help_text="Staff's answer, shown to the customer.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=models.Q(status__in=["requested", "approved"]),
+                name="one_open_return_per_order",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Return {self.pk} of {self.order_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+
+class ReturnLine(models.Model):
+    """Units of one order line in a return request."""
+
+    request = models.ForeignKey(ReturnRequest, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="+")
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [models.CheckConstraint(condition=models.Q(quantity__gt=0), name="returnline_quantity_positive")]
+
+    def __str__(self) -> str:
+        name = self.order_line.product_name + (
+            f" — {self.order_line.variant_name}" if self.order_line.variant_name else ""
+        )
+        return f"{self.quantity} × {name}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import aftersale_views, views
 
 app_name = "orders"
 
@@ -11,4 +11,6 @@ urlpatterns = [
     path("checkout/place/", views.place, name="place"),
     path("orders/lookup/", views.order_lookup, name="lookup"),
     path("orders/<str:number>/", views.order_detail, name="detail"),
+    path("orders/<str:number>/cancel/", aftersale_views.order_cancel, name="cancel"),
+    path("orders/<str:number>/return/", aftersale_views.order_return, name="return"),
 ]

@@ -24,6 +24,7 @@ from project.throttle import Throttled, throttle
 from realtime.pages import follow
 
 from . import links, selectors, services
+from .aftersale import after_sale
 from .errors import OrderError
 from .forms import CheckoutForm, OrderLookupForm
 from .offer import CheckoutOffer, checkout_offer
@@ -202,6 +203,7 @@ def order_detail(request: HtmxHttpRequest, number: str) -> HttpResponse:
         "guest_link": request.build_absolute_uri(selectors.order_access_url(order)) if order.user_id is None else "",
         "pay_url": reverse("payments:pay", kwargs={"number": order.number}),
         "link_days": max(1, settings.ORDER_LINK_MAX_AGE // 86400),
+        "after": after_sale(order),
     }
     return render(request, "orders/detail.html", context)
 

@@ -1,5 +1,5 @@
 /* Ops pages: heal the order feed after each (re)connect, and keep an order page's actions in step
-   with its status when someone else moves the order along. */
+   with its status (and its returns) when someone else moves the order along. */
 (function () {
   "use strict";
 
@@ -14,7 +14,7 @@
     });
   });
 
-  // A pushed row in the status this page already shows changes nothing visible: keep the row as it
+  // A pushed row in the status (and return state) this page already shows changes nothing visible: keep the row as it
   // is, with what someone is typing into it (a tracking number) and the message their action got.
   // (The answer to an action carries a message, and is always swapped.)
   document.addEventListener("htmx:oobBeforeSwap", function (event) {
@@ -22,7 +22,8 @@
     if (!target || !target.classList || !target.classList.contains("ops-row")) return;
     var incoming = event.detail.fragment && event.detail.fragment.firstElementChild;
     if (!incoming || incoming.querySelector(".ops-row__notice")) return;
-    if (incoming.getAttribute("data-status") === target.getAttribute("data-status")) event.detail.shouldSwap = false;
+    if (incoming.getAttribute("data-status") === target.getAttribute("data-status") &&
+        incoming.getAttribute("data-return") === target.getAttribute("data-return")) event.detail.shouldSwap = false;
   });
 
   // The order page's actions: not re-read while one of them is being sent (its answer replaces them).
@@ -36,9 +37,12 @@
 
   document.addEventListener("htmx:oobAfterSwap", function (event) {
     var target = event.target; // the element swapped in (detail.target is the one it replaced)
-    if (!target || target.id !== "order-status") return;
+    if (!target || (target.id !== "order-status" && target.id !== "order-after-sale")) return;
     var actions = document.getElementById("ops-actions");
-    if (!actions || acting || actions.getAttribute("data-status") === target.getAttribute("data-status")) return;
+    if (!actions || acting) return;
+    // The status moved, or a return did (the shopper asked for one): re-read the actions.
+    var attr = target.id === "order-status" ? "data-status" : "data-return";
+    if (actions.getAttribute(attr) === target.getAttribute(attr)) return;
     if (actions.contains(document.activeElement) && document.activeElement.value) return; // someone is typing
     htmx.ajax("GET", window.location.pathname, {
       source: actions, target: "#ops-actions", select: "#ops-actions", swap: "outerHTML"

@@ -287,4 +287,32 @@
     var box = searchBox();
     if (box && event.target instanceof Element && box.list.contains(event.target)) event.preventDefault();
   });
+
+  // The order page's after-sale panel. While the shopper's own request from it is on its way, a
+  // pushed copy is not swapped in: it would detach the element the answer is aimed at (the answer
+  // brings the new state, and a message). A pushed copy in the same state (status, return) changes
+  // nothing visible either: the panel is kept, with what the shopper is typing.
+  var afterSaleBusy = 0;
+  function inAfterSale(event) {
+    // The element that asked (detail.elt is where the event fires: an ancestor once it is detached).
+    var config = event.detail && event.detail.requestConfig;
+    var elt = config ? config.elt : null;
+    return !!(elt && elt.closest && elt.closest("#order-after-sale"));
+  }
+  document.addEventListener("htmx:beforeRequest", function (event) { if (inAfterSale(event)) afterSaleBusy += 1; });
+  // (Once its answer replaced the panel, the form that asked is detached: htmx tells an ancestor still
+  // on the page, and closest() still finds the old panel around the form.)
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (inAfterSale(event)) afterSaleBusy = Math.max(0, afterSaleBusy - 1);
+  });
+  document.addEventListener("htmx:oobBeforeSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    if (!target || target.id !== "order-after-sale") return;
+    var incoming = event.detail.fragment && event.detail.fragment.firstElementChild;
+    if (!incoming) return;
+    if (afterSaleBusy || (incoming.getAttribute("data-return") === target.getAttribute("data-return") &&
+        incoming.getAttribute("data-status") === target.getAttribute("data-status"))) {
+      event.detail.shouldSwap = false;
+    }
+  });
 })();
