@@ -260,8 +260,7 @@ ORDER_LOOKUP_RATE_PER_ADDRESS = env.str("ORDER_LOOKUP_RATE_PER_ADDRESS", default
 ORDER_LOOKUP_RATE_PER_ORDER = env.str("ORDER_LOOKUP_RATE_PER_ORDER", default="3/hour")
 PRICES_INCLUDE_TAX = env.bool("PRICES_INCLUDE_TAX", default=False)  # prices as entered hold the tax
 TAX_PROVIDER = env.str("TAX_PROVIDER", default="commerce.tax.providers.RateTableProvider")  # commerce/tax/
-# How long a process trusts its copy of the shop's terms before it looks for a change (project/snapshots.py).
-SNAPSHOT_CHECK_SECONDS = env.float("SNAPSHOT_CHECK_SECONDS", default=1.0)
+SNAPSHOT_CHECK_SECONDS = env.float("SNAPSHOT_CHECK_SECONDS", default=1.0)  # trusting the terms (snapshots.py)
 STORE_COUNTRY = env.str("STORE_COUNTRY", default="US").strip().upper()  # the cart's estimate until chosen
 CODE_TIME_CHECK_INTERVAL_SECONDS = env.int("CODE_TIME_CHECK_INTERVAL_SECONDS", default=60)  # codes ending/starting
 
