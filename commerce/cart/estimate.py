@@ -43,12 +43,13 @@ class CartEstimate:
 
 
 def estimate_place(cart: Cart | None) -> tuple[str, str]:
-    """Where the cart estimates for: the place saved on it, else its owner's latest saved address,
-    else the store's country (STORE_COUNTRY). The region is the ISO 3166-2 suffix ("NY") or ""."""
+    """Where the cart estimates for: the place saved on it, else its owner's default (or latest) saved
+    address, else the store's country (STORE_COUNTRY). The region is the ISO 3166-2 suffix ("NY") or ""."""
     if cart is not None and cart.estimate_country:
         return cart.estimate_country, cart.estimate_region
     if cart is not None and cart.user_id is not None:
-        address = Address.objects.filter(user_id=cart.user_id).order_by("-created_at", "-pk").first()
+        addresses = Address.objects.filter(user_id=cart.user_id)
+        address = addresses.order_by("-default_shipping", "-created_at", "-pk").first()
         if address is not None and is_country(address.country):
             region = address.region if is_region(region_code(address.country, address.region)) else ""
             return address.country, region

@@ -49,7 +49,7 @@ def _money(amount: Decimal, currency: str) -> str:
 
 
 def _address(order: Order) -> list[str]:
-    address = order.shipping_address or {}
+    address = order.billing_address or order.shipping_address or {}
     place = " ".join(str(address.get(key) or "") for key in ("postal_code", "city")).strip()
     country = ", ".join(str(address.get(key)) for key in ("region", "country") if address.get(key))
     lines = [address.get("full_name"), address.get("line1"), address.get("line2"), place, country, order.email]

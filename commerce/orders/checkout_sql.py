@@ -41,6 +41,7 @@ class Priced:
     lines: list[tuple[int, int, Decimal]]
     cart_code: str
     breakdown: Breakdown
+    billing_address: dict[str, Any] | None = None  # None: bill to the shipping address
 
     def as_json(self) -> str:
         """What the function reads from p_priced (amounts as strings: exact decimals)."""
@@ -50,6 +51,7 @@ class Priced:
         return json.dumps(
             {
                 "cart_code": self.cart_code,
+                "billing_address": self.billing_address,
                 "lines": [
                     {
                         "variant": pk,

@@ -66,8 +66,9 @@ class CheckoutForm(AddressForm):
     email = forms.EmailField(widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     saved_address = forms.ModelChoiceField(queryset=Address.objects.none(), required=False, empty_label="A new address")
     save_address = forms.BooleanField(required=False, initial=True, label="Save this address for next time")
+    billing_same = forms.BooleanField(required=False, initial=True, label="Bill to the shipping address")
 
-    field_order = ["email", "saved_address", *AddressForm.Meta.fields, "save_address"]
+    field_order = ["email", "saved_address", *AddressForm.Meta.fields, "save_address", "billing_same"]
 
     def __init__(self, *args: object, addresses: "QuerySet[Address] | None" = None, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -86,6 +87,22 @@ class CheckoutForm(AddressForm):
         saved = self.cleaned_data.get("saved_address")
         if isinstance(saved, Address):
             return saved.as_snapshot()
+        return {name: str(self.cleaned_data.get(name) or "") for name in AddressForm.Meta.fields}
+
+
+class BillingAddressForm(AddressForm):
+    """Where the invoice goes, when not to the shipping address (checkout's `billing-` fields)."""
+
+    prefix = "billing"
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        for field in self.fields.values():  # told apart from the shipping fields by name and by ear
+            field.label = f"Billing {str(field.label).lower()}"
+        self.fields["full_name"].widget.attrs["autocomplete"] = "billing name"
+        self.fields["line1"].widget.attrs["autocomplete"] = "billing address-line1"
+
+    def address_snapshot(self) -> dict[str, str]:
         return {name: str(self.cleaned_data.get(name) or "") for name in AddressForm.Meta.fields}
 
 

@@ -37,6 +37,9 @@ class Order(models.Model):
     cart = models.ForeignKey("cart.Cart", null=True, blank=True, on_delete=models.SET_NULL, related_name="orders")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING_PAYMENT, db_index=True)
     shipping_address = models.JSONField(help_text="Snapshot of the address at checkout.")
+    billing_address = models.JSONField(
+        null=True, blank=True, help_text="Snapshot of the billing address when it is not the shipping address."
+    )
     currency = models.CharField(max_length=3, default="USD")
     # The breakdown as placed (orders/totals.py): what a code, a shipping method or a tax rate
     # says later changes none of it. Each column has a database default as well, because the

@@ -5,6 +5,7 @@ expiry (or two copies of one webhook) for the same order apply one after the oth
 """
 
 import logging
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -91,8 +92,12 @@ def checkout_start(
     email: str,
     address: dict[str, Any],
     shipping_method: int | str | None = None,
+    billing_address: dict[str, Any] | None = None,
 ) -> Order:
     """Create the order awaiting payment, take its code's use and its stock, or raise and change nothing.
+
+    `address` is where it ships; `billing_address` where the invoice goes, when the shopper gave one
+    apart (None: the shipping address).
 
     The order costs what `totals.checkout_breakdown` says for the cart's lines, its code (the one
     applied on the cart page, checked again here: DiscountError says why it no longer applies) and
@@ -111,10 +116,18 @@ def checkout_start(
     if settings.CHECKOUT_IN_DATABASE and connection.vendor == "postgresql":
         priced = _price(cart=cart, user=user, email=email, address=address, shipping_method=shipping_method)
         if priced is not None:
+            priced = replace(priced, billing_address=billing_address)
             order = checkout_sql.place(cart_pk=cart.pk, user=user, email=email, address=address, priced=priced)
             if order is not None:
                 return order
-    return _checkout_start(cart=cart, user=user, email=email, address=address, shipping_method=shipping_method)
+    return _checkout_start(
+        cart=cart,
+        user=user,
+        email=email,
+        address=address,
+        shipping_method=shipping_method,
+        billing_address=billing_address,
+    )
 
 
 def _cart_lines(cart: Cart) -> list[CartLine]:
@@ -175,7 +188,13 @@ def _price(
 
 @transaction.atomic
 def _checkout_start(
-    *, cart: Cart, user: User | None, email: str, address: dict[str, Any], shipping_method: int | str | None
+    *,
+    cart: Cart,
+    user: User | None,
+    email: str,
+    address: dict[str, Any],
+    shipping_method: int | str | None,
+    billing_address: dict[str, Any] | None,
 ) -> Order:
     cart = Cart.objects.select_for_update().get(pk=cart.pk)
     for stale in Order.objects.select_for_update().filter(cart=cart, status=S.PENDING_PAYMENT).order_by("pk"):
@@ -200,17 +219,7 @@ def _checkout_start(
                 variant_pk=line.variant_id, name=str(line.variant), wanted=line.quantity, available=line.variant.stock
             )
     figures = _breakdown(
-        [
-            PricedLine(
-                line.variant_id,
-                line.variant.product_id,
-                line.variant.product.category_id,
-                line.quantity,
-                line.variant.price,
-                line.variant.weight,
-            )
-            for line in lines
-        ],
+        [PricedLine.of(line) for line in lines],
         code=cart.discount_code,
         user=user,
         email=email,
@@ -222,6 +231,7 @@ def _checkout_start(
         email=email,
         cart=cart,
         shipping_address=address,
+        billing_address=billing_address,
         currency=settings.STORE_CURRENCY,
         **figures.order_fields(),
     )

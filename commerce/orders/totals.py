@@ -27,7 +27,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from commerce.accounts.models import User
-from commerce.cart.models import Cart
+from commerce.cart.models import Cart, CartLine
 from commerce.cart.selectors import cart_summary
 from commerce.discounts.pricing import AppliedDiscount, DiscountLine
 from commerce.discounts.selectors import discount_check
@@ -53,6 +53,19 @@ class PricedLine:
     quantity: int
     unit_price: Decimal
     weight: int = 0
+
+    @classmethod
+    def of(cls, line: CartLine) -> "PricedLine":
+        """A cart line (its variant and product loaded) as charged now."""
+        variant = line.variant
+        return cls(
+            line.variant_id,
+            variant.product_id,
+            variant.product.category_id,
+            line.quantity,
+            variant.price,
+            variant.weight,
+        )
 
     @property
     def total(self) -> Decimal:

@@ -26,7 +26,7 @@ from realtime.pages import follow
 from . import links, selectors, services
 from .aftersale import after_sale
 from .errors import OrderError
-from .forms import CheckoutForm, OrderLookupForm
+from .forms import BillingAddressForm, CheckoutForm, OrderLookupForm
 from .offer import CheckoutOffer, checkout_offer
 from .session import order_for_request, session_remember_order
 from .totals import cart_lines, lines_breakdown, order_breakdown
@@ -83,13 +83,16 @@ def checkout(request: HtmxHttpRequest) -> HttpResponseBase:
     saved = request.session.get(CHECKOUT_KEY, {})
     if request.method == "POST":
         form = CheckoutForm(request.POST, addresses=addresses)
-        if form.is_valid():
+        billing = BillingAddressForm(request.POST)
+        billing_same = bool(request.POST.get("billing_same"))
+        if form.is_valid() and (billing_same or billing.is_valid()):
             address = form.address_snapshot()
             if user and form.cleaned_data.get("saved_address") is None and form.cleaned_data.get("save_address"):
                 Address.objects.get_or_create(user=user, defaults=None, **address)
             request.session[CHECKOUT_KEY] = {
                 "email": form.cleaned_data["email"],
                 "address": address,
+                "billing_address": None if billing_same else billing.address_snapshot(),
                 "shipping_method": saved.get("shipping_method"),
             }
             return redirect("orders:review")
@@ -98,7 +101,9 @@ def checkout(request: HtmxHttpRequest) -> HttpResponseBase:
         initial = {"email": saved.get("email") or (user.email if user else ""), **saved.get("address", {})}
         if user and not saved.get("address"):
             initial["full_name"] = user.get_full_name()
+        initial["billing_same"] = not saved.get("billing_address")
         form = CheckoutForm(initial=initial, addresses=addresses)
+        billing = BillingAddressForm(initial=saved.get("billing_address") or {"country": initial.get("country", "US")})
         status = 200
     # Shipping and tax follow from the address: until then, the lines and the cart's code.
     try:
@@ -107,7 +112,14 @@ def checkout(request: HtmxHttpRequest) -> HttpResponseBase:
         )
     except DiscountError:
         figures = lines_breakdown(cart_lines(cart), country="", now=timezone.now())
-    context = {"form": form, "summary": summary, "breakdown": figures, "shipping_next": True, "step": 1}
+    context = {
+        "form": form,
+        "billing": billing,
+        "summary": summary,
+        "breakdown": figures,
+        "shipping_next": True,
+        "step": 1,
+    }
     return render(request, "orders/checkout.html", context, status=status)
 
 
@@ -167,6 +179,7 @@ def place(request: HtmxHttpRequest) -> HttpResponseBase:
             email=details["email"],
             address=details["address"],
             shipping_method=chosen or None,
+            billing_address=details.get("billing_address"),
         )
     except OutOfStock as exc:
         context = _review_context(request, cart, details, error_variant=exc.variant_pk)

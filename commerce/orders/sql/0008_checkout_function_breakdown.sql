@@ -7,7 +7,8 @@
 -- figures are worked out once, in Python (commerce/orders/totals.py, checkout_breakdown), from
 -- the cart as services._price read it without locks; they come in as p_priced (the lines and
 -- prices they were worked out on, the cart's code, the order's figures, each line's share of the
--- discount and its tax, the tax lines, the code to take a use of). Under the cart's lock this
+-- discount and its tax, the tax lines, the code to take a use of; and the billing address, when
+-- the shopper gave one apart from the shipping address). Under the cart's lock this
 -- version checks that the cart still holds exactly those lines at those prices and that code;
 -- if not it answers "changed", and the Python path (services._checkout_start) prices the cart
 -- again under its lock and decides. Otherwise it writes the figures as given and takes the
@@ -121,11 +122,12 @@ BEGIN
             ON e.variant = u.id
     ), placed AS (
         INSERT INTO orders_order (
-            number, user_id, email, cart_id, status, shipping_address, currency,
+            number, user_id, email, cart_id, status, shipping_address, billing_address, currency,
             subtotal, discount_total, discount_code, discount_label, shipping_total, shipping_method_name,
             tax_total, prices_include_tax, total, tracking_number, created_at, updated_at, paid_at
         )
-        SELECT p_number, p_user, p_email, p_cart, 'pending_payment', p_address, p_currency,
+        SELECT p_number, p_user, p_email, p_cart, 'pending_payment', p_address,
+               NULLIF(p_priced -> 'billing_address', 'null'::jsonb), p_currency,
                f.subtotal, f.discount_total, f.discount_code, f.discount_label, f.shipping_total,
                f.shipping_method_name, f.tax_total, f.prices_include_tax, f.total, '', v_now, v_now, NULL
           FROM jsonb_to_record(p_priced -> 'order') AS f(

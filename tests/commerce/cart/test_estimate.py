@@ -49,6 +49,13 @@ class TestPlace:
 
         assert estimate_place(CartFactory(user=user)) == ("US", "NY")
 
+    def test_the_owners_default_address_before_a_newer_one(self):
+        user = UserFactory()
+        Address.objects.create(user=user, default_shipping=True, **ADDRESS | {"country": "GB", "region": ""})
+        Address.objects.create(user=user, **ADDRESS | {"country": "US", "region": "NY"})
+
+        assert estimate_place(CartFactory(user=user)) == ("GB", "")
+
     def test_the_place_saved_on_the_cart_comes_first(self):
         user = UserFactory()
         Address.objects.create(user=user, **ADDRESS)

@@ -240,6 +240,12 @@ def case_method_not_serving_the_address(checkout: Checkout) -> None:
     checkout(cart, user, address={**ADDRESS, "country": "FR", "region": ""}, shipping="Express")
 
 
+def case_billed_elsewhere(checkout: Checkout) -> None:
+    selling_shop()
+    user, cart = buyer_cart()
+    checkout(cart, user, billing={**ADDRESS, "full_name": "Accounts Payable", "line1": "9 Ledger Lane"})
+
+
 CASES = [
     case_signed_in,
     case_guest,
@@ -259,6 +265,7 @@ CASES = [
     case_replaced_order_gives_its_use_back,
     case_address_not_shipped_to,
     case_method_not_serving_the_address,
+    case_billed_elsewhere,
 ]
 
 
@@ -423,6 +430,7 @@ def run_on(settings, capture_broadcasts, followers) -> Callable[[str, Callable[[
             email: str = "buyer@example.com",
             address: dict[str, str] = ADDRESS,
             shipping: str | None = None,
+            billing: dict[str, str] | None = None,
         ) -> None:
             method = ShippingMethod.objects.get(name=shipping).pk if shipping else None
             cart.refresh_from_db()  # as the view reads it
@@ -430,7 +438,12 @@ def run_on(settings, capture_broadcasts, followers) -> Callable[[str, Callable[[
                 try:
                     done.results.append(
                         services.checkout_start(
-                            cart=cart, user=user, email=email, address=address, shipping_method=method
+                            cart=cart,
+                            user=user,
+                            email=email,
+                            address=address,
+                            shipping_method=method,
+                            billing_address=billing,
                         )
                     )
                 except DomainError as exc:
