@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponseBase
+from django.http import HttpRequest, HttpResponseBadRequest, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -53,8 +53,13 @@ def address_edit(request: HttpRequest, pk: int | None = None) -> HttpResponseBas
 @require_POST
 def address_default(request: HttpRequest, pk: int) -> HttpResponseBase:
     address = _own(request, pk)
-    addresses.address_make_default(address=address)
-    messages.success(request, f"Checkout now suggests {address.full_name}, {address.line1}.")
+    kind = request.POST.get("kind", "shipping")
+    if kind not in addresses.DEFAULTS:
+        return HttpResponseBadRequest("Choose shipping or billing.")
+    addresses.address_make_default(address=address, kind=kind)
+    messages.success(
+        request, f"Checkout now {'bills to' if kind == 'billing' else 'suggests'} {address.full_name}, {address.line1}."
+    )
     return redirect("accounts:addresses")
 
 

@@ -1,4 +1,5 @@
-"""The address book: a signed-in shopper's saved shipping addresses, one of them the default."""
+"""The address book: a signed-in shopper's saved addresses, one the default for shipping and one
+(the same or another, or none) the default for billing."""
 
 from typing import Any
 
@@ -33,14 +34,17 @@ def address_save(*, user: User, address: Address, data: dict[str, Any], make_def
     return address
 
 
+DEFAULTS = {"shipping": "default_shipping", "billing": "default_billing"}
+
+
 @transaction.atomic
-def address_make_default(*, address: Address) -> None:
-    """Make this the owner's default shipping address (the one checkout preselects)."""
+def address_make_default(*, address: Address, kind: str = "shipping") -> None:
+    """Make this the owner's default shipping address (the one checkout preselects), or with
+    `kind="billing"` the one checkout bills to; KeyError for another kind."""
+    flag = DEFAULTS[kind]
     _lock_book(address.user_id)
-    Address.objects.filter(user_id=address.user_id, default_shipping=True).exclude(pk=address.pk).update(
-        default_shipping=False
-    )
-    Address.objects.filter(pk=address.pk).update(default_shipping=True)
+    Address.objects.filter(user_id=address.user_id, **{flag: True}).exclude(pk=address.pk).update(**{flag: False})
+    Address.objects.filter(pk=address.pk).update(**{flag: True})
 
 
 @transaction.atomic

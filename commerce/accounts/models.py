@@ -86,6 +86,9 @@ class Address(models.Model):
     country = models.CharField(max_length=2, help_text="ISO 3166 two-letter code")
     phone = models.CharField(max_length=20, blank=True)
     default_shipping = models.BooleanField("default shipping address", default=False)
+    default_billing = models.BooleanField(
+        "default billing address", default=False, help_text="Checkout bills here unless told otherwise."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -94,7 +97,10 @@ class Address(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["user"], condition=models.Q(default_shipping=True), name="one_default_shipping_address"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(default_billing=True), name="one_default_billing_address"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -51,7 +51,7 @@ def account_export(*, user: User) -> dict[str, Any]:
             "sms_opted_out": user.sms_opted_out,
         },
         "addresses": [
-            {**_row(a, ADDRESS_FIELDS), "default_shipping": a.default_shipping}
+            {**_row(a, ADDRESS_FIELDS), "default_shipping": a.default_shipping, "default_billing": a.default_billing}
             for a in Address.objects.filter(user=user).order_by("created_at", "pk")
         ],
         "orders": [

@@ -101,9 +101,15 @@ def checkout(request: HtmxHttpRequest) -> HttpResponseBase:
         initial = {"email": saved.get("email") or (user.email if user else ""), **saved.get("address", {})}
         if user and not saved.get("address"):
             initial["full_name"] = user.get_full_name()
-        initial["billing_same"] = not saved.get("billing_address")
+        # Billing: as given earlier in this checkout, else the address book's default billing address
+        # when it is not the default shipping one, else the shipping address.
+        bill_to = saved.get("billing_address")
+        if bill_to is None and "billing_address" not in saved and addresses is not None:
+            default = addresses.filter(default_billing=True, default_shipping=False).first()
+            bill_to = default.as_snapshot() if default else None
+        initial["billing_same"] = not bill_to
         form = CheckoutForm(initial=initial, addresses=addresses)
-        billing = BillingAddressForm(initial=saved.get("billing_address") or {"country": initial.get("country", "US")})
+        billing = BillingAddressForm(initial=bill_to or {"country": initial.get("country", "US")})
         status = 200
     # Shipping and tax follow from the address: until then, the lines and the cart's code.
     try:

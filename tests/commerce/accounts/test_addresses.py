@@ -3,7 +3,7 @@ from django.urls import reverse
 
 from commerce.accounts.models import Address
 from commerce.orders.forms import CheckoutForm
-from tests.factories import ADDRESS, UserFactory
+from tests.factories import ADDRESS, UserFactory, VariantFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.timeout(60)]
 
@@ -71,3 +71,28 @@ def test_checkout_preselects_the_default(shopper):
 
     assert form.fields["saved_address"].initial == default
     assert f'<option value="{default.pk}" selected>' in str(form["saved_address"])
+
+
+def test_a_default_billing_address_apart_is_what_checkout_bills_to(client, shopper):
+    """One default billing address per person (the same as the shipping one, or another); checkout
+    then starts with "Bill to the shipping address" unticked and the billing fields filled."""
+    client.force_login(shopper)
+    home = Address.objects.create(user=shopper, default_shipping=True, **ADDRESS)
+    office = Address.objects.create(user=shopper, **{**ADDRESS, "line1": "9 Ledger Lane", "city": "Boston"})
+
+    assert client.post(reverse("accounts:address_default", args=[office.pk]), {"kind": "billing"}).status_code == 302
+    assert client.post(reverse("accounts:address_default", args=[home.pk]), {"kind": "nonsense"}).status_code == 400
+    office.refresh_from_db()
+    home.refresh_from_db()
+    assert (home.default_shipping, home.default_billing, office.default_billing) == (True, False, True)
+    assert "Default billing address" in client.get(reverse("accounts:addresses")).content.decode()
+
+    client.post(reverse("cart:add"), {"variant": VariantFactory(stock=5).pk, "quantity": 1})
+    page = client.get(reverse("orders:checkout")).content.decode()
+    assert 'name="billing-line1" value="9 Ledger Lane"' in page
+    assert "checked" not in page.split('name="billing_same"')[1].split(">")[0]
+
+    client.post(reverse("accounts:address_default", args=[home.pk]), {"kind": "billing"})
+    assert list(Address.objects.filter(user=shopper, default_billing=True)) == [home]
+    page = client.get(reverse("orders:checkout")).content.decode()
+    assert "checked" in page.split('name="billing_same"')[1].split(">")[0]  # billing and shipping the same
