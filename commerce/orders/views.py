@@ -84,7 +84,8 @@ def checkout(request: HtmxHttpRequest) -> HttpResponseBase:
     if request.method == "POST":
         form = CheckoutForm(request.POST, addresses=addresses)
         billing = BillingAddressForm(request.POST)
-        billing_same = bool(request.POST.get("billing_same"))
+        # Ticked, or a client that sent no billing fields at all (browsers send them, hidden or not).
+        billing_same = bool(request.POST.get("billing_same")) or not any(k.startswith("billing-") for k in request.POST)
         if form.is_valid() and (billing_same or billing.is_valid()):
             address = form.address_snapshot()
             if user and form.cleaned_data.get("saved_address") is None and form.cleaned_data.get("save_address"):
