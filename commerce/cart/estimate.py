@@ -13,7 +13,7 @@ from django.conf import settings
 from commerce.accounts.models import Address
 from commerce.discounts.errors import DiscountError
 from commerce.orders.offer import checkout_offer
-from commerce.orders.totals import Breakdown, cart_lines
+from commerce.orders.totals import Breakdown, PricedLine, cart_lines
 from commerce.places import is_country, is_region, place_name, region_code
 from commerce.shipping.selectors import Quote
 
@@ -56,13 +56,14 @@ def estimate_place(cart: Cart | None) -> tuple[str, str]:
     return settings.STORE_COUNTRY, ""
 
 
-def cart_estimate(cart: Cart | None, *, now: datetime) -> CartEstimate:
+def cart_estimate(cart: Cart | None, *, now: datetime, lines: list[PricedLine] | None = None) -> CartEstimate:
     """The cart's figures where it estimates for (`estimate_place`), now: what the review page would
-    offer there (`checkout_offer`, cheapest method), for the cart's owner if it has one."""
+    offer there (`checkout_offer`, cheapest method), for the cart's owner if it has one. `lines`: the
+    cart's, when the caller has read them already (orders.totals.summary_lines)."""
     country, region = estimate_place(cart)
     user = cart.user if cart is not None else None
     offer = checkout_offer(
-        cart_lines(cart),
+        cart_lines(cart) if lines is None else lines,
         country=country,
         region=region,
         chosen=None,

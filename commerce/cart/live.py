@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from commerce.orders.totals import summary_lines
 from realtime import broadcast, hub, pages, topics
 from realtime.broadcast import publish_on_commit
 
@@ -19,7 +20,11 @@ from .session import cart_for_request
 
 def cart_context(summary: CartSummary) -> dict[str, Any]:
     """What the cart body shows, read from the cart alone (the same for every tab of it)."""
-    estimate = cart_estimate(summary.cart, now=timezone.now()) if summary.cart and summary.lines else None
+    estimate = (
+        cart_estimate(summary.cart, now=timezone.now(), lines=summary_lines(summary))
+        if summary.cart and summary.lines
+        else None
+    )
     return {
         "summary": summary,
         "cart_count": summary.count,

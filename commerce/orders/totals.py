@@ -28,7 +28,7 @@ from decimal import Decimal
 
 from commerce.accounts.models import User
 from commerce.cart.models import Cart, CartLine
-from commerce.cart.selectors import cart_summary
+from commerce.cart.selectors import CartSummary, cart_summary
 from commerce.discounts.pricing import AppliedDiscount, DiscountLine
 from commerce.discounts.selectors import discount_check
 from commerce.money import round_amount, to_minor
@@ -235,7 +235,13 @@ def as_charged(shipping: Quote, discount: AppliedDiscount | None) -> Quote:
 
 
 def cart_lines(cart: Cart | None) -> list[PricedLine]:
-    """The cart's lines at today's prices, as the cart page lists them (cart.selectors.cart_summary).
+    """The cart's lines at today's prices, as the cart page lists them (`summary_lines` of its summary)."""
+    return summary_lines(cart_summary(cart))
+
+
+def summary_lines(summary: CartSummary) -> list[PricedLine]:
+    """A cart summary's lines (cart.selectors.cart_summary) as charged: a page that has the summary
+    prices from it rather than reading the lines again.
 
     Lines withdrawn from sale are counted, as the cart's subtotal counts them; checkout refuses them.
     """
@@ -248,7 +254,7 @@ def cart_lines(cart: Cart | None) -> list[PricedLine]:
             unit_price=view.unit_price,
             weight=view.line.variant.weight,
         )
-        for view in cart_summary(cart).lines
+        for view in summary.lines
     ]
 
 

@@ -11,8 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from commerce.accounts.models import Address, User
-from commerce.cart.models import Cart
-from commerce.cart.selectors import cart_summary
+from commerce.cart.selectors import CartSummary, cart_summary
 from commerce.cart.session import cart_for_request
 from commerce.discounts.errors import DiscountError
 from commerce.inventory.errors import OutOfStock
@@ -29,7 +28,7 @@ from .errors import OrderError
 from .forms import BillingAddressForm, CheckoutForm, OrderLookupForm
 from .offer import CheckoutOffer, checkout_offer
 from .session import order_for_request, session_remember_order
-from .totals import cart_lines, lines_breakdown, order_breakdown
+from .totals import lines_breakdown, order_breakdown, summary_lines
 
 CHECKOUT_KEY = "checkout"
 
@@ -39,12 +38,12 @@ def _user(request: HtmxHttpRequest) -> User | None:
 
 
 def _offer(
-    request: HtmxHttpRequest, cart: Cart | None, details: dict[str, Any], *, chosen: str | None = None
+    request: HtmxHttpRequest, summary: CartSummary, details: dict[str, Any], *, chosen: str | None = None
 ) -> CheckoutOffer:
     """The review page's methods and figures for this cart and the address given at step 1."""
-    address = details["address"]
+    address, cart = details["address"], summary.cart
     return checkout_offer(
-        cart_lines(cart),
+        summary_lines(summary),
         country=address.get("country", ""),
         region=address.get("region", ""),
         chosen=details.get("shipping_method") if chosen is None else chosen,
@@ -56,11 +55,16 @@ def _offer(
 
 
 def _review_context(
-    request: HtmxHttpRequest, cart: Cart | None, details: dict[str, Any], **extra: Any
+    request: HtmxHttpRequest,
+    summary: CartSummary,
+    details: dict[str, Any],
+    *,
+    offer: CheckoutOffer | None = None,
+    **extra: Any,
 ) -> dict[str, Any]:
-    offer = _offer(request, cart, details)
+    offer = offer or _offer(request, summary, details)
     return {
-        "summary": cart_summary(cart),
+        "summary": summary,
         "offer": offer,
         "breakdown": offer.breakdown,
         "details": details,
@@ -113,12 +117,13 @@ def checkout(request: HtmxHttpRequest) -> HttpResponseBase:
         billing = BillingAddressForm(initial=bill_to or {"country": initial.get("country", "US")})
         status = 200
     # Shipping and tax follow from the address: until then, the lines and the cart's code.
+    lines = summary_lines(summary)
     try:
         figures = lines_breakdown(
-            cart_lines(cart), country="", code=cart.discount_code if cart else "", user=user, now=timezone.now()
+            lines, country="", code=cart.discount_code if cart else "", user=user, now=timezone.now()
         )
     except DiscountError:
-        figures = lines_breakdown(cart_lines(cart), country="", now=timezone.now())
+        figures = lines_breakdown(lines, country="", now=timezone.now())
     context = {
         "form": form,
         "billing": billing,
@@ -134,12 +139,12 @@ def checkout(request: HtmxHttpRequest) -> HttpResponseBase:
 def review(request: HtmxHttpRequest) -> HttpResponseBase:
     """Step 2: check lines, the shipping method, totals and address before paying."""
     details = request.session.get(CHECKOUT_KEY)
-    cart = cart_for_request(request)
-    if cart_summary(cart).is_empty:
+    summary = cart_summary(cart_for_request(request))
+    if summary.is_empty:
         return redirect("cart:detail")
     if not details:
         return redirect("orders:checkout")
-    return render(request, "orders/review.html", _review_context(request, cart, details))
+    return render(request, "orders/review.html", _review_context(request, summary, details))
 
 
 @require_POST
@@ -148,23 +153,22 @@ def shipping(request: HtmxHttpRequest) -> HttpResponseBase:
 
     A method that does not serve the address is refused (422, the figures as they were)."""
     details = request.session.get(CHECKOUT_KEY)
-    cart = cart_for_request(request)
-    if not details or cart_summary(cart).is_empty:
+    summary = cart_summary(cart_for_request(request))
+    if not details or summary.is_empty:
         return redirect("orders:review")
     chosen = request.POST.get("shipping_method", "").strip()
-    offer = _offer(request, cart, details, chosen=chosen)
+    offer = _offer(request, summary, details, chosen=chosen)
     if offer.chosen is None or str(offer.chosen) != chosen:
         error = ShippingError.unknown_method()
         if not request.htmx:
             messages.error(request, error.message)
             return redirect("orders:review")
-        return error_response(request, "orders/review.html#review-body", _review_context(request, cart, details), error)
-    request.session[CHECKOUT_KEY] = {**details, "shipping_method": offer.chosen}
+        context = _review_context(request, summary, details)  # the figures as they were
+        return error_response(request, "orders/review.html#review-body", context, error)
+    details = request.session[CHECKOUT_KEY] = {**details, "shipping_method": offer.chosen}
     if not request.htmx:
         return redirect("orders:review")
-    return render(
-        request, "orders/review.html#review-body", _review_context(request, cart, request.session[CHECKOUT_KEY])
-    )
+    return render(request, "orders/review.html#review-body", _review_context(request, summary, details, offer=offer))
 
 
 @require_POST
@@ -189,10 +193,10 @@ def place(request: HtmxHttpRequest) -> HttpResponseBase:
             billing_address=details.get("billing_address"),
         )
     except OutOfStock as exc:
-        context = _review_context(request, cart, details, error_variant=exc.variant_pk)
+        context = _review_context(request, cart_summary(cart), details, error_variant=exc.variant_pk)
         return error_response(request, "orders/review.html", context, exc)
     except (DiscountError, ShippingError) as exc:
-        return error_response(request, "orders/review.html", _review_context(request, cart, details), exc)
+        return error_response(request, "orders/review.html", _review_context(request, cart_summary(cart), details), exc)
     except OrderError as exc:
         messages.error(request, exc.message)
         return redirect("cart:detail")

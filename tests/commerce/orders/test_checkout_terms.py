@@ -201,3 +201,18 @@ def test_the_address_step_shows_the_code_and_leaves_shipping_for_later(client, t
     assert figures(page) == {"subtotal": "$48.00", "discount": "−$4.80", "total": "$43.20"}
     assert "Shipping and tax" in page
     assert "At the next step" in page
+
+
+def test_the_review_page_and_a_method_change_read_the_cart_once(shopper, terms):
+    """One read of the cart's lines serves the page's summary, the offer and the figures (a full page
+    reads it once more, for the header's mini cart)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for request, reads in (
+        (lambda: shopper.get(REVIEW), 2),
+        (lambda: shopper.post(SHIPPING, {"shipping_method": terms["express"].pk}, HTTP_HX_REQUEST="true"), 1),
+    ):
+        with CaptureQueriesContext(connection) as queries:
+            assert request().status_code == 200
+        assert sum('FROM "cart_cartline"' in q["sql"] for q in queries.captured_queries) == reads
