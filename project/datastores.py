@@ -1,4 +1,4 @@
-"""Django's DATABASES (embedded), CACHES and CHANNEL_LAYERS entries, made from what settings.py read."""
+"""Django's DATABASES entries, CACHES and CHANNEL_LAYERS entries, made from what settings.py read."""
 
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,16 @@ def sqlite(path: Path) -> dict[str, Any]:
             "init_command": ("PRAGMA journal_mode=WAL;PRAGMA synchronous=NORMAL;PRAGMA foreign_keys=ON;"),
         },
     }
+
+
+def postgres_connections(database: dict[str, Any], *, pool: tuple[int, int] | None, max_age: int) -> None:
+    """PostgreSQL's connections: a pool of (min, max) per process, or Django's own, kept `max_age` seconds."""
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        return
+    if pool is None:
+        database["CONN_MAX_AGE"] = max_age
+    else:
+        database.setdefault("OPTIONS", {})["pool"] = {"min_size": pool[0], "max_size": pool[1], "timeout": 10}
 
 
 def caches(redis_url: str, prefix: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import django_stubs_ext
 import environ
 
 from project import content_policy
-from project.datastores import caches, channel_layers, sqlite
+from project.datastores import caches, channel_layers, postgres_connections, sqlite
 from project.logs import json_lines
 from project.secret_check import require_secrets
 from project.store_check import check_store_money
@@ -76,7 +76,7 @@ MIDDLEWARE = [
     "project.http_metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
-    "project.static.AsyncWhiteNoiseMiddleware",  # WhiteNoise, async-capable: see project/static.py
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -91,6 +91,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "project.urls"
+# Each server process serves HTTP requests in this many threads, a whole request per thread (project/handler.py).
+HTTP_THREADS = env.int("HTTP_THREADS", default=10)
 ASGI_APPLICATION = "project.asgi.application"
 
 TEMPLATES = [
@@ -119,20 +121,16 @@ TEMPLATES = [
 
 # --- Database -----------------------------------------------------------------
 if DATABASE_URL:
+    # A kept connection is checked before use: after PostgreSQL restarts, the next request gets a fresh one.
     DATABASES = {"default": env.db("DATABASE_URL")}
-    # A kept connection (pooled, or CONN_MAX_AGE) is checked before use: after PostgreSQL restarts,
-    # the next request gets a fresh one instead of an error.
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=True)
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["default"].setdefault("OPTIONS", {})
-        if env.bool("DATABASE_POOL", default=True):
-            DATABASES["default"]["OPTIONS"]["pool"] = {
-                "min_size": env.int("DATABASE_POOL_MIN", default=2),
-                "max_size": env.int("DATABASE_POOL_MAX", default=10),
-                "timeout": 10,
-            }
-        else:
-            DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+    # A pool per process: a connection for each HTTP thread, and one for the sockets' queries.
+    pool = (env.int("DATABASE_POOL_MIN", default=2), env.int("DATABASE_POOL_MAX", default=HTTP_THREADS + 2))
+    postgres_connections(
+        DATABASES["default"],
+        pool=pool if env.bool("DATABASE_POOL", default=True) else None,
+        max_age=env.int("CONN_MAX_AGE", default=0),
+    )
 else:
     VAR_DIR.mkdir(exist_ok=True)
     DATABASES = {"default": sqlite(Path(env.str("SQLITE_PATH", default=str(VAR_DIR / "db.sqlite3"))))}

@@ -99,7 +99,10 @@ def cart_created_publish(*, user_pk: int | None, session_key: str | None) -> Non
 
 def page_topics(request: HttpRequest) -> list[str]:
     if not request.user.is_authenticated and request.session.session_key is None:
-        request.session.save()  # a guest's pages follow their visitor topic, keyed by the session
+        # A first visit: nothing to follow yet, and no session written for it (crawlers and new visitors
+        # cost the database nothing). The tab that creates the cart is told in its answer and tells
+        # this browser's other tabs (static/js/store.js); they re-sign and follow the visitor topic then.
+        return []
     owner = owner_topic(
         user_pk=request.user.pk if request.user.is_authenticated else None,
         session_key=request.session.session_key,

@@ -20,7 +20,7 @@ from . import services
 from .errors import CartError
 from .forms import AddToCartForm, DiscountCodeForm, EstimateForm, QuantityForm, first_error
 from .live import cart_context
-from .models import Cart
+from .models import SESSION_KEY, Cart
 from .session import cart_for_request, cart_summary_for_request
 
 UNPROCESSABLE = 422
@@ -74,12 +74,15 @@ def cart_add(request: HtmxHttpRequest) -> HttpResponseBase:
     error = ""
     status = UNPROCESSABLE  # a form's error; a CartError names its own
     line = None
+    refresh = False
     if not form.is_valid():
         error = first_error(form)
     else:
         variant_pk = form.cleaned_data["variant"]
         if variant_for_sale(pk=variant_pk) is None:
             raise Http404("No such product option.")
+        # A guest's first cart: the answer tells this page (and through it the browser's other tabs) to re-sign.
+        refresh = _user(request) is None and not request.session.get(SESSION_KEY)
         cart = services.cart_get_or_create(user=_user(request), session=request.session)
         try:
             line = services.cart_line_add(cart=cart, variant_pk=variant_pk, quantity=form.cleaned_data["quantity"])
@@ -96,6 +99,7 @@ def cart_add(request: HtmxHttpRequest) -> HttpResponseBase:
         "line": line,
         "added": form.cleaned_data.get("quantity") if line else None,
         "oob_badge": True,
+        "refresh": refresh,
     }
     return render(request, "cart/_add_result.html", context, status=status if error else 200)
 

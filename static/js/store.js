@@ -90,8 +90,14 @@
     var current = url ? new URL(url, window.location.href).searchParams.get("t") : "";
     if (token && token !== current) liveConnect(token);
   });
+  // This browser's other tabs hear of it too: a page opened on a first visit (no session then, so
+  // following no topic of this visitor's) learns this way that the visitor now has a cart.
+  var liveTabs = "BroadcastChannel" in window ? new BroadcastChannel("store-live-refresh") : null;
+  if (liveTabs) liveTabs.onmessage = function () { liveRefresh(); };
   document.addEventListener("htmx:oobAfterSwap", function (event) {
-    if (event.target && event.target.id === "live-refresh") liveRefresh();
+    if (!event.target || event.target.id !== "live-refresh") return;
+    liveRefresh();
+    if (liveTabs) liveTabs.postMessage("refresh");
   });
 
   // Reconnecting: the ws extension's own "full-jitter" waits up to 64 s once a few tries failed (a

@@ -1,9 +1,4 @@
-"""Static files are served by WhiteNoise from a middleware that stays on the event loop under ASGI."""
-
-from asgiref.sync import iscoroutinefunction
-from django.http import HttpRequest, HttpResponse
-
-from project.static import AsyncWhiteNoiseMiddleware
+"""Static files are served by WhiteNoise's middleware (through the server's handler: tests/project/test_handler.py)."""
 
 
 async def test_under_asgi_a_static_file_is_served(async_client):
@@ -26,14 +21,3 @@ def test_under_wsgi_a_static_file_is_served(client):
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/css")
-
-
-def test_in_an_async_chain_the_middleware_is_async_and_in_a_sync_chain_sync():
-    async def async_view(request: HttpRequest) -> HttpResponse:
-        return HttpResponse()
-
-    def sync_view(request: HttpRequest) -> HttpResponse:
-        return HttpResponse()
-
-    assert iscoroutinefunction(AsyncWhiteNoiseMiddleware(async_view))
-    assert not iscoroutinefunction(AsyncWhiteNoiseMiddleware(sync_view))

@@ -281,11 +281,16 @@ class TestPerPerson:
         alice_csrf, bob_csrf = (re.search(r'"X-CSRFToken": "([^"]+)"', p)[1] for p in (alice_page, bob_page))
         assert _unmask_cipher_token(bob_csrf) == bob.cookies["csrftoken"].value  # the secret, unmasked
         assert _unmask_cipher_token(bob_csrf) != _unmask_cipher_token(alice_csrf)
-        token = htmllib.unescape(re.search(r'ws-connect="/ws/live/\?t=([^"]+)"', bob_page)[1])
-        bob_binding = binding_for(user_pk=None, session_key=bob.session.session_key)
-        assert f"stock.{tee.pk}" in verify_topics(token, binding=bob_binding)
+        bob_token, alice_token = (
+            htmllib.unescape(re.search(r'ws-connect="/ws/live/\?t=([^"]+)"', p)[1]) for p in (bob_page, alice_page)
+        )
+        # Bob's first visit follows the grid's stock only (public: no session made for it); Alice's
+        # page follows her cart too, which only her session may.
+        assert verify_topics(bob_token, binding="s:") == [f"stock.{tee.pk}"]
+        alice_binding = binding_for(user_pk=None, session_key=alice.session.session_key)
+        assert f"cart.{alice.session['cart_pk']}" in verify_topics(alice_token, binding=alice_binding)
         with pytest.raises(TopicTokenError):
-            verify_topics(token, binding=binding_for(user_pk=None, session_key=alice.session.session_key))
+            verify_topics(alice_token, binding=binding_for(user_pk=None, session_key="bob"))
 
     def test_signed_in_and_guest_headers_around_the_same_grid(self, client, tee):
         client.get(LIST)
