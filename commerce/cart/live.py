@@ -15,7 +15,7 @@ from .estimate import cart_estimate
 from .forms import EstimateForm
 from .models import SESSION_KEY, Cart
 from .selectors import CartSummary, cart_summary
-from .session import cart_for_request
+from .session import shown_summary
 
 
 def cart_context(summary: CartSummary) -> dict[str, Any]:
@@ -110,7 +110,7 @@ def page_topics(request: HttpRequest) -> list[str]:
     followed = [owner] if owner else []
     if not request.user.is_authenticated and not request.session.get(SESSION_KEY):
         return followed
-    cart = cart_for_request(request)
+    cart = shown_summary(request).cart  # the read the page's header shows
     return [*followed, f"cart.{cart.pk}"] if cart else followed
 
 

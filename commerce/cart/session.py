@@ -29,5 +29,20 @@ def cart_for_request(request: HttpRequest) -> Cart | None:
     return cart_of(user=user, guest_cart_pk=session_cart_pk(request.session))
 
 
-def cart_summary_for_request(request: HttpRequest) -> CartSummary:
-    return cart_summary(cart_for_request(request))
+SHOWN_ATTR = "_cart_summary_shown"
+
+
+def cart_summary_for_request(request: HttpRequest, *, images: bool = True) -> CartSummary:
+    """The request's cart read now, and kept as what the answer shows (`shown_summary`): a view
+    reads it once its changes are made, and the header's badge and mini cart and the page's live
+    topics use the same read instead of reading the cart again."""
+    summary = cart_summary(cart_for_request(request), images=images)
+    setattr(request, SHOWN_ATTR, summary)
+    return summary
+
+
+def shown_summary(request: HttpRequest) -> CartSummary:
+    """The cart as this answer shows it: the view's last read, else read now (at render, after the
+    view's changes; without images, which the header does not show)."""
+    summary: CartSummary | None = getattr(request, SHOWN_ATTR, None)
+    return summary if summary is not None else cart_summary_for_request(request, images=False)

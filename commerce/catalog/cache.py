@@ -179,6 +179,15 @@ def layout_tag() -> str:
     return digest.hexdigest()[:12]
 
 
+@cache
+def data_tag() -> str:
+    """A digest of the catalog's models: entries holding model instances are not read by a deploy
+    whose models differ."""
+    from . import models
+
+    return hashlib.sha256(Path(models.__file__ or "").read_bytes()).hexdigest()[:12]
+
+
 def _on_write(sender: type, using: str | None = None, **kwargs: Any) -> None:
     catalog_changed_on_commit(using)
 

@@ -1,3 +1,4 @@
+import copy
 from typing import Any
 
 from django.conf import settings
@@ -14,7 +15,7 @@ from realtime.pages import follow
 
 from . import cache as catalog_cache
 from . import selectors
-from .templatetags.stock import fill_stock
+from .templatetags.stock import fill_stock, stock_figures
 
 
 @require_GET
@@ -83,12 +84,27 @@ def _listing_render(*, category_slug: str | None, sort: str, page: str | None) -
 @require_GET
 def product_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """One product with its variants, prices and stock, and the add-to-cart form."""
-    product = selectors.product_detail(slug=slug)
-    variants = list(product.variants.all())
+    shown = _product(slug)
+    # The stock of this moment, on copies: the cached variants are shared by every request.
+    stock = stock_figures([v.pk for v in shown["variants"]])
+    variants = [copy.copy(v) for v in shown["variants"]]
+    for variant in variants:
+        variant.stock = stock.get(variant.pk, 0)
     follow(request, *(f"stock.{v.pk}" for v in variants))
     selected = next((v for v in variants if not v.is_sold_out), variants[0] if variants else None)
-    return render(
-        request,
-        "catalog/product.html",
-        {"product": product, "variants": variants, "selected": selected, "images": list(product.images.all())},
-    )
+    context = {"product": shown["product"], "variants": variants, "selected": selected, "images": shown["images"]}
+    return render(request, "catalog/product.html", context)
+
+
+def _product(slug: str) -> dict[str, Any]:
+    """The product, its active variants and images as of the catalog version (a 404 is never stored)."""
+
+    def read() -> dict[str, Any]:
+        product = selectors.product_detail(slug=slug)
+        return {"product": product, "variants": list(product.variants.all()), "images": list(product.images.all())}
+
+    version = catalog_cache.catalog_version() if catalog_cache.enabled() else None  # before any query
+    if version is None:
+        return read()
+    key = f"catalog:product:{version}:{catalog_cache.data_tag()}:{slug}"
+    return catalog_cache.get_or_make(key, read, keep=lambda entry: True)
