@@ -145,9 +145,12 @@ def main() -> int:
         "catalog": lambda: catalog.run(
             runs=_env_int("BENCH_CATALOG_RUNS", 1 if quick else 3),
             connections=32,
-            processes=2,
-            warmup=2.0,
-            duration=3.0 if quick else 8.0,
+            warmup=1,
+            duration=3 if quick else 6,
+            open_rate=_env_int("BENCH_OPEN_RATE", 100),
+            open_warmup=2.0,
+            open_duration=5.0 if quick else 10.0,
+            writes_seconds=2,
         ),
         "connections": lambda: connections.run(
             levels=_env_ints("BENCH_CONNECTION_LEVELS", [200, 1000] if quick else [1000, 5000, 10000]),
