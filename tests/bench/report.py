@@ -220,6 +220,8 @@ def cart_section(data: dict[str, Any]) -> list[str]:
 # row (a conditional UPDATE of its counter instead of its stock), so the same figure asks the
 # same share of its floor: a limited code must not make a flash sale slower than limited stock.
 CHECKOUT_TARGET = 250
+# Over HTTP, through one Daphne process (issue 19): the hot variant's orders per second.
+CHECKOUT_HTTP_TARGET = 100
 CHECKOUT_CASES = {"hot": "hot variant", "hot-code": "hot code"}
 
 
@@ -263,15 +265,16 @@ def checkout_summary(data: dict[str, Any]) -> list[list[str]]:
             ]
         )
         if "http" in ways:
+            http = ways["http"]["orders_per_s"]["median"]
             rows.append(
                 [
-                    f"3. Checkout, {label}, HTTP",
+                    f"3. Checkout, {label}, HTTP (one process)",
                     "orders/s",
-                    per_s(ways["http"]["orders_per_s"]["median"]),
+                    per_s(http),
                     "",
                     "",
-                    "reported",
-                    "",
+                    f"≥ {CHECKOUT_HTTP_TARGET}/s" if case == "hot" else "reported",
+                    verdict(http >= CHECKOUT_HTTP_TARGET) if case == "hot" else "",
                 ]
             )
     rows.append(["3. Checkout, all runs", "oversold", "0" if oversold else "OVERSOLD", "", "", "0", verdict(oversold)])
