@@ -733,7 +733,9 @@ def write_report(results: dict[str, Any], path: Path) -> None:
         "The benchmark database (its name contains `bench`) is dropped, migrated and seeded with `seed_demo` at the"
         " start. The servers under test are Daphne processes started as deploy/docker-entrypoint.sh starts them"
         " (`--application-close-timeout 10`, access log on), with a listen backlog of 4096; settings"
-        " `tests.bench.settings` are the store's plus the trivial view's URL. Tasks queued for Celery (no worker"
+        " `tests.bench.settings` are the store's plus the trivial view's URL (`tests.bench.settings_bare`, for"
+        " the HTTP floor: the same with no middleware and only that view). HTTP load needs `wrk`"
+        " (`apt-get install wrk`). Tasks queued for Celery (no worker"
         " runs) are dropped at the end. Raw figures: var/bench/results.json; every process's log: var/bench/.",
         "",
     ]

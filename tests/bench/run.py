@@ -8,7 +8,8 @@ The database named by DATABASE_URL is the benchmark's own: it is dropped and cre
 is migrated and seeded as it is. Never point it at a database you want to keep. Raw figures go
 to var/bench/results.json, logs of every process to var/bench/.
 Checkout alone, fewer cases or no HTTP: BENCH_CHECKOUT_CASES=hot,spread,hot-code, BENCH_CHECKOUT_HTTP=0,
-BENCH_CHECKOUT_RUNS=1.
+BENCH_CHECKOUT_RUNS=1. HTTP pages (`catalog`): BENCH_CATALOG_RUNS, BENCH_OPEN_RATE (req/s, default 100);
+its closed-loop load is `wrk` (apt-get install wrk).
 """
 
 import argparse
