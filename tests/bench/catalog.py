@@ -6,7 +6,8 @@ full middleware, the store's URLs plus the same trivial view at /bench/trivial/)
 load from `wrk` (tests/bench/wrk.py), 32 connections, one wrk thread: the floor, the trivial view
 through the store's middleware, the catalog page `/` and a product page, each page without
 cookies (every request a first visit) and with the cookies of a returning visitor. Every run
-takes them all in turn, the floor first, and each page is compared with the floor of its run.
+takes them all in turn between two measures of the floor (first and last), and each page is
+compared with the floor's median over all runs (and, per run, with the mean of its run's two).
 
 Then: latency under open-loop load (tests/bench/open_loop.py, arrivals at a fixed rate offered to
 the catalog page), and the rows first visits write to the database, counted in PostgreSQL's
@@ -269,8 +270,11 @@ def run(
         checked = _check_pages(store.url, floor.url, product)
         visitor = _returning_visitor(store.url, product)
         servers = {"floor": floor, "store": store}
+        # Each run: the floor, every page, the floor again; a page's run is compared with the mean of its two floors.
+        order = [*CASES, "floor"]
         for i in range(runs):
-            for name, (_label, server_name, path, cookies) in CASES.items():
+            for name in order:
+                _label, server_name, path, cookies = CASES[name]
                 server = servers[server_name]
                 url = server.url + path.format(product=product)
                 cookie = visitor["cookie"] if cookies else None
@@ -299,8 +303,10 @@ def run(
         f"rows written: start and stop {baseline['rows']}; first visits {first_visits['rows']} in"
         f" {first_visits['visits']} ({first_visits['tables']}); returning {returning['rows']} in {returning['visits']}"
     )
+    floors = per_run["floor"]
+    floor_of_run = [(floors[2 * i]["rps"] + floors[2 * i + 1]["rps"]) / 2 for i in range(runs)]
     ratios = {
-        name: [r["rps"] / f["rps"] for r, f in zip(values, per_run["floor"], strict=True)]
+        name: [r["rps"] / f for r, f in zip(values, floor_of_run, strict=True)]
         for name, values in per_run.items()
         if name != "floor"
     }
@@ -317,6 +323,17 @@ def run(
         "per_run": per_run,
         "pages": {name: _summarise(values) for name, values in per_run.items()},
         "ratio": {name: spread(values) for name, values in ratios.items()},
+        # The targets' figure: the page's median req/s over the floor's (a floor run that another
+        # process on the machine slowed moves one run's ratio, not the medians).
+        "share": {
+            name: median([r["rps"] for r in values]) / median([r["rps"] for r in per_run["floor"]])
+            for name, values in per_run.items()
+        },
+        # The same from the server's CPU time per request: what the share would be with a core each.
+        "cpu_share": {
+            name: median([r["server_cpu_ms"] for r in per_run["floor"]]) / median([r["server_cpu_ms"] for r in values])
+            for name, values in per_run.items()
+        },
         "open_loop": {**open_loop, "warmup": open_warmup, "duration": open_duration, "path": "/"},
         "writes": {"baseline": baseline, "first_visits": first_visits, "returning": returning},
         "writes_seconds": writes_seconds,

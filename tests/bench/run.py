@@ -147,7 +147,7 @@ def main() -> int:
             runs=_env_int("BENCH_CATALOG_RUNS", 1 if quick else 3),
             connections=32,
             warmup=1,
-            duration=3 if quick else 6,
+            duration=3 if quick else 5,
             open_rate=_env_int("BENCH_OPEN_RATE", 100),
             open_warmup=2.0,
             open_duration=5.0 if quick else 10.0,
