@@ -77,7 +77,7 @@ test: $(STAMP)
 e2e: PYTEST_ARGS = tests/e2e
 e2e: test
 
-## bench: the benchmarks of tests/bench/ (not part of `make test`) against their floors, written to BENCHMARKS.md
+## bench: the benchmarks of tests/bench/ (not part of `make test`; needs wrk) against their floors, written to BENCHMARKS.md
 bench: $(STAMP)
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python tests/check_services.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) CHANNEL_PREFIX=$(BENCH_CHANNEL_PREFIX) \

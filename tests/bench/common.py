@@ -259,11 +259,12 @@ def _wait_http(url: str, process: subprocess.Popen[bytes], log_path: Path, timeo
 
 
 @contextmanager
-def daphne(name: str, **env: str) -> Iterator[Server]:
+def daphne(name: str, *, settings: str = "tests.bench.settings", **env: str) -> Iterator[Server]:
     """One Daphne process on a free port, serving the store in the services mode (plus /bench/trivial/).
 
     Flags as in deploy/docker-entrypoint.sh, plus a listen backlog large enough for the
-    connection bursts of the benchmarks.
+    connection bursts of the benchmarks. `settings` is its DJANGO_SETTINGS_MODULE: the store's
+    plus the trivial view by default, `tests.bench.settings_bare` for the empty-middleware floor.
     """
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -272,7 +273,7 @@ def daphne(name: str, **env: str) -> Iterator[Server]:
     args += ["--application-close-timeout", "10", "project.asgi:application"]
     # Thousands of sockets come from 127.0.0.1 here: far past the store's limit per client address.
     env = {"REALTIME_MAX_SOCKETS_PER_ADDRESS": "100000", **env}
-    child = child_env(DJANGO_SETTINGS_MODULE="tests.bench.settings", LOG_LEVEL="WARNING", **env)
+    child = child_env(DJANGO_SETTINGS_MODULE=settings, LOG_LEVEL="WARNING", **env)
     child.pop("DATABASE_POOL", None)  # the server keeps the store's default: a connection pool
     with log_path.open("wb") as out:
         process = subprocess.Popen(

@@ -8,7 +8,8 @@ The database named by DATABASE_URL is the benchmark's own: it is dropped and cre
 is migrated and seeded as it is. Never point it at a database you want to keep. Raw figures go
 to var/bench/results.json, logs of every process to var/bench/.
 Checkout alone, fewer cases or no HTTP: BENCH_CHECKOUT_CASES=hot,spread,hot-code, BENCH_CHECKOUT_HTTP=0,
-BENCH_CHECKOUT_RUNS=1.
+BENCH_CHECKOUT_RUNS=1. HTTP pages (`catalog`): BENCH_CATALOG_RUNS, BENCH_OPEN_RATE (req/s, default 100);
+its closed-loop load is `wrk` (apt-get install wrk).
 """
 
 import argparse
@@ -145,9 +146,12 @@ def main() -> int:
         "catalog": lambda: catalog.run(
             runs=_env_int("BENCH_CATALOG_RUNS", 1 if quick else 3),
             connections=32,
-            processes=2,
-            warmup=2.0,
-            duration=3.0 if quick else 8.0,
+            warmup=1,
+            duration=3 if quick else 5,
+            open_rate=_env_int("BENCH_OPEN_RATE", 100),
+            open_warmup=2.0,
+            open_duration=5.0 if quick else 10.0,
+            writes_seconds=2,
         ),
         "connections": lambda: connections.run(
             levels=_env_ints("BENCH_CONNECTION_LEVELS", [200, 1000] if quick else [1000, 5000, 10000]),
