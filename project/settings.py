@@ -92,7 +92,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "project.urls"
 # Each server process serves HTTP requests in this many threads, a whole request per thread (project/handler.py).
-HTTP_THREADS = env.int("HTTP_THREADS", default=10)
+HTTP_THREADS = env.int("HTTP_THREADS", default=4)
 ASGI_APPLICATION = "project.asgi.application"
 
 TEMPLATES = [

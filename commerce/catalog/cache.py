@@ -56,8 +56,20 @@ def _failed(action: str) -> None:
     logger.warning("catalog cache unavailable", exc_info=True, extra={"action": action})
 
 
+# (version, when it was last seen current): looked at in the cache at most every SNAPSHOT_CHECK_SECONDS,
+# as the shop's terms are (project/snapshots.py). Replaced whole, so threads read one or the other.
+_seen: tuple[str, float] | None = None
+
+
 def catalog_version() -> str | None:
-    """The current catalog version (made if there is none), or None when the cache fails."""
+    """The current catalog version (made if there is none), or None when the cache fails.
+
+    Another process's change is seen up to SNAPSHOT_CHECK_SECONDS after it commits (a cache GET on
+    every page cost more than a tenth of the page); this process's own, at once."""
+    global _seen
+    seen = _seen
+    if seen is not None and time.monotonic() - seen[1] < settings.SNAPSHOT_CHECK_SECONDS:
+        return seen[0]
     try:
         version = django_cache.get(VERSION_KEY)
         if version is None:
@@ -66,7 +78,10 @@ def catalog_version() -> str | None:
     except Exception:  # a cache outage must not take the catalog down
         _failed("version")
         return None
-    return str(version) if version is not None else None
+    if version is None:
+        return None
+    _seen = (str(version), time.monotonic())
+    return str(version)
 
 
 def catalog_changed() -> None:
@@ -75,8 +90,12 @@ def catalog_changed() -> None:
     A fresh random token rather than a counter: if the version key is ever evicted, a new one
     can never meet entries stored under an earlier token.
     """
+    global _seen
+    version = uuid.uuid4().hex
+    _seen = None
     try:
-        django_cache.set(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+        django_cache.set(VERSION_KEY, version, timeout=None)
+        _seen = (version, time.monotonic())
     except Exception:
         # Entries of the current version then outlive the change until they expire
         # (CATALOG_CACHE_SECONDS): the error is logged for that reason.
@@ -172,20 +191,11 @@ def layout_tag() -> str:
 
     store = f"{settings.STORE_CURRENCY}:{settings.STORE_LOCALE}:{settings.LOW_STOCK_THRESHOLD}"
     digest = hashlib.sha256(store.encode())
-    for name in ("_filters.html", "_results.html", "_card_meta.html"):
+    for name in ("_filters.html", "_results.html", "_card_meta.html", "_product_body.html", "_stock.html"):
         digest.update((settings.BASE_DIR / "templates" / "catalog" / name).read_bytes())
     for module in (money, stock, money_module):
         digest.update(Path(module.__file__ or "").read_bytes())
     return digest.hexdigest()[:12]
-
-
-@cache
-def data_tag() -> str:
-    """A digest of the catalog's models: entries holding model instances are not read by a deploy
-    whose models differ."""
-    from . import models
-
-    return hashlib.sha256(Path(models.__file__ or "").read_bytes()).hexdigest()[:12]
 
 
 def _on_write(sender: type, using: str | None = None, **kwargs: Any) -> None:

@@ -1,11 +1,12 @@
-import copy
 from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpResponse, QueryDict
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
@@ -15,7 +16,7 @@ from realtime.pages import follow
 
 from . import cache as catalog_cache
 from . import selectors
-from .templatetags.stock import fill_stock, stock_figures
+from .templatetags.stock import fill_stock, request_mark
 
 
 @require_GET
@@ -85,26 +86,41 @@ def _listing_render(*, category_slug: str | None, sort: str, page: str | None) -
 def product_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """One product with its variants, prices and stock, and the add-to-cart form."""
     shown = _product(slug)
-    # The stock of this moment, on copies: the cached variants are shared by every request.
-    stock = stock_figures([v.pk for v in shown["variants"]])
-    variants = [copy.copy(v) for v in shown["variants"]]
-    for variant in variants:
-        variant.stock = stock.get(variant.pk, 0)
-    follow(request, *(f"stock.{v.pk}" for v in variants))
-    selected = next((v for v in variants if not v.is_sold_out), variants[0] if variants else None)
-    context = {"product": shown["product"], "variants": variants, "selected": selected, "images": shown["images"]}
+    follow(request, *(f"stock.{pk}" for pk in shown["variants"]))
+    body = fill_stock(shown["body"], {shown["product"]: shown["variants"]})  # the stock of this moment
+    csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(get_token(request))}">'
+    body = body.replace(CSRF_MARK, csrf).replace(NEXT_MARK, escape(request.get_full_path()))
+    context = {"shown": {"title": shown["title"], "description": shown["description"], "body": mark_safe(body)}}  # noqa: S308 - rendered by a template, then escaped values
     return render(request, "catalog/product.html", context)
 
 
-def _product(slug: str) -> dict[str, Any]:
-    """The product, its active variants and images as of the catalog version (a 404 is never stored)."""
+CSRF_MARK, NEXT_MARK = request_mark("csrf"), request_mark("next")
 
-    def read() -> dict[str, Any]:
+
+def _product(slug: str) -> dict[str, Any]:
+    """The product page's body as every shopper sees it, with marks for the stock and the request's own
+    (commerce/catalog/templatetags/stock.py), once per catalog version and product (a 404 is never stored)."""
+
+    def render_body() -> dict[str, Any]:
         product = selectors.product_detail(slug=slug)
-        return {"product": product, "variants": list(product.variants.all()), "images": list(product.images.all())}
+        variants = list(product.variants.all())
+        context = {
+            "product": product,
+            "variants": variants,
+            "images": list(product.images.all()),
+            "MAX_LINE_QUANTITY": settings.CART_MAX_LINE_QUANTITY,
+            "stock_later": True,
+        }
+        return {
+            "product": product.pk,
+            "variants": [v.pk for v in variants],
+            "title": product.page_title,
+            "description": product.page_description,
+            "body": render_to_string("catalog/_product_body.html", context),
+        }
 
     version = catalog_cache.catalog_version() if catalog_cache.enabled() else None  # before any query
     if version is None:
-        return read()
-    key = f"catalog:product:{version}:{catalog_cache.data_tag()}:{slug}"
-    return catalog_cache.get_or_make(key, read, keep=lambda entry: True)
+        return render_body()
+    key = f"catalog:product:{version}:{catalog_cache.layout_tag()}:{slug}"
+    return catalog_cache.get_or_make(key, render_body, keep=lambda entry: True)

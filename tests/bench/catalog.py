@@ -28,6 +28,7 @@ from .wrk import wrk, wrk_path
 
 PAGE_SIZE = 24
 FLOOR_SETTINGS = "tests.bench.settings_bare"
+FLOOR_APPLICATION = "tests.bench.asgi_bare:application"  # Django's own ASGI handler
 TRIVIAL = "/bench/trivial/"
 # name: (label, server, path, with the returning visitor's cookies)
 CASES = {
@@ -264,7 +265,7 @@ def run(
     product = _product_path()
     per_run: dict[str, list[dict[str, Any]]] = {name: [] for name in CASES}
     with (
-        daphne("http-floor", settings=FLOOR_SETTINGS) as floor,
+        daphne("http-floor", settings=FLOOR_SETTINGS, application=FLOOR_APPLICATION) as floor,
         daphne("catalog", CATALOG_PAGE_SIZE=str(PAGE_SIZE)) as store,
     ):
         checked = _check_pages(store.url, floor.url, product)

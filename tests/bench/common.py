@@ -259,18 +259,21 @@ def _wait_http(url: str, process: subprocess.Popen[bytes], log_path: Path, timeo
 
 
 @contextmanager
-def daphne(name: str, *, settings: str = "tests.bench.settings", **env: str) -> Iterator[Server]:
+def daphne(
+    name: str, *, settings: str = "tests.bench.settings", application: str = "project.asgi:application", **env: str
+) -> Iterator[Server]:
     """One Daphne process on a free port, serving the store in the services mode (plus /bench/trivial/).
 
     Flags as in deploy/docker-entrypoint.sh, plus a listen backlog large enough for the
     connection bursts of the benchmarks. `settings` is its DJANGO_SETTINGS_MODULE: the store's
-    plus the trivial view by default, `tests.bench.settings_bare` for the empty-middleware floor.
+    plus the trivial view by default, `tests.bench.settings_bare` for the empty-middleware floor,
+    which runs Django's own ASGI handler (`application`: tests.bench.asgi_bare), not the store's.
     """
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     port = free_port()
     log_path = LOG_DIR / f"{name}-daphne.log"
     args = [PYTHON, "-m", "daphne", "-e", f"tcp:port={port}:interface=127.0.0.1:backlog=4096"]
-    args += ["--application-close-timeout", "10", "project.asgi:application"]
+    args += ["--application-close-timeout", "10", application]
     # Thousands of sockets come from 127.0.0.1 here: far past the store's limit per client address.
     env = {"REALTIME_MAX_SOCKETS_PER_ADDRESS": "100000", **env}
     child = child_env(DJANGO_SETTINGS_MODULE=settings, LOG_LEVEL="WARNING", **env)

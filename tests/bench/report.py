@@ -483,8 +483,10 @@ def catalog_section(data: dict[str, Any]) -> list[str]:
         "## 4. HTTP pages, per process",
         "",
         "Two Daphne processes: the **floor**, Django with `MIDDLEWARE = []` serving only a trivial view"
-        " (settings `tests.bench.settings_bare`: `GET /bench/trivial/` returns `ok`, no query, no template), and"
-        " the **store** (settings `tests.bench.settings`: the store's full middleware and URLs, plus the same"
+        " (settings `tests.bench.settings_bare`: `GET /bench/trivial/` returns `ok`, no query, no template) through"
+        " Django's own ASGI handler (`tests.bench.asgi_bare`), and"
+        " the **store** (its handler, project/handler.py; settings `tests.bench.settings`: the store's full"
+        " middleware and URLs, plus the same"
         " trivial view). On the store: the trivial view, the catalog page `GET /` (the product list,"
         f" {data['products']} products per page with their stock figures) and a product page"
         f" (`GET {data['product_path']}`), each page without cookies and with cookies.",

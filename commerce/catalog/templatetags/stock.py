@@ -5,7 +5,8 @@ product's options is in stock (the card's class, its "Sold out" label).
 Written in Python rather than as included templates: a product list shows dozens of them, and
 the live push renders the same markup (`commerce.catalog.live.stock_fragment`).
 
-Rendered with `stock_later` in the context (the product list's cached grid), both leave a mark
+Rendered with `stock_later` in the context (the product list's cached grid, the product page's
+cached body), they leave a mark
 instead, and `fill_stock()` writes the figures of the moment into the marks on every request:
 the grid is cached until the catalog changes, its stock never is. A mark is delimited by NUL,
 which no text from the database or a form can hold.
@@ -52,19 +53,49 @@ def sold_out_or(context: template.Context, product: Any, when_sold_out: str, oth
     return mark_safe(when_sold_out if product.total_stock == 0 else otherwise)  # noqa: S308
 
 
-MARK = re.compile("\x00(stock|product):(\\d+)(?::([^:\x00]*):([^:\x00]*))?\x00")
+@register.simple_tag(takes_context=True)
+def variant_out_or(context: template.Context, variant: Variant, when_out: str, otherwise: str = "") -> SafeString:
+    """`when_out` if this option is sold out, else `otherwise` (constants from a template)."""
+    if context.get("stock_later"):
+        return mark_safe(f"\x00variant:{variant.pk}:{when_out}:{otherwise}\x00")  # noqa: S308
+    return mark_safe(when_out if variant.is_sold_out else otherwise)  # noqa: S308
+
+
+@register.simple_tag
+def selected_mark(variant: Variant) -> SafeString:
+    """` checked` on the product's first option in stock (filled by `fill_stock`; product page only)."""
+    return mark_safe(f"\x00selected:{variant.pk}\x00")  # noqa: S308 - an int
+
+
+@register.simple_tag
+def request_mark(name: str) -> SafeString:
+    """Where each request writes its own into a shared part: `csrf` (the form's field), `next` (the page's address)."""
+    return mark_safe(f"\x00request:{name}\x00")  # noqa: S308 - a constant from a template
+
+
+MARK = re.compile("\x00(stock|product|variant|selected):(\\d+)(?::([^:\x00]*):([^:\x00]*))?\x00")
 
 
 def fill_stock(html: str, variants_by_product: dict[int, list[int]]) -> str:
-    """Write the current stock into a grid rendered with `stock_later`: one query for all."""
+    """Write the current stock into a part rendered with `stock_later`: one query for all.
+
+    `variants_by_product` lists each product's options in the order shown: the first in stock is
+    the one a `selected_mark` checks."""
     pks = [pk for variants in variants_by_product.values() for pk in variants]
     stock = stock_figures(pks)
     totals = {product: sum(stock.get(pk, 0) for pk in variants) for product, variants in variants_by_product.items()}
+    selected = {
+        next((pk for pk in variants if stock.get(pk, 0) > 0), None) for variants in variants_by_product.values()
+    }
 
     def fill(mark: re.Match[str]) -> str:
         kind, pk = mark[1], int(mark[2])
         if kind == "stock":
             return badge(pk, stock.get(pk, 0))
+        if kind == "selected":
+            return " checked" if pk in selected else ""
+        if kind == "variant":
+            return mark[3] if stock.get(pk, 0) <= 0 else mark[4]
         return mark[3] if totals.get(pk, 0) == 0 else mark[4]
 
     return MARK.sub(fill, html)

@@ -3,11 +3,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.conf import settings
 from django.db import connection
+from django.middleware.csrf import _unmask_cipher_token
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from commerce.catalog.models import Variant
 from tests.factories import CategoryFactory, ProductFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
@@ -153,6 +156,35 @@ class TestProductPage:
 
         assert re.search(r'class="button button--primary" disabled>', html)
         assert "Every option of this product is sold out." in html
+
+    def test_the_shared_body_is_kept_and_each_load_writes_the_stock_and_its_own_form_fields(self, client):
+        product = ProductFactory(name="Quay Tee")
+        small = VariantFactory(product=product, name="S", stock=3)
+        large = VariantFactory(product=product, name="L", stock=5)
+        url = reverse("catalog:product", args=[product.slug])
+        client.get(url)  # renders and keeps the body
+
+        Variant.objects.filter(pk=small.pk).update(stock=0)  # a sale: the catalog's version stays
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(url + "?ref=mail&utm=x").content.decode()
+
+        assert not [q for q in queries if "catalog_product" in q["sql"]]  # the kept body, not read again
+        assert re.search(
+            rf'class="variant variant--out">\s*<input type="radio" name="variant" value="{small.pk}" disabled>', html
+        )
+        assert re.search(rf'value="{large.pk}" checked>', html)  # the first option still in stock
+        assert "Every option of this product is sold out." not in html
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1]
+        assert _unmask_cipher_token(token) == client.cookies[settings.CSRF_COOKIE_NAME].value
+        assert 'name="next" value="/products/quay-tee/?ref=mail&amp;utm=x"' in html  # escaped
+
+        Variant.objects.filter(pk=large.pk).update(stock=0)
+        html = client.get(url).content.decode()
+
+        assert "checked" not in html
+        assert re.search(r'class="button button--primary" disabled>', html)
+        assert "Every option of this product is sold out." in html
+        assert "\x00" not in html
 
     def test_deleted_unpublished_and_unknown_products_are_404(self, client):
         deleted = ProductFactory(deleted_at=timezone.now())
