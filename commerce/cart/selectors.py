@@ -62,7 +62,7 @@ def cart_summary(cart: Cart | None, *, images: bool = True) -> CartSummary:
     which shows none; a line's `image` would then be read on its own)."""
     if cart is None:
         return CartSummary(cart=None, lines=[], count=0, subtotal=Decimal("0.00"))
-    lines = CartLine.objects.filter(cart=cart).select_related("variant__product__category").order_by("added_at", "pk")
+    lines = CartLine.objects.filter(cart=cart).select_related("variant__product").order_by("added_at", "pk")
     if images:
         lines = lines.prefetch_related(
             Prefetch("variant__product__images", queryset=ProductImage.objects.order_by("position", "pk"))

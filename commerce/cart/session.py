@@ -36,7 +36,11 @@ def cart_summary_for_request(request: HttpRequest, *, images: bool = True) -> Ca
     """The request's cart read now, and kept as what the answer shows (`shown_summary`): a view
     reads it once its changes are made, and the header's badge and mini cart and the page's live
     topics use the same read instead of reading the cart again."""
-    summary = cart_summary(cart_for_request(request), images=images)
+    return show_summary(request, cart_summary(cart_for_request(request), images=images))
+
+
+def show_summary(request: HttpRequest, summary: CartSummary) -> CartSummary:
+    """Keep `summary` (read after the view's changes) as what the answer shows of the cart."""
     setattr(request, SHOWN_ATTR, summary)
     return summary
 

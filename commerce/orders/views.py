@@ -11,8 +11,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from commerce.accounts.models import Address, User
-from commerce.cart.selectors import CartSummary
-from commerce.cart.session import cart_for_request, cart_summary_for_request
+from commerce.cart.models import Cart
+from commerce.cart.selectors import CartSummary, cart_summary
+from commerce.cart.session import cart_for_request, cart_summary_for_request, show_summary
 from commerce.discounts.errors import DiscountError
 from commerce.inventory.errors import OutOfStock
 from commerce.shipping.errors import ShippingError
@@ -74,10 +75,15 @@ def _review_context(
     }
 
 
+def _shown(request: HtmxHttpRequest, cart: Cart | None) -> CartSummary:
+    """The cart the view read, as the page shows it (the checkout pages show no images)."""
+    return show_summary(request, cart_summary(cart, images=False))
+
+
 @require_http_methods(["GET", "POST"])
 def checkout(request: HtmxHttpRequest) -> HttpResponseBase:
     """Step 1: shipping address and email."""
-    summary = cart_summary_for_request(request)
+    summary = cart_summary_for_request(request, images=False)
     cart = summary.cart
     if summary.is_empty:
         messages.info(request, "Your cart is empty: add something before checking out.")
@@ -139,7 +145,7 @@ def checkout(request: HtmxHttpRequest) -> HttpResponseBase:
 def review(request: HtmxHttpRequest) -> HttpResponseBase:
     """Step 2: check lines, the shipping method, totals and address before paying."""
     details = request.session.get(CHECKOUT_KEY)
-    summary = cart_summary_for_request(request)
+    summary = cart_summary_for_request(request, images=False)
     if summary.is_empty:
         return redirect("cart:detail")
     if not details:
@@ -153,7 +159,7 @@ def shipping(request: HtmxHttpRequest) -> HttpResponseBase:
 
     A method that does not serve the address is refused (422, the figures as they were)."""
     details = request.session.get(CHECKOUT_KEY)
-    summary = cart_summary_for_request(request)
+    summary = cart_summary_for_request(request, images=False)
     if not details or summary.is_empty:
         return redirect("orders:review")
     chosen = request.POST.get("shipping_method", "").strip()
@@ -193,10 +199,10 @@ def place(request: HtmxHttpRequest) -> HttpResponseBase:
             billing_address=details.get("billing_address"),
         )
     except OutOfStock as exc:
-        context = _review_context(request, cart_summary_for_request(request), details, error_variant=exc.variant_pk)
+        context = _review_context(request, _shown(request, cart), details, error_variant=exc.variant_pk)
         return error_response(request, "orders/review.html", context, exc)
     except (DiscountError, ShippingError) as exc:
-        context = _review_context(request, cart_summary_for_request(request), details)
+        context = _review_context(request, _shown(request, cart), details)
         return error_response(request, "orders/review.html", context, exc)
     except OrderError as exc:
         messages.error(request, exc.message)

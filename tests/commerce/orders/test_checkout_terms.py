@@ -204,8 +204,8 @@ def test_the_address_step_shows_the_code_and_leaves_shipping_for_later(client, t
 
 
 def test_the_review_page_and_a_method_change_read_the_cart_once(shopper, terms):
-    """One read of the cart's lines serves the page's summary, the offer and the figures (a full page
-    reads it once more, for the header's mini cart)."""
+    """One read of the cart's lines serves the page's summary, the offer, the figures and, on a full
+    page, the header's mini cart."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
