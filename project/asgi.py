@@ -32,8 +32,3 @@ from django.conf import settings  # noqa: E402
 gc.collect()
 gc.freeze()
 gc.set_threshold(*settings.GC_THRESHOLDS)
-
-import sys  # noqa: E402
-
-if os.environ.get("SWITCH_INTERVAL"):
-    sys.setswitchinterval(float(os.environ["SWITCH_INTERVAL"]))
