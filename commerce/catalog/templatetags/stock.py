@@ -12,6 +12,7 @@ the grid is cached until the catalog changes, its stock never is. A mark is deli
 which no text from the database or a form can hold.
 """
 
+import functools
 import re
 from typing import Any
 
@@ -88,17 +89,31 @@ def fill_stock(html: str, variants_by_product: dict[int, list[int]]) -> str:
         next((pk for pk in variants if stock.get(pk, 0) > 0), None) for variants in variants_by_product.values()
     }
 
-    def fill(mark: re.Match[str]) -> str:
-        kind, pk = mark[1], int(mark[2])
+    def fill(kind: str, pk: int, when: str, otherwise: str) -> str:
         if kind == "stock":
             return badge(pk, stock.get(pk, 0))
         if kind == "selected":
             return " checked" if pk in selected else ""
         if kind == "variant":
-            return mark[3] if stock.get(pk, 0) <= 0 else mark[4]
-        return mark[3] if totals.get(pk, 0) == 0 else mark[4]
+            return when if stock.get(pk, 0) <= 0 else otherwise
+        return when if totals.get(pk, 0) == 0 else otherwise
 
-    return MARK.sub(fill, html)
+    texts, marks = _parts(html)
+    out = [texts[0]]
+    for mark, text in zip(marks, texts[1:], strict=True):
+        out += (fill(*mark), text)
+    return "".join(out)
+
+
+@functools.lru_cache(maxsize=256)
+def _parts(html: str) -> tuple[list[str], list[tuple[str, int, str, str]]]:
+    """The text between the marks and the marks, found once per part (a kept part is the same
+    string object on every request: its hash is computed once too)."""
+    pieces = MARK.split(html)  # text, then kind, pk, when, otherwise, text, ... per mark
+    marks = [
+        (pieces[i], int(pieces[i + 1]), pieces[i + 2] or "", pieces[i + 3] or "") for i in range(1, len(pieces), 5)
+    ]
+    return pieces[0::5], marks
 
 
 def stock_figures(variant_pks: list[int]) -> dict[int, int]:
@@ -111,7 +126,8 @@ def stock_figures(variant_pks: list[int]) -> dict[int, int]:
     if connection.vendor == "postgresql":
         # One array parameter: the statement's text is the same for every page, so psycopg
         # converts it once, not once per request with a placeholder per variant.
-        where, params = "id = ANY(%s::bigint[])", [list(variant_pks)]
+        # The array as one text parameter: nothing for the driver to convert element by element.
+        where, params = "id = ANY(%s::bigint[])", ["{" + ",".join(str(int(pk)) for pk in variant_pks) + "}"]
     else:
         where, params = f"id IN ({', '.join(['%s'] * len(variant_pks))})", list(variant_pks)
     sql = f"SELECT id, stock FROM {table} WHERE {where}"  # noqa: S608
