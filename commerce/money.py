@@ -14,7 +14,7 @@ No other module multiplies or divides by 100: ask this one.
 
 import re
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 from babel.numbers import (
     format_currency,
@@ -125,7 +125,14 @@ def format_money(amount: Decimal | int | str | None, currency: str | None = None
     if amount is None:
         return ""
     code = currency_code(currency)
-    return str(format_currency(round_amount(amount, code), code, locale=locale or settings.STORE_LOCALE))
+    return _formatted(str(round_amount(amount, code)), code, locale or settings.STORE_LOCALE)
+
+
+@lru_cache(maxsize=4096)
+def _formatted(amount: str, code: str, locale: str) -> str:
+    """Babel's formatting, kept per process: a page formats the same few prices again and again,
+    and each call costs Babel ~0.1 ms. Keyed by the amount's text: "-0.00" is not "0.00"."""
+    return str(format_currency(Decimal(amount), code, locale=locale))
 
 
 def format_minor(minor: int | None, currency: str | None = None, locale: str | None = None) -> str:
