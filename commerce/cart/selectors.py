@@ -67,6 +67,25 @@ def cart_summary(cart: Cart | None, *, images: bool = True) -> CartSummary:
         lines = lines.prefetch_related(
             Prefetch("variant__product__images", queryset=ProductImage.objects.order_by("position", "pk"))
         )
+    return _summary(cart, list(lines))
+
+
+def owned_cart_summary(*, user: User | None, guest_cart_pk: int | None) -> CartSummary:
+    """`cart_summary` of the cart `cart_of` finds, without images (the header's read on every page).
+
+    A guest's session names a cart only once it has had lines: its lines come with the cart in one
+    query (the cart on its own after when it has none left). A signed-in person often has no cart
+    or an empty one: the cart is read first, as `cart_of` does."""
+    if user is not None or not guest_cart_pk:
+        return cart_summary(cart_of(user=user, guest_cart_pk=guest_cart_pk), images=False)
+    lines = CartLine.objects.filter(cart_id=guest_cart_pk, cart__user__isnull=True)
+    found = list(lines.select_related("cart", "variant__product").order_by("added_at", "pk"))
+    if not found:
+        return cart_summary(cart_of(user=None, guest_cart_pk=guest_cart_pk), images=False)
+    return _summary(found[0].cart, found)
+
+
+def _summary(cart: Cart, lines: list[CartLine]) -> CartSummary:
     views = []
     for line in lines:
         variant = line.variant

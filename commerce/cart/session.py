@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from commerce.accounts.models import User
 
 from .models import SESSION_KEY, Cart
-from .selectors import CartSummary, cart_of, cart_summary
+from .selectors import CartSummary, cart_of, cart_summary, owned_cart_summary
 
 
 def session_cart_pk(session: Mapping[str, Any]) -> int | None:
@@ -49,4 +49,7 @@ def shown_summary(request: HttpRequest) -> CartSummary:
     """The cart as this answer shows it: the view's last read, else read now (at render, after the
     view's changes; without images, which the header does not show)."""
     summary: CartSummary | None = getattr(request, SHOWN_ATTR, None)
-    return summary if summary is not None else cart_summary_for_request(request, images=False)
+    if summary is None:
+        user = request.user if isinstance(request.user, User) else None
+        summary = show_summary(request, owned_cart_summary(user=user, guest_cart_pk=session_cart_pk(request.session)))
+    return summary
