@@ -60,3 +60,17 @@ class RoleAdminMixin:
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return in_any_role(request.user, self.change_roles) and super().has_delete_permission(request, obj)  # type: ignore[misc]
+
+
+class ReadOnlyRoleAdminMixin(RoleAdminMixin):
+    """A record only the store's own services write (payments from Stripe's news, issued invoices):
+    staff in a role may look at it; nobody adds, edits or deletes it by hand."""
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,8 +1,8 @@
 from django import forms
 from django.conf import settings
 
-from commerce.orders.forms import COUNTRIES, REGION_REQUIRED
-from commerce.places import country_name, is_region, region_code
+from commerce.orders.forms import COUNTRIES, clean_region
+from commerce.places import country_name
 
 
 def _quantity_field() -> forms.IntegerField:
@@ -60,16 +60,8 @@ class EstimateForm(forms.Form):
     )
 
     def clean(self) -> dict[str, object]:
-        """The region as its code after the country's: "us-ny" and "ny" both read NY."""
-        cleaned = super().clean() or {}
-        country, region = str(cleaned.get("country") or ""), str(cleaned.get("region") or "").strip().upper()
-        if not country:
-            return cleaned
-        code = region_code(country, region)
-        if region and not is_region(code):
-            self.add_error("region", f"Enter the code of a {REGION_REQUIRED.get(country, 'region')}: NY, ON, NSW.")
-        cleaned["region"] = code.removeprefix(f"{country}-")
-        return cleaned
+        """The region as its code, as an address's: "us-ny" and "ny" both read NY (optional here)."""
+        return clean_region(self, super().clean() or {}, required=False)
 
 
 def first_error(form: forms.Form) -> str:

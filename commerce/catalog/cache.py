@@ -168,7 +168,8 @@ def put(key: str, entry: dict[str, Any]) -> None:
 # The entries this process served last. An entry never changes under its key (the key names the
 # catalog version), so a copy here is as good as Redis's once the request has read the current
 # version: it saves fetching and unpickling some 30 KB per page. Old versions' entries fall out.
-RECENT_ENTRIES = 64
+# List pages and product bodies (~10 KB each) share it: a few MB at most.
+RECENT_ENTRIES = 256
 _recent: OrderedDict[str, dict[str, Any]] = OrderedDict()
 _recent_lock = threading.Lock()
 

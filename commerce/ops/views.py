@@ -154,18 +154,13 @@ def order_action(request: HtmxHttpRequest, number: str) -> HttpResponseBase:
         notice = result.message
     except OpsError as exc:
         error = exc
-    if not request.htmx:
-        messages.add_message(request, messages.ERROR if error else messages.SUCCESS, error.message if error else notice)
-        return redirect("ops:order", number=order.number)
     if request.POST.get("from") == "row":
-        context = {"order": selectors.feed_row(order.pk), "notice": notice, "oob": True}
-        template = "ops/_row.html"
-    else:
-        context = _order_context(request, order.number, notice=notice, live_oob=True)
-        template = "ops/_actions.html"
-    if error is not None:
-        return error_response(request, template, context, error)
-    return render(request, template, context)
+
+        def row() -> dict[str, Any]:
+            return {"order": selectors.feed_row(order.pk), "notice": notice, "oob": True}
+
+        return _answer(request, order, notice, error, "ops/_row.html", row)
+    return _answer(request, order, notice, error, "ops/_actions.html", lambda: _actions_context(request, order, notice))
 
 
 @ops_page
@@ -190,10 +185,26 @@ def order_return(request: HtmxHttpRequest, number: str) -> HttpResponseBase:
         )
     except OpsError as exc:
         error = exc
+    return _answer(request, order, notice, error, "ops/_actions.html", lambda: _actions_context(request, order, notice))
+
+
+def _actions_context(request: HtmxHttpRequest, order: Order, notice: str) -> dict[str, Any]:
+    return _order_context(request, order.number, notice=notice, live_oob=True)
+
+
+def _answer(
+    request: HtmxHttpRequest,
+    order: Order,
+    notice: str,
+    error: OpsError | None,
+    template: str,
+    context: Callable[[], dict[str, Any]],
+) -> HttpResponseBase:
+    """An order action's answer: without htmx, its message on the order page; with it, `template`
+    with the current state, at the error's status when the action was refused."""
     if not request.htmx:
         messages.add_message(request, messages.ERROR if error else messages.SUCCESS, error.message if error else notice)
         return redirect("ops:order", number=order.number)
-    context = _order_context(request, order.number, notice=notice, live_oob=True)
     if error is not None:
-        return error_response(request, "ops/_actions.html", context, error)
-    return render(request, "ops/_actions.html", context)
+        return error_response(request, template, context(), error)
+    return render(request, template, context())

@@ -20,6 +20,22 @@ COUNTRIES = [
 REGION_REQUIRED = {"US": "state", "CA": "province", "AU": "state"}
 
 
+def clean_region(form: forms.BaseForm, cleaned: dict[str, object], *, required: bool) -> dict[str, object]:
+    """`cleaned` with the region as its code after the country's ("us-ny" and "ny" both read NY);
+    an unknown code is the region field's error, and so is a missing one when `required` and the
+    country has states or provinces."""
+    country, region = str(cleaned.get("country") or ""), str(cleaned.get("region") or "").strip().upper()
+    if not country:
+        return cleaned
+    code = region_code(country, region)
+    if region and not is_region(code):
+        form.add_error("region", f"Enter the code of a {REGION_REQUIRED.get(country, 'region')}: NY, ON, NSW.")
+    elif not region and required and country in REGION_REQUIRED:
+        form.add_error("region", f"Enter the {REGION_REQUIRED[country]}.")
+    cleaned["region"] = code.removeprefix(f"{country}-")
+    return cleaned
+
+
 class AddressForm(forms.ModelForm[Address]):
     country = forms.ChoiceField(choices=COUNTRIES)
     # Longer than the stored code: "US-NY" is read as NY (clean).
@@ -45,19 +61,9 @@ class AddressForm(forms.ModelForm[Address]):
         labels = {"phone": "Phone (optional)"}
 
     def clean(self) -> dict[str, object]:
-        """The region as its code after the country's ("us-ny" and "ny" both read NY); required where
-        the country has states or provinces."""
-        cleaned = super().clean() or {}
-        country, region = str(cleaned.get("country") or ""), str(cleaned.get("region") or "").strip().upper()
-        if not country:
-            return cleaned
-        code = region_code(country, region)
-        if region and not is_region(code):
-            self.add_error("region", f"Enter the code of a {REGION_REQUIRED.get(country, 'region')}: NY, ON, NSW.")
-        elif not region and country in REGION_REQUIRED and self.fields["country"].required:  # not a saved address
-            self.add_error("region", f"Enter the {REGION_REQUIRED[country]}.")
-        cleaned["region"] = code.removeprefix(f"{country}-")
-        return cleaned
+        """The region as its code; required where the country has states or provinces (not for a
+        saved address, whose fields are optional)."""
+        return clean_region(self, super().clean() or {}, required=self.fields["country"].required)
 
 
 class CheckoutForm(AddressForm):

@@ -1,28 +1,11 @@
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
-from commerce.accounts.permissions import RoleAdminMixin
+from commerce.accounts.permissions import ReadOnlyRoleAdminMixin
 
 from .models import Payment, Refund, StripeEvent
 
 
-class ReadOnlyMixin(RoleAdminMixin):
-    """Payments are written by Stripe's news and our services only, never edited by hand; staff in a
-    role (support, ops) may look at them."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class RefundInline(ReadOnlyMixin, admin.TabularInline[Refund, Payment]):
+class RefundInline(ReadOnlyRoleAdminMixin, admin.TabularInline[Refund, Payment]):
     model = Refund
     extra = 0
     fields = (
@@ -42,7 +25,7 @@ class RefundInline(ReadOnlyMixin, admin.TabularInline[Refund, Payment]):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyMixin, admin.ModelAdmin[Payment]):
+class PaymentAdmin(ReadOnlyRoleAdminMixin, admin.ModelAdmin[Payment]):
     list_display = ("intent_id", "order", "amount_minor", "currency", "status", "created_at")
     list_filter = ("status", "provider")
     search_fields = ("intent_id", "order__number", "order__email")
@@ -63,7 +46,7 @@ class PaymentAdmin(ReadOnlyMixin, admin.ModelAdmin[Payment]):
 
 
 @admin.register(StripeEvent)
-class StripeEventAdmin(ReadOnlyMixin, admin.ModelAdmin[StripeEvent]):
+class StripeEventAdmin(ReadOnlyRoleAdminMixin, admin.ModelAdmin[StripeEvent]):
     list_display = ("event_id", "type", "created_at", "received_at", "processed_at")
     list_filter = ("type",)
     search_fields = ("event_id",)

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from commerce.discounts.models import DiscountCode
 from commerce.discounts.services import discount_redeem
+from tests.commerce.discounts.admin_forms import code_form
 from tests.factories import DiscountCodeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -19,28 +20,8 @@ def staff_client(client):  # type: ignore[no-untyped-def]
     return client
 
 
-def form(**fields: str) -> dict[str, str]:
-    return {
-        "code": "SPRING",
-        "description": "",
-        "kind": "percent",
-        "value": "15",
-        "is_active": "on",
-        "min_subtotal": "0",
-        "starts_at_0": "",
-        "starts_at_1": "",
-        "ends_at_0": "",
-        "ends_at_1": "",
-        "usage_limit": "",
-        "per_customer_limit": "",
-        "redemptions-TOTAL_FORMS": "0",
-        "redemptions-INITIAL_FORMS": "0",
-        **fields,
-    }
-
-
 def test_a_code_is_saved_in_capitals(staff_client):
-    response = staff_client.post(ADD, form(code="spring-15", usage_limit="100"))
+    response = staff_client.post(ADD, code_form(code="spring-15", usage_limit="100"))
 
     assert response.status_code == 302, response.context["adminform"].form.errors
     code = DiscountCode.objects.get()
@@ -73,7 +54,7 @@ def test_a_code_is_saved_in_capitals(staff_client):
 def test_a_bad_value_is_shown_and_nothing_saved(staff_client, fields, message):
     DiscountCodeFactory(code="WELCOME10")
 
-    response = staff_client.post(ADD, form(**fields))
+    response = staff_client.post(ADD, code_form(**fields))
 
     assert response.status_code == 200
     assert message in response.content.decode()
@@ -88,7 +69,7 @@ def test_a_limit_below_the_uses_made_is_refused(staff_client, order_row):
 
     response = staff_client.post(
         change,
-        form(
+        code_form(
             code="POPULAR",
             value="10",
             usage_limit="2",

@@ -5,32 +5,12 @@ from django.urls import reverse
 
 from commerce.cart import live
 from commerce.discounts.services import discount_give_back, discount_redeem
+from tests.commerce.discounts.admin_forms import code_form
 from tests.factories import CartFactory, CartLineFactory, DiscountCodeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 USED_UP = "The code LIMITED has been used as many times as it allows. It is not counted."
-
-
-def form(**fields: str) -> dict[str, str]:
-    """The admin's change form for a 15% code named SPRING, as staff post it."""
-    return {
-        "code": "SPRING",
-        "description": "",
-        "kind": "percent",
-        "value": "15",
-        "is_active": "on",
-        "min_subtotal": "0",
-        "starts_at_0": "",
-        "starts_at_1": "",
-        "ends_at_0": "",
-        "ends_at_1": "",
-        "usage_limit": "",
-        "per_customer_limit": "",
-        "redemptions-TOTAL_FORMS": "0",
-        "redemptions-INITIAL_FORMS": "0",
-        **fields,
-    }
 
 
 def holding(code: str, count: int = 1) -> list[int]:
@@ -101,7 +81,7 @@ class TestAdmin:
         change = reverse("admin:discounts_discountcode_change", args=[code.pk])
 
         with capture_broadcasts() as sent:
-            response = staff_client.post(change, form(is_active=""))
+            response = staff_client.post(change, code_form(is_active=""))
 
         assert response.status_code == 302
         html = pushed(sent)[f"cart.{cart}"]
@@ -113,7 +93,7 @@ class TestAdmin:
         change = reverse("admin:discounts_discountcode_change", args=[code.pk])
 
         with capture_broadcasts() as sent:
-            staff_client.post(change, form(code="spring-15"))
+            staff_client.post(change, code_form(code="spring-15"))
 
         assert sorted(pushed(sent)) == sorted([f"cart.{old}", f"cart.{new}"])
 
