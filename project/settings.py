@@ -65,9 +65,9 @@ INSTALLED_APPS = [
     "template_partials",
     "axes",  # sign-in lockouts: AUTHENTICATION_BACKENDS, MIDDLEWARE and the AXES_* settings below
     # The store's areas (commerce/<area>/), in the order their migrations build on each other.
-    *(f"commerce.{area}" for area in ("accounts", "catalog", "cart", "inventory", "orders", "payments")),
-    *(f"commerce.{area}" for area in ("discounts", "shipping", "tax", "notifications", "support", "search", "ops")),
-    "commerce.invoices",
+    *(f"commerce.{area}" for area in ("accounts", "catalog", "cart", "inventory", "orders", "payments", "discounts")),
+    *(f"commerce.{area}" for area in ("shipping", "tax", "notifications", "support", "search", "ops", "invoices")),
+    *(f"commerce.{area}" for area in ("alerts", "reviews", "wishlist", "recommendations")),
 ]
 
 MIDDLEWARE = [
@@ -244,10 +244,10 @@ STORE_CURRENCY = env.str("STORE_CURRENCY", default="USD").upper()
 # How amounts read (Babel/CLDR: symbol, its place, the digit marks): "$1,200.00" in en_US.
 STORE_LOCALE = env.str("STORE_LOCALE", default="en_US")
 CATALOG_PAGE_SIZE = env.int("CATALOG_PAGE_SIZE", default=12)
-# 0 (no cache) when embedded: there the periodic jobs run in a process of their own, whose changes
-# the web process's in-memory cache would never hear of.
+# Embedded: 0 (no cache); periodic jobs there run in another process, whose changes this cache never hears of.
 CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=600 if REDIS_URL else 0)
 LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=5)
+ALERT_OFFER_MINUTES = env.int("ALERT_OFFER_MINUTES", default=60)  # back-in-stock: the next subscribers after
 CART_MAX_LINE_QUANTITY = env.int("CART_MAX_LINE_QUANTITY", default=99)
 STOCK_HOLD_SECONDS = env.int("STOCK_HOLD_SECONDS", default=600)
 CHECKOUT_IN_DATABASE = env.bool("CHECKOUT_IN_DATABASE", default=True)  # on PostgreSQL (commerce/orders/sql/)
@@ -376,6 +376,8 @@ CELERY_BEAT_SCHEDULE = {
         ("support-replies-notify", "commerce.support.tasks.replies_notify", SUPPORT_REPLY_CHECK_INTERVAL_SECONDS),
         ("search-consistency-check", "commerce.search.tasks.check_consistency", SEARCH_CHECK_INTERVAL_SECONDS),
         ("cart-codes-on-time", "commerce.cart.tasks.code_carts_on_time", CODE_TIME_CHECK_INTERVAL_SECONDS),
+        ("stock-alerts-offer", "commerce.alerts.tasks.alerts_offer", 60),
+        ("recommendations-compute", "commerce.recommendations.tasks.recommendations_compute", 3600),
     ]
 }
 

@@ -21,6 +21,9 @@ urlpatterns = [
     path("", include("commerce.invoices.urls")),  # /orders/<number>/invoice.pdf, credit notes
     path("", include("commerce.orders.urls")),
     path("", include("commerce.support.urls")),  # /help/... (customers), /support/... (staff)
+    path("", include("commerce.alerts.urls")),  # /alerts/... (back-in-stock sign-ups)
+    path("", include("commerce.reviews.urls")),  # /reviews/... (shoppers), /ops/reviews/... (staff)
+    path("", include("commerce.wishlist.urls")),  # /wishlist/
     path("", include("commerce.catalog.urls")),
 ]
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from commerce.accounts.models import User
 from commerce.catalog.selectors import variant_for_sale
 from commerce.discounts.errors import DiscountError
+from commerce.page_sections import render_sections
 from project.http import HtmxHttpRequest
 from realtime.pages import follow
 
@@ -64,7 +65,11 @@ def _after_change(request: HtmxHttpRequest, *, error: str = "", error_variant: i
 def cart_detail(request: HtmxHttpRequest) -> HttpResponse:
     summary = cart_summary_for_request(request)
     follow(request, *(f"stock.{lv.variant.pk}" for lv in summary.lines))
-    return render(request, "cart/detail.html", cart_context(summary))
+    # What other areas add below the cart (recommendations): commerce/page_sections.py.
+    variants = [lv.variant.pk for lv in summary.lines]
+    products = list(dict.fromkeys(lv.variant.product_id for lv in summary.lines))
+    after = render_sections(request, "cart:after", variants=variants, products=products)
+    return render(request, "cart/detail.html", {**cart_context(summary), "after": after})
 
 
 @require_POST

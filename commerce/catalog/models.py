@@ -42,6 +42,9 @@ class Product(models.Model):
     deleted_at = models.DateTimeField(null=True, blank=True, help_text="Set to hide the product everywhere.")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Of the published reviews (commerce/reviews keeps them): shown on cards and the product page.
+    rating_average = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True, editable=False)
+    rating_count = models.PositiveIntegerField(default=0, editable=False)
 
     objects: ClassVar[ProductQuerySet] = ProductQuerySet.as_manager()  # type: ignore[assignment]
 

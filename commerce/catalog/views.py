@@ -11,6 +11,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from commerce.page_sections import render_sections
 from project.http import HtmxHttpRequest
 from realtime.pages import follow
 
@@ -90,11 +91,15 @@ def product_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     body = fill_stock(shown["body"], {shown["product"]: shown["variants"]})  # the stock of this moment
     csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(get_token(request))}">'
     body = body.replace(CSRF_MARK, csrf).replace(NEXT_MARK, escape(request.get_full_path()))
-    context = {"shown": {"title": shown["title"], "description": shown["description"], "body": mark_safe(body)}}  # noqa: S308 - rendered by a template, then escaped values
-    return render(request, "catalog/product.html", context)
+    # What other areas add (reviews, recommendations, "Save", "Notify me"): commerce/page_sections.py.
+    where = {"product": shown["product"], "variants": shown["variants"]}
+    body = body.replace(BUY_MARK, render_sections(request, "product:buy", **where))
+    after = render_sections(request, "product:after", **where)
+    shown = {"title": shown["title"], "description": shown["description"], "body": mark_safe(body), "after": after}  # noqa: S308 - rendered by templates, then escaped values
+    return render(request, "catalog/product.html", {"shown": shown})
 
 
-CSRF_MARK, NEXT_MARK = request_mark("csrf"), request_mark("next")
+CSRF_MARK, NEXT_MARK, BUY_MARK = request_mark("csrf"), request_mark("next"), request_mark("buy")
 
 
 def _product(slug: str) -> dict[str, Any]:

@@ -15,11 +15,15 @@ class Event(models.TextChoices):
     ORDER_REFUNDED = "order_refunded", "Order refunded"
     SUPPORT_REPLY = "support_reply", "Support replied"
     SUPPORT_EMAIL_CHECK = "support_email_check", "Support email confirmation"
+    BACK_IN_STOCK = "back_in_stock", "Back in stock (an option you asked about)"
+    ALERT_CONFIRM = "alert_confirm", "Back-in-stock sign-up confirmation"
+    WISHLIST_PRICE_DROP = "wishlist_price_drop", "Price drop on a saved item"
+    WISHLIST_BACK_IN_STOCK = "wishlist_back_in_stock", "Saved item back in stock"
 
 
 # The kinds of message a person chooses on the account page; the others are sent to guests only,
 # when their own request asks for them (a guest's support email: "is this address yours?").
-PREFERENCE_EVENTS = [event for event in Event if event != Event.SUPPORT_EMAIL_CHECK]
+PREFERENCE_EVENTS = [event for event in Event if event not in (Event.SUPPORT_EMAIL_CHECK, Event.ALERT_CONFIRM)]
 
 
 class Notification(models.Model):
