@@ -13,7 +13,7 @@ def _part(product_pks: list[int]) -> Part | None:
     shown = recommended_for(product_pks)
     if not shown.cards:
         return None
-    return Part(html=render_to_string("recommendations/_section.html", {"shown": shown}))
+    return Part(html=render_to_string("recommendations/_section.html", {"shown": shown}), topics=shown.topics)
 
 
 def product_after(request: HttpRequest, *, product: int, variants: list[int]) -> Part | None:

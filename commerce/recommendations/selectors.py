@@ -5,7 +5,9 @@ Per product, its candidates are found once per catalog version and kept in the c
 table, services.py), up to CANDIDATES of its category nearest in price (the fallback), and each
 candidate's card, rendered. Computing the table again moves the catalog version when it changed
 anything, so new lists show. Stock is not in the version (a sale does not move it): each request
-reads the candidates' stock in one small query and drops those sold out.
+reads the candidates' stock in one small query, drops those sold out and writes the figures of
+the cards shown (hidden, kept live by the `stock.<variant>` topics the page then follows: a card
+sold out while the page is open says so, as the catalog's cards do).
 """
 
 import hashlib
@@ -20,21 +22,24 @@ from django.conf import settings
 from django.db.models import Exists, F, Min, OuterRef, Prefetch, Q, QuerySet, Value
 from django.db.models.functions import Abs
 from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from commerce.catalog import cache as catalog_cache
 from commerce.catalog.models import Product, ProductImage, Variant
-from commerce.catalog.templatetags.stock import stock_figures
+from commerce.catalog.templatetags.stock import badge, stock_figures
 
 from .models import CoPurchase
 
 SHOWN = 4  # cards shown
 CANDIDATES = 12  # kept per product and kind: room for some to sell out
+FIGURES = "\x00figures\x00"  # where a kept card gets its options' stock figures (NUL: in no text)
 
 
 @dataclass(frozen=True)
 class Recommended:
     cards: list[str]  # rendered cards, in the order shown
     bought_together: bool  # at least one comes from co-purchases: "Customers also bought"
+    topics: list[str]  # the shown options' stock, for the page to follow
 
 
 def recommended_for(product_pks: Iterable[int], *, limit: int = SHOWN) -> Recommended:
@@ -68,7 +73,12 @@ def recommended_for(product_pks: Iterable[int], *, limit: int = SHOWN) -> Recomm
     chosen = [pk for pk in bought if in_stock(pk)][:limit]
     together = bool(chosen)
     chosen += [pk for pk in similar if in_stock(pk)][: limit - len(chosen)]
-    return Recommended(cards=[cards[pk]["html"] for pk in chosen], bought_together=together)
+    shown = [
+        cards[pk]["html"].replace(FIGURES, "".join(badge(v, stock.get(v, 0)) for v in cards[pk]["variants"]))
+        for pk in chosen
+    ]
+    topics = [f"stock.{v}" for pk in chosen for v in cards[pk]["variants"]]
+    return Recommended(cards=shown, bought_together=together, topics=topics)
 
 
 def product_candidates(product_pk: int) -> dict[str, Any]:
@@ -126,7 +136,7 @@ def _candidates(product_pk: int) -> dict[str, Any]:
         p.pk: {
             "name": p.name,
             "variants": [v.pk for v in p.variants.all()],
-            "html": render_to_string("recommendations/_card.html", {"product": p}),
+            "html": render_to_string("recommendations/_card.html", {"product": p, "figures": mark_safe(FIGURES)}),  # noqa: S308
         }
         for p in shown.filter(pk__in={pk for pk, _ in bought} | set(similar))
     }

@@ -1,5 +1,6 @@
 """The recommendations on a real product page and the cart page (commerce/recommendations/sections.py)."""
 
+import html as htmllib
 import re
 
 import pytest
@@ -9,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from commerce.recommendations.services import recommendations_compute
+from realtime.topics import verify_topics
 from tests.factories import CartFactory, CartLineFactory, CategoryFactory, ProductFactory, UserFactory, VariantFactory
 
 from .orders import bought
@@ -71,6 +73,21 @@ def test_a_product_page_again_reads_no_recommendation_and_only_the_stock(client,
     assert not [sql for sql in queries if "recommendations_" in sql or "catalog_product" in sql]
     assert len([sql for sql in queries if sql.startswith('SELECT id, stock FROM "catalog_variant"')]) == 2
     assert len(queries) <= 4, queries
+
+
+def test_the_cards_stock_is_live(client, shop):
+    """Each shown option's figure is on its card (hidden; "Sold out" shows when a push takes the
+    last), and the page follows it."""
+    tee, mug, cap = shop["tee"], shop["mug"], shop["cap"]
+
+    page, _ = get(client, tee.product.get_absolute_url())
+
+    # 10 less the two bought
+    assert f'<span id="stock-{mug.pk}" class="stock stock--in" data-stock="8">In stock</span>' in page
+    token = htmllib.unescape(re.search(r'ws-connect="/ws/live/\?t=([^"]+)"', page)[1])  # type: ignore[index]
+    followed = verify_topics(token, binding="s:")
+    assert {f"stock.{mug.pk}", f"stock.{cap.pk}", f"stock.{tee.pk}"} <= set(followed)
+    assert f"stock.{shop['poster'].pk}" not in followed  # sold out: not shown
 
 
 def test_without_co_purchases_the_heading_says_so(client, shop):
