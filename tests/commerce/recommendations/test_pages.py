@@ -127,6 +127,9 @@ def test_the_cart_shows_what_goes_with_its_products(client, shop):
 
     assert section(page) == ("Customers also bought", ["Sun Cap", "Dune Tee"])
     assert not [sql for sql in queries if "recommendations_" in sql]
+    # The section's one query: the stock of its candidates (the cart reads its own lines' otherwise).
+    assert len([sql for sql in queries if sql.startswith('SELECT id, stock FROM "catalog_variant"')]) == 1
+    assert len(queries) <= 11, queries
 
 
 def test_an_empty_cart_has_no_section(client, shop):
