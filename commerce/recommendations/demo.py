@@ -3,7 +3,9 @@ products in common so that "Customers also bought" has something to say, and rev
 
 Written as history, not sold now: the orders were placed, paid, packed, shipped and delivered weeks
 ago, each step an event along the status machine, and no live stock is taken (what was sold then
-left the shelf then), so the demo's sold-out options stay sold out.
+left the shelf then), so the demo's sold-out options stay sold out. Delivered longer ago than the
+return window (RETURN_WINDOW_DAYS, 30 by default): no payment was ever taken for them at Stripe,
+so nothing of them may be returned and refunded. No invoice either.
 """
 
 from dataclasses import dataclass
@@ -43,14 +45,14 @@ class DemoOrder:
 
 ORDERS = [
     DemoOrder(
-        "LS-DEM0-0001", 40, [("Harbour Tee", "M", 1), ("Nightwatch Hoodie", "M", 1), ("Deep Sea Mug", "11 oz", 2)]
+        "LS-DEM0-0001", 75, [("Harbour Tee", "M", 1), ("Nightwatch Hoodie", "M", 1), ("Deep Sea Mug", "11 oz", 2)]
     ),
     DemoOrder(
-        "LS-DEM0-0002", 33, [("Harbour Tee", "L", 1), ("Deep Sea Mug", "15 oz", 1), ("Tideline Poster", "A3", 1)]
+        "LS-DEM0-0002", 68, [("Harbour Tee", "L", 1), ("Deep Sea Mug", "15 oz", 1), ("Tideline Poster", "A3", 1)]
     ),
-    DemoOrder("LS-DEM0-0003", 26, [("Nightwatch Hoodie", "L", 1), ("Deep Sea Mug", "11 oz", 1)]),
-    DemoOrder("LS-DEM0-0004", 19, [("Canopy Tee", "M", 2), ("Trailhead Hoodie", "M", 1), ("Meadow Mug", "11 oz", 1)]),
-    DemoOrder("LS-DEM0-0005", 12, [("Canopy Tee", "S", 1), ("Meadow Mug", "11 oz", 1), ("Switchback Poster", "A2", 1)]),
+    DemoOrder("LS-DEM0-0003", 61, [("Nightwatch Hoodie", "L", 1), ("Deep Sea Mug", "11 oz", 1)]),
+    DemoOrder("LS-DEM0-0004", 54, [("Canopy Tee", "M", 2), ("Trailhead Hoodie", "M", 1), ("Meadow Mug", "11 oz", 1)]),
+    DemoOrder("LS-DEM0-0005", 47, [("Canopy Tee", "S", 1), ("Meadow Mug", "11 oz", 1), ("Switchback Poster", "A2", 1)]),
 ]
 # Each step of the way and how long after placing it happened.
 STEPS = [

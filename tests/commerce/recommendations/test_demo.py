@@ -5,6 +5,7 @@ import pytest
 from django.core.management import call_command
 from django.db.models import Sum
 
+from commerce.accounts.models import User
 from commerce.catalog.demo import SOLD_OUT
 from commerce.catalog.models import Product, Variant
 from commerce.orders.models import Order, OrderEvent
@@ -45,6 +46,18 @@ def test_delivered_orders_of_the_shopper_and_their_co_purchases(demo, client):
     page = client.get(Product.objects.get(name="Harbour Tee").get_absolute_url()).content.decode()
     assert "Customers also bought" in page
     assert '<span class="product-card__name">Deep Sea Mug</span>' in page
+
+
+def test_the_shopper_sees_them_delivered(demo, client):
+    delivered_orders_demo()
+    client.force_login(User.objects.get(email="shopper@example.com"))
+
+    page = client.get("/orders/LS-DEM0-0001/")
+
+    assert page.status_code == 200
+    assert 'data-status="delivered"' in page.content.decode()
+    assert "Harbour Tee" in page.content.decode()
+    assert "Return items" not in page.content.decode()  # long past the return window: never paid at Stripe
 
 
 def test_running_it_again_changes_nothing(demo):
