@@ -59,10 +59,8 @@ def recommended_for(product_pks: Iterable[int], *, limit: int = SHOWN) -> Recomm
                 scores[pk] = scores.get(pk, 0) + orders
     bought = sorted(scores, key=lambda pk: (-scores[pk], cards[pk]["name"], pk))[:CANDIDATES]
     # Each product's nearest in turn: a cart of a mug and a tee is shown some of each.
-    similar = []
-    for row in zip_longest(*(entry["similar"] for entry in entries)):
-        similar += [pk for pk in row if pk is not None and pk not in exclude and pk not in similar]
-    similar = [pk for pk in similar if pk not in bought][:CANDIDATES]
+    turns = (pk for row in zip_longest(*(entry["similar"] for entry in entries)) for pk in row if pk is not None)
+    similar = [pk for pk in dict.fromkeys(turns) if pk not in exclude and pk not in bought][:CANDIDATES]
 
     considered = bought + similar
     stock = stock_figures([v for pk in considered for v in cards[pk]["variants"]])

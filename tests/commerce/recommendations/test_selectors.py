@@ -122,6 +122,15 @@ def test_a_cart_gets_what_goes_with_all_its_products_but_none_of_them():
     assert names([tee.pk, mug.pk]) == (["Cap", "Bag", "Pin"], True)
 
 
+def test_a_cart_of_one_category_gets_each_nearest_once():
+    tee = product("Tee", price="20.00")
+    other_tee = product("Other Tee", price="20.00")
+    product("Near Tee", price="21.00")
+    product("Far Tee", price="30.00")
+
+    assert names([tee.pk, other_tee.pk]) == (["Near Tee", "Far Tee"], False)
+
+
 def test_from_paid_orders_to_the_product_page_list():
     tee, mug, cap = (VariantFactory(product__name=n, stock=10) for n in ("Tee", "Mug", "Cap"))
     bought(tee, mug)
