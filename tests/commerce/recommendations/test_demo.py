@@ -71,6 +71,17 @@ def test_running_it_again_changes_nothing(demo):
     assert list(CoPurchase.objects.order_by("pk").values_list("pk", "orders", "computed_at")) == rows
 
 
+def test_the_command_seed_demo_can_run_by_name(demo, capsys):
+    call_command("demo_orders")
+    call_command("demo_orders")
+
+    assert capsys.readouterr().out.splitlines() == [
+        "Demo order history ready (5 new orders).",
+        "Demo order history ready (0 new orders).",
+    ]
+    assert Order.objects.filter(number__startswith="LS-DEM0-").count() == 5
+
+
 def test_without_the_demo_store_it_writes_nothing(db):
     assert delivered_orders_demo() == 0
     assert not Order.objects.exists()
