@@ -8,6 +8,10 @@ from commerce.page_sections import Part
 
 from .selectors import recommended_for
 
+# A product page always carries the hook (ARCHITECTURE.md's public contract), empty and hidden when
+# nothing is in stock to show.
+EMPTY = Part(html='<section id="recommendations" class="recommendations" hidden></section>')
+
 
 def _part(product_pks: list[int]) -> Part | None:
     shown = recommended_for(product_pks)
@@ -16,9 +20,9 @@ def _part(product_pks: list[int]) -> Part | None:
     return Part(html=render_to_string("recommendations/_section.html", {"shown": shown}), topics=shown.topics)
 
 
-def product_after(request: HttpRequest, *, product: int, variants: list[int]) -> Part | None:
-    """`#recommendations` below a product: bought with it, else like it; nothing when none is in stock."""
-    return _part([product])
+def product_after(request: HttpRequest, *, product: int, variants: list[int]) -> Part:
+    """`#recommendations` below a product: bought with it, else like it; empty and hidden when none is in stock."""
+    return _part([product]) or EMPTY
 
 
 def cart_after(request: HttpRequest, *, variants: list[int], products: list[int]) -> Part | None:

@@ -5,6 +5,7 @@ from typing import Any
 
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -35,6 +36,9 @@ class Command(BaseCommand):
         seed_shipping()
         seed_tax_rates()
         seed_discounts()
+        # The demo shopper's order history (delivered orders, so ratings and "Customers also bought" show),
+        # by command name: the catalog imports none of the areas that build on it.
+        call_command("demo_orders", stdout=self.stdout)
         try:
             search_products_sync(product_pks=list(Product.objects.values_list("pk", flat=True)))
         except SearchUnavailable as exc:
