@@ -71,7 +71,9 @@ def _review_locked(review_pk: int) -> Review:
     if product_pk is None:
         raise ReviewError.not_found()
     _product_locked(product_pk)
-    review = Review.objects.select_for_update(of=("self",)).select_related("user", "replied_by").filter(pk=review_pk).first()
+    review = (
+        Review.objects.select_for_update(of=("self",)).select_related("user", "replied_by").filter(pk=review_pk).first()
+    )
     if review is None:
         raise ReviewError.not_found()
     return review
@@ -106,7 +108,9 @@ def review_reply(*, review_pk: int, text: str, actor: User) -> Review:
     text = text.strip()
     if len(text) > REPLY_MAX:
         raise ReviewError("too_long", f"Keep the reply to {REPLY_MAX} characters.")
-    review = Review.objects.select_for_update(of=("self",)).select_related("user", "replied_by").filter(pk=review_pk).first()
+    review = (
+        Review.objects.select_for_update(of=("self",)).select_related("user", "replied_by").filter(pk=review_pk).first()
+    )
     if review is None:
         raise ReviewError.not_found()
     if review.reply == text:

@@ -64,7 +64,8 @@ def test_a_guest_is_asked_to_sign_in():
 
     refusal = selectors.review_refusal(user=AnonymousUser(), product_pk=variant.product_id)
 
-    assert refusal is not None and (refusal.code, refusal.message) == ("sign_in", "Sign in to review this product.")
+    assert refusal is not None
+    assert (refusal.code, refusal.message) == ("sign_in", "Sign in to review this product.")
 
 
 def test_a_second_review_of_the_same_product_is_refused_and_the_first_kept():
@@ -75,7 +76,10 @@ def test_a_second_review_of_the_same_product_is_refused_and_the_first_kept():
     with pytest.raises(ReviewError) as refused:
         post(person, variant, rating=1, body="Second.")
 
-    assert (refused.value.code, refused.value.message) == ("already_reviewed", "You have already reviewed this product.")
+    assert (refused.value.code, refused.value.message) == (
+        "already_reviewed",
+        "You have already reviewed this product.",
+    )
     assert list(Review.objects.values_list("rating", "body")) == [(5, "First.")]
     assert product_of(variant).rating_count == 1
 
