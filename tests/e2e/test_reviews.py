@@ -1,8 +1,10 @@
-"""Reviews in real browsers: a verified buyer's review reaches another open product page live."""
+"""Reviews in real browsers: a verified buyer's review, and staff moderation, reach other open product pages live."""
 
 import pytest
+from django.contrib.auth.models import Group
 from playwright.sync_api import Browser, expect
 
+from commerce.reviews import services
 from commerce.reviews.models import Review
 from tests.e2e.support import LIVE, sign_in, wait_for_socket
 from tests.factories import OrderFactory, UserFactory, VariantFactory
@@ -65,6 +67,50 @@ def test_a_verified_buyers_review_appears_live_and_a_non_buyer_cannot_review(
         )
         assert answer.status == 403
         assert list(Review.objects.values_list("user__email", "rating")) == [("ada@example.com", 4)]
+    finally:
+        for c in contexts:
+            c.close()
+
+
+def test_staff_moderation_reaches_open_product_pages_live(browser: Browser, live_url, transactional_db):
+    variant = VariantFactory(product__name="Harbour Tee", product__slug="harbour-tee", name="M", stock=9)
+    written = []
+    for rating, body in ((5, "Lovely fabric."), (1, "Rude words here.")):
+        person = UserFactory()
+        OrderFactory(delivered=True, user=person, variant=variant)
+        written.append(
+            services.review_post(user=person, product_pk=variant.product_id, rating=rating, title="", body=body)
+        )
+    kind, rude = written
+    support = UserFactory(email="sue@example.com", password="sue-pass-123", is_staff=True)
+    support.groups.add(Group.objects.get_or_create(name="support")[0])
+    contexts = [browser.new_context(base_url=live_url) for _ in range(2)]
+    try:
+        shopper, staff = (c.new_page() for c in contexts)
+        shopper.goto(PAGE)
+        wait_for_socket(shopper)
+        expect(shopper.locator("#reviews-summary")).to_contain_text("3.0 out of 5, 2 reviews")
+
+        sign_in(staff, "sue@example.com", "sue-pass-123")
+        staff.goto("/ops/reviews/")
+        row = staff.locator(f"#ops-review-{rude.pk}")
+        row.get_by_role("button", name="Hide").click()
+        expect(row).to_have_attribute("data-status", "hidden")
+        expect(row.get_by_role("status")).to_have_text("Hidden.")
+
+        expect(shopper.locator(f"#review-{rude.pk}")).to_have_count(0, timeout=LIVE)
+        expect(shopper.locator("#reviews-summary")).to_contain_text("5.0 out of 5, 1 review", timeout=LIVE)
+        expect(shopper.locator(f"#rating-{variant.product_id}")).to_contain_text("5.0 (1 review)")
+
+        row = staff.locator(f"#ops-review-{kind.pk}")
+        row.get_by_text("Reply", exact=True).click()
+        row.get_by_label("Reply from the store").fill("Thank you, glad it fits!")
+        row.get_by_role("button", name="Save reply").click()
+        expect(row.get_by_role("status")).to_have_text("Reply saved.")
+
+        expect(shopper.locator(f"#review-{kind.pk} .review__reply")).to_contain_text(
+            "Thank you, glad it fits!", timeout=LIVE
+        )
     finally:
         for c in contexts:
             c.close()
