@@ -2,8 +2,10 @@
 
 The figures (the section's summary and the title's `#rating-<pk>`) are state: pushed from the
 database through the coalescer, and sent again as the snapshot on every (re)connect. A review's
-own entry is an event: inserted at the top of `#review-list` when published, replaced when staff
-reply, removed when hidden. Every fragment is the same for every viewer: nothing personal in it.
+own entry is an event: inserted at the top of `#review-list` when published (a hidden review published
+again too, out of date order until the page is reloaded), replaced when staff reply, removed when hidden.
+What a page missed while disconnected is healed for the figures (the snapshot), and for the list on
+reload. Every fragment is the same for every viewer: nothing personal in it.
 """
 
 from django.template.loader import render_to_string

@@ -16,7 +16,7 @@ from project.http import HtmxHttpRequest
 from . import selectors, services
 from .errors import ReviewError
 from .forms import ReplyForm
-from .models import Review
+from .models import REPLY_MAX, Review
 
 View = Callable[..., HttpResponseBase]
 
@@ -66,7 +66,7 @@ def moderation_act(request: HtmxHttpRequest, review: int, action: str) -> HttpRe
         elif form is not None and form.is_valid():
             services.review_reply(review_pk=review, text=form.cleaned_data["reply"], actor=request.user)  # type: ignore[arg-type]
         else:
-            error = ReviewError("too_long", "Keep the reply to 2000 characters.")
+            error = ReviewError("too_long", f"Keep the reply to {REPLY_MAX} characters.")
     except ReviewError as refused:
         if refused.code == "not_found":
             raise Http404(refused.message) from refused

@@ -38,13 +38,16 @@ def review_post(request: HtmxHttpRequest, product: int) -> HttpResponse:
     if isinstance(refusal, ReviewError):
         raise refusal  # the form was not offered: answered with the message (project/errors.py)
     form = ReviewForm(request.POST)
+    # htmx swaps the form area; a browser without JavaScript gets it on a page of its own.
+    template = "reviews/_form_area.html" if request.htmx else "reviews/form_page.html"
+    context["product"] = shown
     if not form.is_valid():
-        return render(request, "reviews/_form_area.html", {**context, "form": form}, status=422)
+        return render(request, template, {**context, "form": form}, status=422)
     try:
         review = services.review_post(user=request.user, product_pk=shown.pk, **form.cleaned_data)  # type: ignore[arg-type]
     except ReviewError as error:
         if error.code in {"bad_rating", "no_body", "too_long"}:
-            return render(request, "reviews/_form_area.html", {**context, "form": form, "error": error}, status=422)
+            return render(request, template, {**context, "form": form, "error": error}, status=422)
         raise
     if not request.htmx:
         return redirect(f"{shown.get_absolute_url()}#reviews")

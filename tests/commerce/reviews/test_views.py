@@ -177,3 +177,17 @@ def test_cards_show_the_average_and_count():
 
     assert 'aria-label="Rated 4.5 out of 5"' in html
     assert "(2 reviews)" in html
+
+
+def test_without_javascript_a_post_lands_back_on_the_product_or_on_the_form_with_its_errors():
+    variant = shirt()
+    client = client_of(buyer_of(variant))
+
+    refused = client.post(post_url(variant), {"rating": "4", "body": ""})
+    assert refused.status_code == 422
+    assert "<title>Review Harbour Tee" in refused.content.decode()
+    assert "Write a few words about the product." in refused.content.decode()
+
+    posted = client.post(post_url(variant), {"rating": "4", "body": "Fine."})
+    assert posted.status_code == 302
+    assert posted["Location"] == "/products/harbour-tee/#reviews"
