@@ -2,6 +2,8 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
 
 TITLE_MAX = 120
 BODY_MAX = 2000
@@ -35,6 +37,11 @@ class Review(models.Model):
             models.UniqueConstraint(fields=["product", "user"], name="review_one_per_product_and_person"),
             models.CheckConstraint(condition=models.Q(rating__gte=1, rating__lte=5), name="review_rating_1_to_5"),
             models.CheckConstraint(condition=models.Q(status__in=["published", "hidden"]), name="review_status_valid"),
+            # The services refuse longer text with a message; the database keeps the promise for every writer.
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("body"), BODY_MAX) & LessThanOrEqual(Length("reply"), REPLY_MAX),
+                name="review_text_lengths",
+            ),
         ]
         indexes = [models.Index(fields=["product", "status", "-created_at"], name="review_product_shown")]
 

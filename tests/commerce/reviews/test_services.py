@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from commerce.catalog.cache import catalog_version
 from commerce.orders.models import Order
@@ -196,3 +196,15 @@ def test_reviews_of_one_product_by_many_at_once_all_count():
     assert all(isinstance(r, Review) for r in results), results
     product = product_of(variant)
     assert (product.rating_count, product.rating_average) == (6, Decimal("2.67"))  # 16 / 6
+
+
+@pytest.mark.parametrize("fields", [{"rating": 0}, {"rating": 6}, {"body": "x" * 2001}, {"reply": "x" * 2001}])
+def test_the_database_refuses_what_the_services_refuse_from_any_writer(fields):
+    variant = shirt()
+    person = buyer_of(variant)
+    row = {"product_id": variant.product_id, "user": person, "rating": 4, "body": "Fine.", **fields}
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Review.objects.create(**row)
+
+    assert Review.objects.count() == 0
