@@ -1,7 +1,9 @@
 """The product page's reviews section, posting a review over HTTP, paging, and the stars on cards."""
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from commerce.reviews import services
@@ -191,3 +193,17 @@ def test_without_javascript_a_post_lands_back_on_the_product_or_on_the_form_with
     posted = client.post(post_url(variant), {"rating": "4", "body": "Fine."})
     assert posted.status_code == 302
     assert posted["Location"] == "/products/harbour-tee/#reviews"
+
+
+def test_the_section_is_cheap_a_guests_repeat_visit_reads_the_reviews_from_the_cache():
+    variant = shirt()
+    for rating in (5, 4, 3, 5, 4, 2, 1):
+        reviewed(variant, rating)
+    guest = Client()
+    guest.get(PAGE)  # renders and keeps the shared parts
+
+    with CaptureQueriesContext(connection) as again:
+        html = guest.get(PAGE).content.decode()
+
+    assert "3.4 out of 5, 7 reviews" in html
+    assert not [q["sql"] for q in again.captured_queries if "reviews_review" in q["sql"]]
