@@ -95,3 +95,11 @@ def test_the_dashboard_links_to_the_reviews():
     html = client_of(staff("ops")).get("/ops/").content.decode()
 
     assert f'href="{LIST}"' in html
+
+
+def test_support_staff_get_no_link_to_the_dashboard_they_cannot_open():
+    support = client_of(staff("support")).get(LIST).content.decode()
+    ops = client_of(staff("ops")).get(LIST).content.decode()
+
+    assert 'href="/ops/"' not in support
+    assert 'href="/ops/"' in ops
