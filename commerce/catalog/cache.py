@@ -192,7 +192,14 @@ def layout_tag() -> str:
 
     store = f"{settings.STORE_CURRENCY}:{settings.STORE_LOCALE}:{settings.LOW_STOCK_THRESHOLD}"
     digest = hashlib.sha256(store.encode())
-    for name in ("_filters.html", "_results.html", "_card_meta.html", "_product_body.html", "_stock.html"):
+    for name in (
+        "_filters.html",
+        "_results.html",
+        "_card_meta.html",
+        "_product_body.html",
+        "_stock.html",
+        "_rating.html",
+    ):
         digest.update((settings.BASE_DIR / "templates" / "catalog" / name).read_bytes())
     for module in (money, stock, money_module):
         digest.update(Path(module.__file__ or "").read_bytes())
