@@ -6,6 +6,9 @@ from django.test import Client
 from commerce.accounts.models import User
 from commerce.catalog.models import Category, Product, ProductImage, Variant
 from commerce.discounts.models import DiscountCode
+from commerce.orders.models import Order
+from commerce.recommendations.models import CoPurchase
+from commerce.reviews.models import Review
 from commerce.tax.models import TaxRate
 
 pytestmark = pytest.mark.django_db
@@ -16,9 +19,16 @@ def test_seed_demo_is_complete_and_idempotent(settings, tmp_path):
 
     call_command("seed_demo")
     counts = (Category.objects.count(), Product.objects.count(), Variant.objects.count(), ProductImage.objects.count())
+    engagement = (Order.objects.count(), Review.objects.count(), CoPurchase.objects.count())
     call_command("seed_demo")
 
     assert (Category.objects.count(), Product.objects.count(), Variant.objects.count()) == counts[:3]
+    # Delivered orders, their reviews (ratings on cards) and "Customers also bought", once.
+    assert (Order.objects.count(), Review.objects.count(), CoPurchase.objects.count()) == engagement
+    assert Order.objects.filter(status=Order.Status.DELIVERED).count() == engagement[0] > 0
+    assert engagement[1] > 0
+    assert engagement[2] > 0
+    assert Product.objects.filter(rating_count__gt=0).count() > 0
     assert sorted(TaxRate.objects.values_list("country", "region")) == [("US", ""), ("US", "NY")]
     assert ProductImage.objects.count() == counts[3]
     assert counts[0] >= 3

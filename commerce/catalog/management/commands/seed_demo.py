@@ -36,9 +36,10 @@ class Command(BaseCommand):
         seed_shipping()
         seed_tax_rates()
         seed_discounts()
-        # The demo shopper's order history (delivered orders, so ratings and "Customers also bought" show),
-        # by command name: the catalog imports none of the areas that build on it.
+        # The demo shopper's delivered orders and their reviews, so ratings and "Customers also bought"
+        # show; by command name: the catalog imports none of the areas that build on it.
         call_command("demo_orders", stdout=self.stdout)
+        call_command("demo_reviews", stdout=self.stdout)
         try:
             search_products_sync(product_pks=list(Product.objects.values_list("pk", flat=True)))
         except SearchUnavailable as exc:
