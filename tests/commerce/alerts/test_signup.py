@@ -71,7 +71,8 @@ def test_a_guest_gives_an_email_and_confirms_it_by_the_link(htmx_client, client,
     assert done.redirect_chain[-1][0] == variant.product.get_absolute_url()
     assert "You're on the list: we'll email Guest@Example.com when M / Navy is back." in text(done)
     alert.refresh_from_db()
-    assert alert.state == A.WAITING and alert.confirmed_at is not None
+    assert alert.state == A.WAITING
+    assert alert.confirmed_at is not None
     assert client.post(path).status_code == 302  # twice: no harm
     assert StockAlert.objects.get().state == A.WAITING
 
@@ -158,7 +159,10 @@ def test_the_product_page_offers_notify_me_on_sold_out_options_and_lists_mine(cl
     client.force_login(ann)
     page = text(client.get(out.product.get_absolute_url()))
 
-    badge_then_button = rf'id="stock-{out.pk}" class="stock stock--out"[^>]*>Sold out</span> <button type="button" class="variant__notify'
+    badge_then_button = (
+        rf'id="stock-{out.pk}" class="stock stock--out"[^>]*>Sold out</span> '
+        r'<button type="button" class="variant__notify'
+    )
     assert re.search(badge_then_button, guest_page)
     assert f'hx-post="/alerts/{out.pk}/"' in guest_page
     assert '<div id="stock-alert" class="stock-alert" role="status" aria-live="polite"></div>' in guest_page
