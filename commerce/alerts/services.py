@@ -26,7 +26,7 @@ from . import tasks
 from .errors import AlertError
 from .live import back_in_stock_publish, demand_changed
 from .models import StockAlert
-from .selectors import confirm_link, open_alert, variants_to_offer
+from .selectors import CONFIRM_MAX_AGE, confirm_link, open_alert, variants_to_offer
 
 logger = logging.getLogger(__name__)
 A = StockAlert.State
@@ -54,7 +54,13 @@ def alert_subscribe(*, variant: Variant, user: User | None, email: str) -> Subsc
         raise AlertError("This option is no longer sold.", status=404, code="alert_not_sold")
     email = (user.email if user is not None else email).strip()
     existing = open_alert(variant=variant, user=user, email=email)
+    if existing is not None and existing.state == A.PENDING and _unconfirmed_too_long(existing):
+        StockAlert.objects.filter(pk=existing.pk, state=A.PENDING).update(state=A.CANCELLED, closed_at=timezone.now())
+        existing = None  # its link expired: start again
     if existing is not None:
+        if existing.state == A.PENDING:
+            with transaction.atomic():
+                _confirm_notify(existing)  # again, if the last one went out a while ago (lost, say)
         return Subscribed(alert=existing, created=False)
     if variant.stock > 0:
         raise AlertError(
@@ -84,13 +90,23 @@ def alert_subscribe(*, variant: Variant, user: User | None, email: str) -> Subsc
     return Subscribed(alert=alert, created=True)
 
 
+# A guest who asks again gets the link again, at most once in this many seconds (and the sign-up limits).
+CONFIRM_AGAIN_SECONDS = 600
+
+
+def _unconfirmed_too_long(alert: StockAlert) -> bool:
+    return timezone.now() - alert.created_at > timedelta(seconds=CONFIRM_MAX_AGE)
+
+
 def _confirm_notify(alert: StockAlert) -> None:
     variant = alert.variant
+    # The same key within one window: asking again at once writes nothing more.
+    window = int(timezone.now().timestamp() // CONFIRM_AGAIN_SECONDS)
     notify(
         user=None,
         email=alert.email,
         event=Event.ALERT_CONFIRM,
-        key=f"alert:{alert.pk}:confirm",
+        key=f"alert:{alert.pk}:confirm:{window}",
         subject=f"Confirm your back-in-stock alert for {variant.product.name}",
         template="alerts/notify/confirm",
         context={
@@ -187,9 +203,29 @@ def alerts_lapse(*, now: datetime | None = None) -> list[int]:
     return variant_pks
 
 
+def alerts_expire_unconfirmed(*, now: datetime | None = None) -> int:
+    """Guests' sign-ups never confirmed while their link worked are dropped (they may ask again)."""
+    now = now or timezone.now()
+    return StockAlert.objects.filter(state=A.PENDING, created_at__lt=now - timedelta(seconds=CONFIRM_MAX_AGE)).update(
+        state=A.CANCELLED, closed_at=now
+    )
+
+
+@transaction.atomic
+def alerts_cancel(*, alert_pks: list[int]) -> int:
+    """Staff close these alerts (the admin's action): nobody is told of them any more."""
+    alerts = StockAlert.objects.filter(pk__in=alert_pks, state__in=StockAlert.OPEN)
+    variant_pks = sorted(set(alerts.values_list("variant_id", flat=True)))
+    closed = alerts.update(state=A.CANCELLED, closed_at=timezone.now())
+    if closed:
+        demand_changed(variant_pks)
+    return closed
+
+
 def alerts_offer_due(*, now: datetime | None = None) -> int:
     """Periodic: lapse old offers, then offer every option with stock and people waiting; how many told."""
     now = now or timezone.now()
+    alerts_expire_unconfirmed(now=now)
     alerts_lapse(now=now)
     return sum(len(alerts_offer_variant(variant_pk=pk, now=now)) for pk in variants_to_offer())
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from commerce.alerts import views
+from commerce.alerts import services, views
 from commerce.alerts.models import StockAlert
 from commerce.notifications.models import Notification
 from tests.commerce.alerts.helpers import sold_out
@@ -168,3 +168,49 @@ def test_the_product_page_offers_notify_me_on_sold_out_options_and_lists_mine(cl
     assert '<div id="stock-alert" class="stock-alert" role="status" aria-live="polite"></div>' in guest_page
     assert "You're on the list for M / Navy: we'll email you when it's back." in page
     assert f'id="stock-alert-{out.pk}"' in page
+
+
+def test_a_guest_asking_again_later_gets_the_link_again_once_in_a_while(htmx_client, clock):
+    variant = sold_out()
+    for _ in range(3):
+        htmx_client.post(url(variant), {"email": "g@example.com"})
+    assert Notification.objects.filter(event="alert_confirm").count() == 1
+
+    clock.advance(minutes=11)
+    again = htmx_client.post(url(variant), {"email": "g@example.com"})
+
+    assert "We already sent a link to g@example.com" in text(again)
+    assert Notification.objects.filter(event="alert_confirm").count() == 2
+    assert StockAlert.objects.count() == 1
+
+
+def test_an_unconfirmed_sign_up_expires_with_its_link_and_may_start_again(htmx_client, clock):
+    variant = sold_out()
+    htmx_client.post(url(variant), {"email": "g@example.com"})
+    first = StockAlert.objects.get()
+
+    clock.advance(days=8)
+    assert services.alerts_expire_unconfirmed() == 1
+    fresh = htmx_client.post(url(variant), {"email": "g@example.com"})
+
+    assert "Check your inbox: open the link we sent to g@example.com" in text(fresh)
+    assert dict(StockAlert.objects.values_list("pk", "state")) == {
+        first.pk: A.CANCELLED,
+        StockAlert.objects.exclude(pk=first.pk).get().pk: A.PENDING,
+    }
+
+
+def test_staff_close_alerts_in_the_admin(client):
+    variant = sold_out()
+    ann = UserFactory()
+    alert = StockAlert.objects.create(variant=variant, user=ann, email=ann.email, state=A.WAITING)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    listing = client.get("/admin/alerts/stockalert/?state=waiting")
+    closed = client.post("/admin/alerts/stockalert/", {"action": "cancel", "_selected_action": [alert.pk]}, follow=True)
+
+    assert ann.email in text(listing)
+    assert "1 alert(s) closed." in text(closed)
+    alert.refresh_from_db()
+    assert alert.state == A.CANCELLED
+    assert client.get("/admin/alerts/stockalert/add/").status_code == 403
