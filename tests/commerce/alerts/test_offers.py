@@ -199,3 +199,24 @@ def test_the_offer_window_counts_units_already_offered(clock, django_capture_on_
 
     assert told() == ["p0@example.com", "p1@example.com", "p2@example.com"]
     assert StockAlert.objects.filter(state=A.WAITING).count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_sign_ups_at_once_make_one_alert_per_person():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    variant = sold_out()
+    ann = UserFactory(email="ann@example.com")
+
+    results = race(
+        6,
+        lambda i: services.alert_subscribe(variant=variant, user=ann if i % 2 else None, email="Guest@example.com"),
+    )
+
+    assert all(isinstance(r, services.Subscribed) for r in results), results
+    assert sorted(r.created for r in results) == [False, False, False, False, True, True]  # type: ignore[union-attr]
+    assert sorted(StockAlert.objects.values_list("email", "state")) == [
+        ("Guest@example.com", A.PENDING),
+        ("ann@example.com", A.WAITING),
+    ]
+    assert Notification.objects.filter(event="alert_confirm").count() == 1
