@@ -183,8 +183,8 @@ def _back_in_stock_notify(alert: StockAlert) -> None:
             "product_url": settings.SITE_URL.rstrip("/") + product.get_absolute_url(),
             "headline": f"{product.name} is back in stock",
             "sentence": (
-                f"{variant.name} is back. You asked us to tell you: we are telling the people who asked in the "
-                f"order they asked, {settings.ALERT_OFFER_MINUTES} minutes ahead of the next ones."
+                f"{variant.name} is back in stock, and you asked us to tell you. We tell people in the order they "
+                "asked, only as many as there are units: if you want it, don't wait too long."
             ),
         },
     )
