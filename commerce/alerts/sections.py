@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.http import HttpRequest
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 
 from commerce.page_sections import Part
@@ -15,4 +16,5 @@ def product_buy(request: HttpRequest, *, variants: list[int], **_: Any) -> Part:
     offer's push to `user.<pk>` (followed by every page of theirs) updates in place."""
     user = request.user
     alerts = open_alerts_of(user=user, variant_pks=variants) if user.is_authenticated else []
-    return Part(html=render_to_string("alerts/_region.html", {"alerts": alerts}))
+    context = {"alerts": alerts, "csrf_token": get_token(request)}  # no context processors: this runs on every view
+    return Part(html=render_to_string("alerts/_region.html", context))

@@ -139,6 +139,21 @@ def test_guests_are_limited_per_address_too(htmx_client, monkeypatch):
     assert Notification.objects.filter(event="alert_confirm").count() == 2
 
 
+def test_without_javascript_one_click_signs_up_and_comes_back(client):
+    variant = sold_out()
+    client.force_login(UserFactory(email="ann@example.com"))
+    page = text(client.get(variant.product.get_absolute_url()))
+    assert re.search(
+        r'<form id="stock-alert-form" method="post" hidden><input type="hidden" name="csrfmiddlewaretoken"', page
+    )
+
+    response = client.post(url(variant), follow=True)
+
+    assert response.redirect_chain[-1][0] == variant.product.get_absolute_url()
+    assert "We'll email you when M / Navy is back." in text(response)
+    assert StockAlert.objects.get().state == A.WAITING
+
+
 def test_without_javascript_the_guest_form_posts_and_comes_back(client):
     variant = sold_out()
 
@@ -161,7 +176,7 @@ def test_the_product_page_offers_notify_me_on_sold_out_options_and_lists_mine(cl
 
     badge_then_button = (
         rf'id="stock-{out.pk}" class="stock stock--out"[^>]*>Sold out</span> '
-        r'<button type="button" class="variant__notify'
+        r'<button type="submit" form="stock-alert-form" formaction="/alerts/\d+/" class="variant__notify'
     )
     assert re.search(badge_then_button, guest_page)
     assert f'hx-post="/alerts/{out.pk}/"' in guest_page
