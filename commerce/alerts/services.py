@@ -43,6 +43,7 @@ def _on_sale(variant: Variant) -> bool:
     return variant.is_active and product.is_published and product.deleted_at is None
 
 
+@transaction.atomic
 def alert_subscribe(*, variant: Variant, user: User | None, email: str) -> Subscribed:
     """Put this person on the option's list: at once when signed in, after the emailed link for a guest.
 
@@ -59,8 +60,7 @@ def alert_subscribe(*, variant: Variant, user: User | None, email: str) -> Subsc
         existing = None  # its link expired: start again
     if existing is not None:
         if existing.state == A.PENDING:
-            with transaction.atomic():
-                _confirm_notify(existing)  # again, if the last one went out a while ago (lost, say)
+            _confirm_notify(existing)  # again, if the last one went out a while ago (lost, say)
         return Subscribed(alert=existing, created=False)
     if variant.stock > 0:
         raise AlertError(
