@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401 - the area's pages are added here
+from django.urls import path
+
+from . import views
 
 app_name = "alerts"
-urlpatterns: list = []
+urlpatterns = [
+    path("alerts/<int:variant>/", views.subscribe, name="subscribe"),
+    path("alerts/confirm/<str:token>/", views.confirm, name="confirm"),
+]

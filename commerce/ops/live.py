@@ -16,6 +16,7 @@ import threading
 
 from django.template.loader import render_to_string
 
+from commerce.alerts.live import on_demand_change
 from commerce.catalog.live import on_stock_change
 from commerce.orders.live import on_order_change
 from commerce.orders.models import Order, OrderEvent
@@ -109,3 +110,4 @@ def register() -> None:
     topics.register("ops", dashboard_snapshot, push=dashboard_push, allowed=dashboard_allowed)
     on_order_change(order_changed)
     on_stock_change(stock_changed)
+    on_demand_change(stock_changed)  # people waiting for an option: the low-stock panel shows and sorts by it

@@ -4,6 +4,7 @@
 awaiting payment is a checkout in progress, shown in the feed but not in the figures.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -14,6 +15,7 @@ from django.db.models.functions import Coalesce, TruncMinute
 from django.utils import timezone
 
 from commerce.accounts.models import User
+from commerce.alerts.selectors import waiting_count
 from commerce.catalog.models import Variant
 from commerce.inventory.models import StockHold
 from commerce.money import from_minor, round_amount
@@ -140,7 +142,7 @@ def feed_rows(order_pks: list[int]) -> list[Order]:
 
 @dataclass(frozen=True)
 class StockAlerts:
-    variants: list[Variant]
+    variants: Sequence[Variant]
     sold_out: int
     low: int
     threshold: int
@@ -152,12 +154,17 @@ class StockAlerts:
 
 
 def stock_alerts(*, limit: int = 12) -> StockAlerts:
-    """Variants on sale with LOW_STOCK_THRESHOLD or fewer left, sold out first."""
+    """Variants on sale with LOW_STOCK_THRESHOLD or fewer left, the most awaited first (people waiting
+    for a back-in-stock alert, as `waiting`), then the fewest left."""
     threshold = settings.LOW_STOCK_THRESHOLD
     on_sale = Variant.objects.filter(is_active=True, product__deleted_at__isnull=True, product__is_published=True)
     alerts = on_sale.filter(stock__lte=threshold)
     counts = alerts.aggregate(sold_out=Count("pk", filter=Q(stock=0)), total=Count("pk"))
-    variants = list(alerts.select_related("product").order_by("stock", "product__name", "name", "pk")[:limit])
+    variants = list(
+        alerts.select_related("product")
+        .annotate(waiting=waiting_count())
+        .order_by("-waiting", "stock", "product__name", "name", "pk")[:limit]
+    )
     return StockAlerts(
         variants=variants, sold_out=counts["sold_out"], low=counts["total"] - counts["sold_out"], threshold=threshold
     )
