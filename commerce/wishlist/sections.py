@@ -1,0 +1,19 @@
+"""The "Save" button this area adds to the product page (the `product:buy` slot, commerce/page_sections.py)."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+
+from commerce.accounts.models import User
+from commerce.page_sections import Part
+
+from .selectors import is_saved
+
+
+def save_button(request: HttpRequest, *, product: int, **context: Any) -> Part:
+    """This person's state for the product ("Save" / "Saved"): one small query, or the session."""
+    user = request.user if isinstance(request.user, User) else None
+    saved = is_saved(user=user, session=request.session, product_pk=product)
+    html = render_to_string("wishlist/_toggle.html", {"product_pk": product, "saved": saved}, request=request)
+    return Part(html=html)
