@@ -68,7 +68,7 @@ def _stock_check(product: Product, state: ProductState) -> int:
 
 
 def _url(product: Product) -> str:
-    return settings.SITE_URL.rstrip("/") + product.get_absolute_url()
+    return str(settings.SITE_URL).rstrip("/") + product.get_absolute_url()
 
 
 def _tell_price(item: WishlistItem, product: Product, *, was: Decimal, now: Decimal) -> int:

@@ -25,7 +25,9 @@ def saved_pks(*, user: User | None, session: Mapping[str, Any]) -> list[int]:
     """The products this person (or this guest session) saved, newest first: never anyone else's."""
     if user is None:
         return session_saved(session)
-    return list(WishlistItem.objects.filter(user=user).order_by("-created_at", "-pk").values_list("product_id", flat=True))
+    return list(
+        WishlistItem.objects.filter(user=user).order_by("-created_at", "-pk").values_list("product_id", flat=True)
+    )
 
 
 def is_saved(*, user: User | None, session: Mapping[str, Any], product_pk: int) -> bool:
