@@ -1,6 +1,7 @@
 """A saved product's price drop or return to stock is told once, to the savers who asked for it."""
 
 import pytest
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 
@@ -79,7 +80,7 @@ class TestBackInStock:
         ]
         row = Notification.objects.filter(event=Event.WISHLIST_BACK_IN_STOCK).first()
         assert row is not None
-        assert f"See it: http://testserver{variant.product.get_absolute_url()}" in row.body_text
+        assert f"See it: {settings.SITE_URL}{variant.product.get_absolute_url()}" in row.body_text
 
     def test_a_second_return_is_told_again(self, savers, variant, django_capture_on_commit_callbacks):
         for _ in range(2):
