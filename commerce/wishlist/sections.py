@@ -11,8 +11,11 @@ from commerce.page_sections import Part
 from .selectors import is_saved
 
 
-def save_button(request: HttpRequest, *, product: int, **context: Any) -> Part:
-    """This person's state for the product ("Save" / "Saved"): one small query, or the session."""
+def save_button(request: HttpRequest, *, product: int, variants: list[int], **context: Any) -> Part | None:
+    """This person's state for the product ("Save" / "Saved"): one small query, or the session.
+    A product with no option for sale cannot be saved, and shows no button."""
+    if not variants:
+        return None
     user = request.user if isinstance(request.user, User) else None
     saved = is_saved(user=user, session=request.session, product_pk=product)
     html = render_to_string("wishlist/_toggle.html", {"product_pk": product, "saved": saved}, request=request)

@@ -31,7 +31,7 @@ def test_a_guest_saves_two_products_signs_in_and_moves_one_to_the_cart(page: Pag
     items = page.locator(".wishlist-item__name")
     expect(items).to_have_text(["Buoy Bag", "Anchor Cap"])  # newest first
     expect(page.locator("#cart-count")).to_have_text("0")
-    page.locator("#wish-%d" % cap.product_id).get_by_role("button", name="Move to cart").click()
+    page.locator(f"#wish-{cap.product_id}").get_by_role("button", name="Move to cart").click()
 
     expect(page.locator("#cart-count")).to_have_text("1")
     expect(page.get_by_role("status").filter(has_text="Moved Anchor Cap — One size to your cart.")).to_be_visible()

@@ -66,7 +66,9 @@ class TestPreferences:
 
 
 class TestBackInStock:
-    def test_a_return_to_stock_is_told_once_to_those_who_asked(self, savers, variant, django_capture_on_commit_callbacks):
+    def test_a_return_to_stock_is_told_once_to_those_who_asked(
+        self, savers, variant, django_capture_on_commit_callbacks
+    ):
         move_stock(django_capture_on_commit_callbacks, take=5, variant=variant)
         assert told(Event.WISHLIST_BACK_IN_STOCK) == []  # sold out: nothing to tell yet
 
@@ -89,7 +91,9 @@ class TestBackInStock:
 
         assert len(told(Event.WISHLIST_BACK_IN_STOCK)) == 4
 
-    def test_saved_while_sold_out_then_restocked_in_the_admin(self, client, variant, django_capture_on_commit_callbacks):
+    def test_saved_while_sold_out_then_restocked_in_the_admin(
+        self, client, variant, django_capture_on_commit_callbacks
+    ):
         variant.stock = 0
         variant.save()
         person = UserFactory(email="dee@example.com")
@@ -178,3 +182,48 @@ class TestPriceDrop:
         self.change_price(client, dearer, "20.00", django_capture_on_commit_callbacks)  # still above $12.50
 
         assert told(Event.WISHLIST_PRICE_DROP) == []
+
+
+def form_data(form, prefix_fields=None) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """What a browser would post for a bound-or-initial Django form, as shown."""
+    data: dict[str, object] = {}
+    for bound in form:
+        value = bound.value()
+        if value is None or value is False:
+            continue
+        if value is True:
+            value = "on"
+        widget = bound.field.widget
+        if hasattr(widget, "decompress") and not isinstance(value, list):
+            for i, part in enumerate(widget.decompress(value)):
+                data[f"{bound.html_name}_{i}"] = "" if part is None else part
+            continue
+        data[bound.html_name] = value
+    return data
+
+
+def test_a_drop_on_the_products_page_in_the_admin_is_told(client, savers, variant, django_capture_on_commit_callbacks):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    url = reverse("admin:catalog_product_change", args=[variant.product_id])
+    page = client.get(url)
+    data = form_data(page.context["adminform"].form)
+    for inline in page.context["inline_admin_formsets"]:
+        formset = inline.formset
+        data |= form_data(formset.management_form)
+        data[f"{formset.prefix}-TOTAL_FORMS"] = len(formset.initial_forms)  # no empty extra rows
+        for form in formset.initial_forms:
+            data |= form_data(form)
+    data["variants-0-price"] = "11.00"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, data)
+
+    assert response.status_code == 302, (
+        [response.context["adminform"].form.errors]
+        + [i.formset.errors for i in response.context["inline_admin_formsets"]],
+        data,
+    )
+    assert told(Event.WISHLIST_PRICE_DROP) == [
+        ("ana@example.com", "Price drop: Harbour Tee"),
+        ("ben@example.com", "Price drop: Harbour Tee"),
+    ]

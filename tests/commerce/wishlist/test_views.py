@@ -104,7 +104,7 @@ class TestSaveAndRemove:
 
         assert html.strip().startswith('<div class="product-card__save">')
         assert 'aria-pressed="true"' in html
-        assert "Saved<span class=\"visually-hidden\"> Harbour Tee</span>" in html
+        assert 'Saved<span class="visually-hidden"> Harbour Tee</span>' in html
         assert reverse("wishlist:remove", args=[tee.pk]) in html
 
     def test_without_javascript_saving_goes_back_to_the_product(self, client, tee):
