@@ -1,9 +1,14 @@
 """What the wishlist follows of the catalog: stock moves and price edits of saved products.
 
-Both listeners run inside the change's transaction and only queue a check for after its commit
-(tasks.wishlist_check), and only for products someone saved: most stock moves (a sale of a product
-nobody saved) cost one indexed query here.
+The listeners are called inside the change's transaction, and send nothing to the database there:
+a checkout's stock move runs no query of its own in its block (commerce/orders/checkout_sql.py).
+After the commit one indexed query finds the saved products among the variants moved, and only if
+there are some is a check queued (tasks.wishlist_check).
 """
+
+from functools import partial
+
+from django.db import transaction
 
 from project.enqueue import enqueue_on_commit
 
@@ -11,16 +16,17 @@ from . import tasks
 from .models import WishlistItem
 
 
-def _saved_products(variant_pks: list[int]) -> list[int]:
+def _check_saved(variant_pks: list[int]) -> None:
     saved = WishlistItem.objects.filter(product__variants__pk__in=variant_pks).values_list("product_id", flat=True)
-    return sorted(set(saved))
+    product_pks = sorted(set(saved))
+    if product_pks:
+        enqueue_on_commit(tasks.wishlist_check, product_pks)
 
 
 def catalog_changed(variant_pks: list[int]) -> None:
     """Stock moved or a price was edited: check the saved products among these variants after commit."""
-    product_pks = _saved_products(variant_pks)
-    if product_pks:
-        enqueue_on_commit(tasks.wishlist_check, product_pks)
+    if variant_pks:
+        transaction.on_commit(partial(_check_saved, list(variant_pks)))
 
 
 def register() -> None:

@@ -158,6 +158,14 @@ class TestPages:
         assert 'aria-pressed="true"' in page
         assert reverse("wishlist:remove", args=[tee.pk]) in page
 
+    def test_a_product_with_nothing_for_sale_has_no_save_button(self, client):
+        retired = VariantFactory(is_active=False).product
+
+        page = client.get(retired.get_absolute_url()).content.decode()
+
+        assert "This product is not for sale right now." in page
+        assert 'id="wishlist-toggle"' not in page
+
     def test_viewing_pages_creates_no_session(self, client, tee):
         client.get(tee.get_absolute_url())
         client.get(reverse("catalog:list"))
