@@ -9,8 +9,9 @@ class WishlistConfig(AppConfig):
     def ready(self) -> None:
         from commerce.page_sections import add_section
 
-        from . import watch
+        from . import live, watch
         from .sections import save_button
 
         add_section("product:buy", save_button)
         watch.register()
+        live.register()

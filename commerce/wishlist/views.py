@@ -18,6 +18,7 @@ from realtime.pages import follow
 
 from . import services
 from .errors import WishlistError
+from .live import price_topic
 from .selectors import saved_pks, saved_products
 
 # Where a button was pressed: the product page's toggle, a catalog card, a row of the wishlist page.
@@ -39,17 +40,18 @@ def _place(request: HtmxHttpRequest) -> str:
     return place if place in PLACES else "page"
 
 
-def _list_context(request: HtmxHttpRequest) -> dict[str, object]:
+def _saved(request: HtmxHttpRequest) -> list[Product]:
+    """The request's own saved products, each with its options and the first one in stock (chosen)."""
     products = saved_products(saved_pks(user=_user(request), session=request.session))
     for product in products:
         variants = list(product.variants.all())
         product.shown_variants = variants  # type: ignore[attr-defined]
         product.first_in_stock = next((v.pk for v in variants if v.stock > 0), None)  # type: ignore[attr-defined]
-    return {"products": products}
+    return products
 
 
 def _list_body(request: HtmxHttpRequest, *, status: int = 200, **extra: object) -> HttpResponse:
-    context = {**_list_context(request), **extra}
+    context = {"products": _saved(request), **extra}
     return render(request, "wishlist/detail.html#wishlist-body", context, status=status)
 
 
@@ -77,9 +79,11 @@ def _answer(
 @require_GET
 def wishlist_detail(request: HtmxHttpRequest) -> HttpResponse:
     """This person's saved products, newest first, with their options' live stock."""
-    context = _list_context(request)
-    follow(request, *(f"stock.{v.pk}" for p in context["products"] for v in p.shown_variants))  # type: ignore[attr-defined]
-    return render(request, "wishlist/detail.html", context)
+    products = _saved(request)
+    # Its figures follow the store live: each option's stock, each product's price.
+    follow(request, *(f"stock.{v.pk}" for p in products for v in p.shown_variants))  # type: ignore[attr-defined]
+    follow(request, *(price_topic(p.pk) for p in products))
+    return render(request, "wishlist/detail.html", {"products": products})
 
 
 @require_POST

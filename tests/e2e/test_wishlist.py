@@ -1,5 +1,5 @@
 """The wishlist in a real browser: a guest saves from a card and from a product page, signs in and
-finds both; "Move to cart" moves the header's badge; the saved options' stock changes live."""
+finds both; "Move to cart" moves the header's badge; the saved options' stock and price change live."""
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -40,7 +40,7 @@ def test_a_guest_saves_two_products_signs_in_and_moves_one_to_the_cart(page: Pag
     expect(page.locator(".cart-line__name")).to_have_text(["Anchor Cap"])
 
 
-def test_saved_stock_changes_live_when_the_last_unit_sells_and_staff_restock(
+def test_saved_stock_and_price_change_live_when_the_last_unit_sells_and_staff_restock(
     browser: Browser, live_url, transactional_db
 ):
     UserFactory(email="wren@example.com", password="wren-pass-123")
@@ -73,11 +73,14 @@ def test_saved_stock_changes_live_when_the_last_unit_sells_and_staff_restock(
         staff.get_by_role("button", name="Log in").click()
         staff.goto(f"/admin/catalog/variant/{variant.pk}/change/")
         staff.locator("#id_stock").fill("12")
+        staff.locator("#id_price").fill("9.50")
         staff.get_by_role("button", name="Save", exact=True).click()
         expect(staff.locator(".messagelist")).to_contain_text("was changed successfully")
 
         expect(badge).to_have_attribute("data-stock", "12", timeout=LIVE)
         expect(badge).to_have_text("In stock")
+        expect(shopper.locator(f"#variant-price-{variant.pk}")).to_have_text("$9.50", timeout=LIVE)
+        expect(shopper.locator(f"#price-{variant.product_id}")).to_have_attribute("data-price", "9.50")
     finally:
         for c in contexts:
             c.close()
