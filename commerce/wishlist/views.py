@@ -51,7 +51,7 @@ def _saved(request: HtmxHttpRequest) -> list[Product]:
 
 
 def _list_body(request: HtmxHttpRequest, *, status: int = 200, **extra: object) -> HttpResponse:
-    context = {"products": _saved(request), **extra}
+    context = {"products": _saved(request), "answer": True, **extra}
     return render(request, "wishlist/detail.html#wishlist-body", context, status=status)
 
 

@@ -24,6 +24,7 @@ def test_a_guest_saves_two_products_signs_in_and_moves_one_to_the_cart(page: Pag
     expect(save).to_have_attribute("aria-pressed", "false")
     save.click()
     expect(page.get_by_role("button", name="Saved", exact=True)).to_have_attribute("aria-pressed", "true")
+    expect(page.get_by_role("button", name="Saved", exact=True)).to_be_focused()  # the swap keeps the focus
 
     sign_in(page, "wren@example.com", "wren-pass-123")
     page.get_by_role("link", name="Wishlist", exact=True).click()
