@@ -5,10 +5,9 @@ from typing import Any
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 
-from commerce.accounts.models import User
 from commerce.page_sections import Part
 
-from .selectors import is_saved
+from .session import is_saved_for_request
 
 
 def save_button(request: HttpRequest, *, product: int, variants: list[int], **context: Any) -> Part | None:
@@ -16,7 +15,6 @@ def save_button(request: HttpRequest, *, product: int, variants: list[int], **co
     A product with no option for sale cannot be saved, and shows no button."""
     if not variants:
         return None
-    user = request.user if isinstance(request.user, User) else None
-    saved = is_saved(user=user, session=request.session, product_pk=product)
+    saved = is_saved_for_request(request, product)
     html = render_to_string("wishlist/_toggle.html", {"product_pk": product, "saved": saved}, request=request)
     return Part(html=html)

@@ -1,38 +1,25 @@
-"""Reads of wishlists: whose list a request sees, and the saved products shaped for the page."""
+"""Reads of wishlists: a person's saved products, and the products shaped for the page (a guest's
+list is read from the session by session.py)."""
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
 
 from django.db.models import Max, Min, Prefetch, Q, Sum
 
 from commerce.accounts.models import User
 from commerce.catalog.models import Product, ProductImage, Variant
 
-from .models import SESSION_KEY, WishlistItem
+from .models import WishlistItem
 
 
-def session_saved(session: Mapping[str, Any]) -> list[int]:
-    """The product pks a guest session saved, newest first (anything else in the session is ignored)."""
-    value = session.get(SESSION_KEY)
-    if not isinstance(value, list):
-        return []
-    return [pk for pk in value if isinstance(pk, int) and not isinstance(pk, bool) and pk > 0]
-
-
-def saved_pks(*, user: User | None, session: Mapping[str, Any]) -> list[int]:
-    """The products this person (or this guest session) saved, newest first: never anyone else's."""
-    if user is None:
-        return session_saved(session)
+def user_saved_pks(user: User) -> list[int]:
+    """The products this person saved, newest first."""
     return list(
         WishlistItem.objects.filter(user=user).order_by("-created_at", "-pk").values_list("product_id", flat=True)
     )
 
 
-def is_saved(*, user: User | None, session: Mapping[str, Any], product_pk: int) -> bool:
-    if user is None:
-        return product_pk in session_saved(session)
+def user_has_saved(user: User, product_pk: int) -> bool:
     return WishlistItem.objects.filter(user=user, product_id=product_pk).exists()
 
 

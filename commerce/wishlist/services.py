@@ -16,7 +16,8 @@ from commerce.catalog.selectors import variant_for_sale
 
 from .errors import WishlistError
 from .models import MAX_ITEMS, SESSION_KEY, WishlistItem
-from .selectors import ProductState, product_states, session_saved
+from .selectors import ProductState, product_states
+from .session import session_saved
 
 
 def _state(product_pk: int) -> ProductState:

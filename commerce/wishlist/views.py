@@ -19,7 +19,8 @@ from realtime.pages import follow
 from . import services
 from .errors import WishlistError
 from .live import price_topic
-from .selectors import saved_pks, saved_products
+from .selectors import saved_products
+from .session import saved_for_request
 
 # Where a button was pressed: the product page's toggle, a catalog card, a row of the wishlist page.
 PLACES = ("page", "card", "list")
@@ -42,7 +43,7 @@ def _place(request: HtmxHttpRequest) -> str:
 
 def _saved(request: HtmxHttpRequest) -> list[Product]:
     """The request's own saved products, each with its options and the first one in stock (chosen)."""
-    products = saved_products(saved_pks(user=_user(request), session=request.session))
+    products = saved_products(saved_for_request(request))
     for product in products:
         variants = list(product.variants.all())
         product.shown_variants = variants  # type: ignore[attr-defined]
