@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from commerce.cart.services import cart_adopt_on_login
 from commerce.cart.session import cart_summary_for_request, session_cart_pk
 from commerce.orders.selectors import orders_of
+from commerce.wishlist.services import wishlist_adopt_on_login
 from project.clients import client_address
 from project.errors import error_response
 from project.throttle import Throttled, throttle
@@ -54,6 +55,7 @@ class LoginView(auth_views.LoginView):
         guest_cart_pk = session_cart_pk(self.request.session)
         response = super().form_valid(form)
         _adopt_cart(self.request, form.get_user(), guest_cart_pk)
+        wishlist_adopt_on_login(user=form.get_user(), session=self.request.session)
         return response
 
 
@@ -120,6 +122,7 @@ def signup_confirm(request: HttpRequest, token: str) -> HttpResponseBase:
             user = services.signup_complete(link=link)
             login(request, user, backend=MODEL_BACKEND)
             _adopt_cart(request, user, guest_cart_pk)
+            wishlist_adopt_on_login(user=user, session=request.session)
             messages.success(request, "Welcome! Your account is ready and you're signed in.")
             return redirect(_safe_next(request, link.next_url) or "accounts:account")
     except AccountError as exc:

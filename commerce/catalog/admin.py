@@ -8,7 +8,7 @@ from django.utils import timezone
 from commerce.search.services import search_products_sync_on_commit
 
 from .cache import catalog_changed_on_commit
-from .live import stock_publish
+from .live import price_changed, stock_publish
 from .models import Category, Product, ProductImage, Variant
 
 
@@ -62,6 +62,9 @@ class ProductAdmin(admin.ModelAdmin[Product]):
             ]
             if changed:
                 stock_publish(changed)
+            repriced = [f.instance.pk for f in formset.forms if f.instance.pk and "price" in f.changed_data]
+            if repriced:
+                price_changed(repriced)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
@@ -103,6 +106,8 @@ class VariantAdmin(admin.ModelAdmin[Variant]):
         super().save_model(request, obj, form, change)
         if not change or {"stock", "is_active"} & set(form.changed_data):
             stock_publish([obj.pk])  # an edited stock figure reaches open pages
+        if change and "price" in form.changed_data:
+            price_changed([obj.pk])
         search_products_sync_on_commit(product_pks=[obj.product_id])
 
     list_display = ("sku", "product", "name", "price", "stock", "is_active")

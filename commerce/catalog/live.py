@@ -19,6 +19,23 @@ def on_stock_change(listener: StockListener) -> None:
         stock_listeners.append(listener)
 
 
+PriceListener = Callable[[list[int]], None]
+# Areas that follow prices (the wishlist's price-drop notices) register here, as for stock.
+price_listeners: list[PriceListener] = []
+
+
+def on_price_change(listener: PriceListener) -> None:
+    """Call `listener(variant_pks)` whenever staff change prices, inside the change's transaction."""
+    if listener not in price_listeners:
+        price_listeners.append(listener)
+
+
+def price_changed(variant_pks: list[int]) -> None:
+    """Tell the price listeners that these variants' prices changed (called where prices are edited)."""
+    for listener in price_listeners:
+        listener(sorted(set(variant_pks)))
+
+
 def stock_fragment(variant: Variant) -> str:
     """`#stock-<pk>` with `data-stock`, swapped out of band wherever the variant is shown."""
     return str(stock_badge_html(variant, oob=True))

@@ -22,19 +22,26 @@ from project.enqueue import enqueue_on_commit
 
 from . import tasks
 from .errors import DeliveryError
-from .models import Channel, Notification, Preference
+from .models import Channel, Event, Notification, Preference
 
 logger = logging.getLogger(__name__)
 N = Notification.Status
 
-# Email is on for every event unless switched off; a text only when asked for.
+# Email is on for every event unless switched off; a text only when asked for. The opt-in kinds
+# (news of a saved item: its price, its stock) are off on every channel until asked for.
 DEFAULTS = {Channel.EMAIL: True, Channel.SMS: False}
+OPT_IN_EVENTS = frozenset({Event.WISHLIST_PRICE_DROP, Event.WISHLIST_BACK_IN_STOCK})
+
+
+def preference_default(*, event: str, channel: str) -> bool:
+    """What a person who never chose gets of one kind of message on one channel."""
+    return False if event in OPT_IN_EVENTS else DEFAULTS[Channel(channel)]
 
 
 def preference_chosen(*, user: User, event: str, channel: str) -> bool:
     """What this person chose for one kind of message and channel (the default if they never chose)."""
     row = Preference.objects.filter(user=user, event=event, channel=channel).first()
-    return row.enabled if row else DEFAULTS[Channel(channel)]
+    return row.enabled if row else preference_default(event=event, channel=channel)
 
 
 def preference_enabled(*, user: User | None, event: str, channel: str) -> bool:
@@ -43,7 +50,7 @@ def preference_enabled(*, user: User | None, event: str, channel: str) -> bool:
     Guests get the defaults (email only). A STOP leaves the choices as they were, so START resumes them.
     """
     if user is None:
-        return DEFAULTS[Channel(channel)]
+        return preference_default(event=event, channel=channel)
     if channel == Channel.SMS and (not user.phone or user.sms_opted_out):
         return False
     return preference_chosen(user=user, event=event, channel=channel)

@@ -1,4 +1,12 @@
-from django.urls import path  # noqa: F401 - the area's pages are added here
+from django.urls import path
+
+from . import views
 
 app_name = "wishlist"
-urlpatterns: list = []
+
+urlpatterns = [
+    path("wishlist/", views.wishlist_detail, name="detail"),
+    path("wishlist/<int:product_pk>/save/", views.wishlist_save, name="save"),
+    path("wishlist/<int:product_pk>/remove/", views.wishlist_remove, name="remove"),
+    path("wishlist/<int:product_pk>/move/", views.wishlist_move, name="move"),
+]
