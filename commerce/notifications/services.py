@@ -187,8 +187,9 @@ def notification_deliver(*, pk: int) -> str:
 
 
 def carries_a_secret(event: str) -> bool:
-    """The account emails (accounts.passwords and accounts' email confirmation) hold a one-time link."""
-    return event.startswith("account_")
+    """Emails holding a link that proves the address: the account emails (accounts.passwords, accounts'
+    email confirmation), support's address check and a guest's back-in-stock sign-up."""
+    return event.startswith("account_") or event in (Event.SUPPORT_EMAIL_CHECK, Event.ALERT_CONFIRM)
 
 
 # Twilio: 21610 the number replied STOP; 21211/21614 not a valid mobile number.

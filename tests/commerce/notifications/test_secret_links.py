@@ -1,5 +1,6 @@
-"""Account emails carry one-time links (a password reset, an email confirmation): staff reading the
-outbox must never see them. The admin leaves their bodies out, and a sent one keeps none."""
+"""Account emails carry one-time links (a password reset, an email confirmation), as do support's
+address check and a guest's back-in-stock sign-up: staff reading the outbox must never see them.
+The admin leaves their bodies out, and a sent one keeps none."""
 
 import pytest
 from django.contrib.auth.models import Group
@@ -26,9 +27,10 @@ def row(event: str, key: str) -> Notification:
     )
 
 
-def test_a_sent_reset_email_keeps_no_link(settings):
+@pytest.mark.parametrize("event", ["account_password_reset", "support_email_check", "alert_confirm"])
+def test_a_sent_email_with_a_link_proving_the_address_keeps_no_link(settings, event):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    reset = row("account_password_reset", "account:1:reset:email")
+    reset = row(event, f"{event}:1:email")
 
     assert notification_deliver(pk=reset.pk) == "sent"
 
