@@ -188,7 +188,8 @@
       checked = form.querySelector('input[name="variant"]:not(:disabled)');
       if (checked) checked.checked = true;
     }
-    var button = form.querySelector('button[type="submit"]');
+    // "Add to cart" itself: a sold-out option's "Notify me" inside the form submits a form of its own.
+    var button = form.querySelector('.add-form__row button[type="submit"]');
     if (button) button.disabled = !checked;
   }
   document.addEventListener("htmx:oobAfterSwap", function (event) {

@@ -90,7 +90,7 @@ def start_daphne(
     log_path = tmp_path_factory.mktemp("daphne") / "daphne.log"
     log = log_path.open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "project.asgi:application"],
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "tests.e2e.asgi_app:application"],
         cwd=ROOT,
         env=env,
         stdout=log,

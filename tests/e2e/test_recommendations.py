@@ -31,4 +31,5 @@ def test_a_recommended_product_sold_out_while_watching_says_so(page: Page):
 
     expect(card.locator(".product-card__soldout")).to_be_visible(timeout=LIVE)
     page.reload()
-    expect(page.locator("#recommendations")).to_have_count(0)  # sold out: no longer recommended
+    expect(page.locator("#recommendations .product-card")).to_have_count(0)  # sold out: no longer recommended
+    expect(page.locator("#recommendations")).to_be_hidden()  # the hook stays, empty

@@ -13,7 +13,11 @@ def test_extend_adds_the_new_cart_to_a_guest_pages_topics(client):
     page = client.get(variant.product.get_absolute_url())
     old = page.context["live_token"]
     old_payload = signing.loads(str(old), salt=topics.SALT)
-    assert old_payload == {"t": [f"stock.{variant.pk}"], "b": topics.PUBLIC_BINDING}  # a first visit: no session
+    reviews = f"reviews.{variant.product.pk}"  # the product's reviews, live (public)
+    assert old_payload == {
+        "t": [reviews, f"stock.{variant.pk}"],
+        "b": topics.PUBLIC_BINDING,
+    }  # a first visit: no session
     assert settings.SESSION_COOKIE_NAME not in client.cookies
 
     added = client.post("/cart/add/", {"variant": variant.pk, "quantity": 1}, HTTP_HX_REQUEST="true")
@@ -25,7 +29,7 @@ def test_extend_adds_the_new_cart_to_a_guest_pages_topics(client):
     assert len(visitor) == 1
     assert client.session.session_key not in visitor[0]
     new = signing.loads(response.json()["token"], salt=topics.SALT)
-    assert new["t"] == sorted([f"stock.{variant.pk}", f"cart.{cart_pk}", *visitor])
+    assert new["t"] == sorted([reviews, f"stock.{variant.pk}", f"cart.{cart_pk}", *visitor])
     assert response.json()["changed"] is True
 
     again = client.get("/live/extend/", {"t": response.json()["token"]}).json()
