@@ -191,6 +191,8 @@
     // "Add to cart" itself: a sold-out option's "Notify me" inside the form submits a form of its own.
     var button = form.querySelector('.add-form__row button[type="submit"]');
     if (button) button.disabled = !checked;
+    var soldOut = form.querySelector(".add-form__sold-out");
+    if (soldOut) soldOut.hidden = !!checked;
   }
   document.addEventListener("htmx:oobAfterSwap", function (event) {
     var el = event.target;

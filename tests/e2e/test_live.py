@@ -44,6 +44,7 @@ def test_watching_shopper_sees_the_last_unit_sell_out(page: Page):
     wait_for_socket(page)
     expect(page.locator(f"#stock-{variant.pk}")).to_have_attribute("data-stock", "1")
     expect(page.get_by_role("button", name="Add to cart")).to_be_enabled()
+    expect(page.get_by_text("Every option of this product is sold out.")).to_be_hidden()
 
     # Another shopper buys it (through the same service the checkout uses).
     buyer = UserFactory()
@@ -54,6 +55,7 @@ def test_watching_shopper_sees_the_last_unit_sell_out(page: Page):
     expect(page.locator(f"#stock-{variant.pk}")).to_have_attribute("data-stock", "0", timeout=LIVE)
     expect(page.locator(f"#stock-{variant.pk}")).to_have_text("Sold out")
     expect(page.get_by_role("button", name="Add to cart")).to_be_disabled(timeout=LIVE)
+    expect(page.get_by_text("Every option of this product is sold out.")).to_be_visible()
 
 
 def test_order_page_follows_the_order(page: Page):

@@ -65,3 +65,33 @@ def test_demo_accounts_can_sign_in(settings, tmp_path, email, password, staff, g
     if group:
         assert user.in_role(group)
         assert not user.in_role("ops" if group == "support" else "support")
+
+
+def test_the_demo_ops_account_restocks_in_the_admin_and_support_only_looks(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    call_command("seed_demo")
+    variant = Variant.objects.filter(stock=0).select_related("product").first()
+    assert variant is not None
+    ops, support = Client(), Client()
+    ops.force_login(User.objects.get(email="ops@example.com"))
+    support.force_login(User.objects.get(email="support@example.com"))
+    change = f"/admin/catalog/variant/{variant.pk}/change/"
+    form = {
+        "product": variant.product_id,
+        "sku": variant.sku,
+        "name": variant.name,
+        "options": '{"size": "S"}',
+        "price": str(variant.price),
+        "weight": str(variant.weight),
+        "stock": 3,
+        "position": variant.position,
+        "is_active": "on",
+    }
+
+    assert support.get(change).status_code == 200  # a read-only view
+    assert support.post(change, form).status_code == 403
+    response = ops.post(change, form)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    variant.refresh_from_db()
+    assert variant.stock == 3

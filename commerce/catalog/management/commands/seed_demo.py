@@ -3,7 +3,7 @@
 from datetime import timedelta
 from typing import Any
 
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
@@ -25,6 +25,12 @@ ACCOUNTS = [
     ("support@example.com", "support-pass-123", "Sky", True, "support"),
     ("ops@example.com", "ops-pass-123", "Oli", True, "ops"),
 ]
+# What each demo role may do in the admin beyond the pages of its role: ops keep the catalog (restock,
+# prices, pictures) and see who waits for what; support sees the catalog and the reviews.
+ROLE_PERMISSIONS = {
+    "ops": {"catalog": ("view", "add", "change"), "alerts": ("view", "change"), "reviews": ("view", "change")},
+    "support": {"catalog": ("view",), "reviews": ("view", "change")},
+}
 
 
 class Command(BaseCommand):
@@ -102,3 +108,9 @@ class Command(BaseCommand):
             if role:
                 group, _ = Group.objects.get_or_create(name=role)
                 user.groups.add(group)
+                for app_label, actions in ROLE_PERMISSIONS[role].items():
+                    group.permissions.add(
+                        *Permission.objects.filter(
+                            content_type__app_label=app_label, codename__regex=rf"^({'|'.join(actions)})_"
+                        )
+                    )
