@@ -52,12 +52,7 @@ REDIS_PREFIX = env.str("CHANNEL_PREFIX", default="sf") + env.str("PYTEST_XDIST_W
 
 INSTALLED_APPS = [
     "daphne",
-    "django.contrib.admin",
-    "django.contrib.auth",
-    "django.contrib.contenttypes",
-    "django.contrib.sessions",
-    "django.contrib.messages",
-    "django.contrib.staticfiles",
+    *(f"django.contrib.{app}" for app in ("admin", "auth", "contenttypes", "sessions", "messages", "staticfiles")),
     "django.contrib.humanize",
     "django.contrib.postgres",  # search lookups; inert on SQLite
     "channels",
