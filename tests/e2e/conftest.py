@@ -1,6 +1,7 @@
 """Browser tests: a real Daphne process serving the test database, driven by Debian's Chromium."""
 
 import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -23,6 +24,40 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+@pytest.fixture(autouse=True)
+def _servers_settled_before_the_flush(request):  # type: ignore[no-untyped-def]
+    """Let the servers finish what the test set off before the test database is flushed.
+
+    A test ends at its last assertion, while a server may still be in a transaction it started
+    (after-payment work, a task run in process). The flush's TRUNCATE takes each table's exclusive
+    lock in turn, so such a transaction holding one table and reading another deadlocks with it,
+    the flush fails and the next tests find this one's rows. transactional_db is set up inside this
+    fixture, so this teardown runs before its flush.
+    """
+    if "transactional_db" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    yield
+    others_idle()
+
+
+def others_idle(timeout: float = 10.0) -> None:
+    """Wait (at most `timeout` seconds) until no other session on this database is in a statement or a transaction."""
+    from django.db import connection
+
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                " AND state IN ('active', 'idle in transaction', 'idle in transaction (aborted)')"
+            )
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.05)
 
 
 @pytest.fixture(scope="session")
