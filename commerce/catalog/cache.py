@@ -194,6 +194,8 @@ def layout_tag() -> str:
     digest = hashlib.sha256(store.encode())
     for name in (
         "_filters.html",
+        "_category_head.html",
+        "_category_intro.html",
         "_results.html",
         "_card_meta.html",
         "_product_body.html",
