@@ -27,7 +27,9 @@ class CategoryAdmin(admin.ModelAdmin[Category]):
 
     @admin.display(description="Path")
     def path(self, obj: Category) -> str:
-        names, seen, current = [], set(), obj
+        names: list[str] = []
+        seen: set[int] = set()
+        current: Category | None = obj
         while current is not None and current.pk not in seen:
             seen.add(current.pk)
             names.insert(0, current.name)

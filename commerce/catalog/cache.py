@@ -190,7 +190,7 @@ def layout_tag() -> str:
 
     from .templatetags import money, stock
 
-    store = f"{settings.STORE_CURRENCY}:{settings.STORE_LOCALE}:{settings.LOW_STOCK_THRESHOLD}"
+    store = f"{settings.STORE_CURRENCY}:{settings.STORE_LOCALE}:{settings.LOW_STOCK_THRESHOLD}:{settings.STORE_NAME}"
     digest = hashlib.sha256(store.encode())
     for name in (
         "_filters.html",

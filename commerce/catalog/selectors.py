@@ -26,10 +26,10 @@ def category_list() -> list[Category]:
     """Categories with at least one live product in them or under them, in tree order (each after its
     parent, siblings by position and name), each with `depth` (0 at the top) and `indent` (the depth,
     at most 3) for the filters."""
-    categories = list(
+    categories: list[Category] = list(
         Category.objects.annotate(
             live_products=Count("products", filter=Q(products__deleted_at__isnull=True, products__is_published=True))
-        )
+        ).order_by("position", "name", "pk")  # Meta.ordering is not applied to a grouped query
     )
     children = _children(categories)
     shown: list[Category] = []
@@ -56,7 +56,7 @@ def category_list() -> list[Category]:
 
 def _children(categories: list[Category]) -> dict[int | None, list[Category]]:
     children: dict[int | None, list[Category]] = {}
-    for category in categories:  # already in display order (Meta.ordering)
+    for category in categories:  # already in display order
         children.setdefault(category.parent_id, []).append(category)
     return children
 

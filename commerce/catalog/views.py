@@ -108,7 +108,7 @@ def _listing_render(*, category_slug: str | None, sort: str, page: str | None) -
         head = render_to_string("catalog/_category_head.html", {"path": selectors.category_path(category)})
     return {
         "title": category.page_title if category else "",
-        "description": category.page_description if category else "",
+        "description": _category_summary(category, paginator.count) if category else "",
         "head": head,
         "filters": render_to_string("catalog/_filters.html", context),
         "results": render_to_string("catalog/_results.html", context),
@@ -116,6 +116,12 @@ def _listing_render(*, category_slug: str | None, sort: str, page: str | None) -
         "variants": {product.pk: [v.pk for v in product.variants.all()] for product in shown.object_list},
         "number": shown.number,
     }
+
+
+def _category_summary(category: Category, count: int) -> str:
+    """The category page's meta description: its SEO description, its description, or a summary."""
+    products = f"{count} product{'' if count == 1 else 's'}"
+    return category.page_description or f"Shop {category.name} at {settings.STORE_NAME}: {products}."
 
 
 @require_GET
