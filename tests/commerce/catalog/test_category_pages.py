@@ -3,6 +3,8 @@ the old `/?category=` address moved for good, loops refused in the admin."""
 
 import html as htmllib
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -294,3 +296,38 @@ class TestLoops:
         ]
         shop["vintage"].parent = shop["hoodies"]
         shop["vintage"].full_clean()  # a move elsewhere is fine
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.timeout(60)
+def test_two_editors_moving_categories_under_each_other_cannot_make_a_loop():
+    """Each move is valid alone; together they would be a loop. The second waits for the first and is refused."""
+    first, second = CategoryFactory(name="First"), CategoryFactory(name="Second")
+    checked, release = threading.Event(), threading.Event()
+
+    def move_first_under_second() -> None:
+        try:
+            with transaction.atomic():
+                moving = Category.objects.get(pk=first.pk)
+                moving.parent = second
+                moving.full_clean()  # takes the locks
+                checked.set()
+                release.wait(10)
+                moving.save()
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(1) as pool:
+        done = pool.submit(move_first_under_second)
+        assert checked.wait(10)
+        timer = threading.Timer(0.5, release.set)  # the first commits while the second waits on its locks
+        timer.start()
+        with transaction.atomic():
+            moving = Category.objects.get(pk=second.pk)
+            moving.parent = first
+            with pytest.raises(ValidationError):
+                moving.full_clean()
+        done.result(10)
+
+    assert release.is_set()  # the refusal came after the first committed
+    assert dict(Category.objects.values_list("name", "parent__name")) == {"First": "Second", "Second": None}
