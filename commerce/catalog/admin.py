@@ -14,10 +14,27 @@ from .models import Category, Product, ProductImage, Variant
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin[Category]):
-    list_display = ("name", "slug", "position")
+    list_display = ("name", "path", "slug", "position")
     list_editable = ("position",)
+    list_select_related = ("parent__parent__parent",)
     search_fields = ("name", "slug")
     prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ("parent",)  # the model's clean() refuses a parent under the category itself
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "parent", "description", "position")}),
+        ("SEO", {"fields": ("seo_title", "seo_description"), "classes": ("collapse",)}),
+    )
+
+    @admin.display(description="Path")
+    def path(self, obj: Category) -> str:
+        names: list[str] = []
+        seen: set[int] = set()
+        current: Category | None = obj
+        while current is not None and current.pk not in seen:
+            seen.add(current.pk)
+            names.insert(0, current.name)
+            current = current.parent
+        return " › ".join(names)
 
     def save_model(self, request: HttpRequest, obj: Category, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)

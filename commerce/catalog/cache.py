@@ -190,10 +190,12 @@ def layout_tag() -> str:
 
     from .templatetags import money, stock
 
-    store = f"{settings.STORE_CURRENCY}:{settings.STORE_LOCALE}:{settings.LOW_STOCK_THRESHOLD}"
+    store = f"{settings.STORE_CURRENCY}:{settings.STORE_LOCALE}:{settings.LOW_STOCK_THRESHOLD}:{settings.STORE_NAME}"
     digest = hashlib.sha256(store.encode())
     for name in (
         "_filters.html",
+        "_category_head.html",
+        "_category_intro.html",
         "_results.html",
         "_card_meta.html",
         "_product_body.html",

@@ -98,6 +98,10 @@ CATEGORIES = [
     ),
 ]
 
+# Categories that sit under another: slug -> (the parent's name, its slug). The parent holds no products
+# of its own; its page shows its subcategories' (one level of nesting, so the demo shows breadcrumbs).
+PARENTS = {"t-shirts": ("Clothing", "clothing"), "hoodies": ("Clothing", "clothing")}
+
 # Products whose every option is sold out, so the demo shows that state too.
 SOLD_OUT = {"Reef Tee", "Storm Mug"}
 # Products on sale, so the demo shows a struck-through price too: their price before the sale is this

@@ -2,8 +2,9 @@ from decimal import Decimal
 from typing import ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
-from django.db import models
+from django.db import connection, models
 from django.urls import reverse
 from django.utils import timezone
 
@@ -11,18 +12,71 @@ from django.utils import timezone
 class Category(models.Model):
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=100, unique=True)
-    description = models.TextField(blank=True)
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        help_text="Leave empty for a top-level category. A category with subcategories cannot be deleted.",
+    )
+    description = models.TextField(blank=True, help_text="Shown at the top of the category's page.")
+    seo_title = models.CharField("SEO title", max_length=70, blank=True)
+    seo_description = models.CharField("SEO description", max_length=160, blank=True)
     position = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["position", "name"]
         verbose_name_plural = "categories"
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(parent=models.F("pk")),
+                name="category_not_own_parent",
+                violation_error_message="A category cannot be its own parent.",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
 
     def get_absolute_url(self) -> str:
-        return f"{reverse('catalog:list')}?category={self.slug}"
+        return reverse("catalog:category", kwargs={"slug": self.slug})
+
+    @property
+    def page_title(self) -> str:
+        return self.seo_title or self.name
+
+    @property
+    def page_description(self) -> str:
+        return self.seo_description or self.description[:160]
+
+    def clean(self) -> None:
+        """Refuse a parent that is this category or one of its subcategories (a loop has no top).
+
+        Inside a transaction (the admin's form) this category and the new parent's chain are locked
+        in pk order until commit, then the chain is read again: two editors each moving a category
+        under the other's wait for each other, and the second sees the first's move and is refused."""
+        super().clean()
+        if self.parent_id is None or self.pk is None:  # a new category has no subcategories yet
+            return
+        chain = category_chain(self.parent_id)
+        if connection.in_atomic_block:
+            locked = Category.objects.select_for_update().filter(pk__in=sorted({self.pk, *chain})).order_by("pk")
+            list(locked.values_list("pk", flat=True))
+            chain = category_chain(self.parent_id)
+        if self.pk in chain:
+            raise ValidationError({"parent": "A category cannot be placed under itself or one of its subcategories."})
+
+
+def category_chain(pk: int) -> list[int]:
+    """This category's pk and its ancestors' up to the top (stops at a loop, should the data hold one)."""
+    parents = dict(Category.objects.values_list("pk", "parent_id"))
+    chain: list[int] = []
+    current: int | None = pk
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = parents.get(current)
+    return chain
 
 
 class ProductQuerySet(models.QuerySet["Product"]):

@@ -2,10 +2,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import HttpResponse, QueryDict
+from django.http import HttpResponse, HttpResponsePermanentRedirect, QueryDict
 from django.middleware.csrf import get_token
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
@@ -17,22 +18,48 @@ from realtime.pages import follow
 
 from . import cache as catalog_cache
 from . import selectors
+from .models import Category
 from .templatetags.stock import fill_stock, request_mark
 
 
 @require_GET
 @vary_on_headers("HX-Request")
 def product_list(request: HtmxHttpRequest) -> HttpResponse:
-    """The catalog: category filter, sort and pages; htmx requests get the results partial."""
-    listing = _listing(
-        category_slug=request.GET.get("category") or None, sort=request.GET.get("sort"), page=request.GET.get("page")
-    )
+    """The catalog: sort and pages; htmx requests get the results partial.
+
+    The old filter address `/?category=<slug>` moves for good to the category's page, with its sort and page."""
+    if category_slug := request.GET.get("category"):
+        category = get_object_or_404(Category, slug=category_slug)
+        kept = QueryDict(mutable=True)
+        for name in ("sort", "page"):
+            if request.GET.get(name):
+                kept[name] = request.GET[name]
+        url = category.get_absolute_url() + (f"?{kept.urlencode()}" if kept else "")
+        return HttpResponsePermanentRedirect(url)
+    return _listing_page(request, category_slug=None)
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+def category_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """A category's page: its title, description and subcategories, and the products of it and of the
+    categories under it, with the list's sort and pages (htmx requests get the results partial)."""
+    return _listing_page(request, category_slug=slug)
+
+
+def _listing_page(request: HtmxHttpRequest, *, category_slug: str | None) -> HttpResponse:
+    listing = _listing(category_slug=category_slug, sort=request.GET.get("sort"), page=request.GET.get("page"))
     follow(request, *listing["topics"])
     results = fill_stock(listing["results"], listing["variants"])  # the stock of this moment
     if request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request:
         return HttpResponse(results)
-    shared = {"filters": mark_safe(listing["filters"]), "results": mark_safe(results)}  # noqa: S308 - rendered by templates
-    return render(request, "catalog/list.html", {"listing": {"title": listing["title"], **shared}})
+    shared = {
+        "head": mark_safe(listing["head"]),  # noqa: S308 - rendered by templates
+        "filters": mark_safe(listing["filters"]),  # noqa: S308 - rendered by templates
+        "results": mark_safe(results),  # noqa: S308 - rendered by templates
+    }
+    shown = {"title": listing["title"], "description": listing["description"], **shared}
+    return render(request, "catalog/list.html", {"listing": shown})
 
 
 def _listing(*, category_slug: str | None, sort: str | None, page: str | None) -> dict[str, Any]:
@@ -61,26 +88,40 @@ def _listing_render(*, category_slug: str | None, sort: str, page: str | None) -
     paginator = Paginator(selectors.product_listing(query), settings.CATALOG_PAGE_SIZE)
     shown = paginator.get_page(page)
     params = QueryDict(mutable=True)  # the pages' links carry the query, not whatever else the URL had
-    if query.category is not None:
-        params["category"] = query.category.slug
     if query.sort != selectors.DEFAULT_SORT:
         params["sort"] = query.sort
+    categories = selectors.category_list()
+    category = query.category
+    subcategories = selectors.category_children_shown(categories, category) if category else []
     context = {
         "query": query,
         "page": shown,
         "params": params,
-        "categories": selectors.category_list(),
+        "address": category.get_absolute_url() if category else reverse("catalog:list"),
+        "categories": categories,
+        "subcategories": subcategories,
         "sorts": {key: label for key, (label, _) in selectors.SORTS.items()},
         "stock_later": True,  # marks where the stock goes: filled on every request, never cached
     }
+    head = ""
+    if category is not None:
+        head = render_to_string("catalog/_category_head.html", {"path": selectors.category_path(category)})
     return {
-        "title": query.category.name if query.category else "",
+        "title": category.page_title if category else "",
+        "description": _category_summary(category, paginator.count) if category else "",
+        "head": head,
         "filters": render_to_string("catalog/_filters.html", context),
         "results": render_to_string("catalog/_results.html", context),
         "topics": [f"stock.{v.pk}" for product in shown.object_list for v in product.variants.all()],
         "variants": {product.pk: [v.pk for v in product.variants.all()] for product in shown.object_list},
         "number": shown.number,
     }
+
+
+def _category_summary(category: Category, count: int) -> str:
+    """The category page's meta description: its SEO description, its description, or a summary."""
+    products = f"{count} product{'' if count == 1 else 's'}"
+    return category.page_description or f"Shop {category.name} at {settings.STORE_NAME}: {products}."
 
 
 @require_GET
@@ -113,6 +154,7 @@ def _product(slug: str) -> dict[str, Any]:
             "product": product,
             "variants": variants,
             "images": list(product.images.all()),
+            "category_path": selectors.category_path(product.category),
             "MAX_LINE_QUANTITY": settings.CART_MAX_LINE_QUANTITY,
             "stock_later": True,
         }

@@ -25,9 +25,9 @@ def test_browse_category_add_two_variants_badge_and_cart_agree(page: Page, shop)
     expect(page.locator("#cart-count")).to_have_text("0")
     expect(page.locator(".product-card__name")).to_have_count(2)
 
-    # The category filter swaps the results through htmx and keeps the URL shareable.
+    # The category filter leads to the category's own page, a shareable URL.
     page.get_by_role("link", name="Tees").click()
-    expect(page).to_have_url(re.compile(r"\?category=tees$"))
+    expect(page).to_have_url(re.compile(r"/c/tees/$"))
     expect(page.locator(".product-card__name")).to_have_text(["Harbour Tee"])
     expect(page.get_by_role("heading", level=1)).to_have_text("Tees")
 

@@ -32,6 +32,7 @@ def test_seed_demo_is_complete_and_idempotent(settings, tmp_path):
     assert sorted(TaxRate.objects.values_list("country", "region")) == [("US", ""), ("US", "NY")]
     assert ProductImage.objects.count() == counts[3]
     assert counts[0] >= 3
+    assert Category.objects.filter(parent__isnull=False).exists()  # one level of nesting: breadcrumbs to show
     assert counts[1] >= 24
     assert Variant.objects.filter(stock=0).exists()
     assert Variant.objects.filter(stock__gte=1, stock__lte=4).exists()

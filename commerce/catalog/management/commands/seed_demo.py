@@ -57,9 +57,20 @@ class Command(BaseCommand):
         created_count = 0
         now = timezone.now()
         for position, spec in enumerate(demo.CATEGORIES):
+            parent = None
+            if spec.slug in demo.PARENTS:
+                parent_name, parent_slug = demo.PARENTS[spec.slug]
+                parent, _ = Category.objects.get_or_create(
+                    slug=parent_slug, defaults={"name": parent_name, "description": f"Our {parent_name.lower()}."}
+                )
             category, _ = Category.objects.get_or_create(
                 slug=spec.slug,
-                defaults={"name": spec.name, "position": position, "description": f"Our {spec.name.lower()}."},
+                defaults={
+                    "name": spec.name,
+                    "parent": parent,
+                    "position": position,
+                    "description": f"Our {spec.name.lower()}.",
+                },
             )
             for index, (name, colour) in enumerate(spec.products):
                 # Spread creation times so "newest" is a meaningful order.
