@@ -55,7 +55,7 @@ def categories():  # type: ignore[no-untyped-def]
     return CategoryFactory(slug="shirts", name="Shirts"), CategoryFactory(slug="tops", name="Tops")
 
 
-@pytest.mark.timeout(600)
+@pytest.mark.timeout(300)  # about a minute: 1,000 rows imported twice, exported twice
 @pytest.mark.usefixtures("categories")
 def test_a_thousand_products_dry_run_then_import_then_export_back_identically():
     text = catalog_csv(1000)
