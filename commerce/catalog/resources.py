@@ -237,7 +237,7 @@ class VariantResource(resources.ModelResource):  # type: ignore[misc]
     def import_instance(self, instance: Variant, row: dict[str, Any], **kwargs: Any) -> None:
         line = self._line = kwargs["row_number"] + 1
         before = (instance.stock, instance.is_active, instance.price) if instance.pk else None
-        errors: dict[str, list[str]] = {}
+        errors: dict[str, Any] = {}
         try:
             super().import_instance(instance, row, **kwargs)
         except ValidationError as error:
@@ -281,9 +281,8 @@ class VariantResource(resources.ModelResource):  # type: ignore[misc]
         image_errors = [message for message in map(_image_error, paths) if message]
         if image_errors:
             errors["images"] = image_errors
-        if errors:
+        if errors or category is None:
             raise ValidationError(errors)
-        assert category is not None
         product = Product.objects.filter(slug=slug).first() or Product(slug=slug)
         wanted = {"name": name, "category_id": category.pk, "description": description, "is_published": is_published}
         changed = product.pk is None or any(getattr(product, f) != v for f, v in wanted.items())
@@ -306,12 +305,16 @@ class VariantResource(resources.ModelResource):  # type: ignore[misc]
             self._categories[slug] = Category.objects.filter(slug=slug).first() if slug else None
         return self._categories[slug]
 
-    def skip_row(self, instance: Variant, original: Any, row: dict[str, Any], import_validation_errors: Any = None) -> bool:
+    def skip_row(
+        self, instance: Variant, original: Any, row: dict[str, Any], import_validation_errors: Any = None
+    ) -> bool:
         if self._line in self._product_changed:
             return False
         return bool(super().skip_row(instance, original, row, import_validation_errors))
 
-    def validate_instance(self, instance: Variant, import_validation_errors: Any = None, validate_unique: bool = True) -> None:
+    def validate_instance(
+        self, instance: Variant, import_validation_errors: Any = None, validate_unique: bool = True
+    ) -> None:
         errors = dict(import_validation_errors or {})
         try:
             instance.full_clean(exclude=[*errors, "product"] if errors else None, validate_unique=validate_unique)
@@ -338,4 +341,3 @@ class VariantResource(resources.ModelResource):  # type: ignore[misc]
         if self._moved["products"]:
             search_products_sync_on_commit(product_pks=sorted(self._moved["products"]))
         catalog_changed_on_commit()
-

@@ -20,7 +20,10 @@ def orders_export(request: HttpRequest) -> HttpResponseBase:
     """The form (no dates asked yet), the CSV of the dates asked, or the form with what is wrong."""
     today = store_today()
     context = {
-        "initial": {"from": request.GET.get("from", today.replace(day=1).isoformat()), "to": request.GET.get("to", today.isoformat())},
+        "initial": {
+            "from": request.GET.get("from", today.replace(day=1).isoformat()),
+            "to": request.GET.get("to", today.isoformat()),
+        },
         "store_time_zone": settings.TIME_ZONE,
         "today": today,
         "yesterday": today - timedelta(days=1),

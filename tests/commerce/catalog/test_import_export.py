@@ -102,7 +102,9 @@ def test_products_with_several_variants_and_an_update_of_some():
         "TEE-0001-1",
     ]
 
-    changed = catalog_csv(3, variants=2).replace(",TEE-0002-1,Size 1,size=1;colour=Navy,12.02,", ",TEE-0002-1,Size 1,size=1;colour=Navy,9.99,")
+    changed = catalog_csv(3, variants=2).replace(
+        ",TEE-0002-1,Size 1,size=1;colour=Navy,12.02,", ",TEE-0002-1,Size 1,size=1;colour=Navy,9.99,"
+    )
     result = import_csv(changed, dry_run=False)
 
     assert (result.totals["update"], result.totals["skip"]) == (1, 5)

@@ -86,9 +86,7 @@ def test_the_range_is_the_stores_days_across_a_clock_change(ops):
 @pytest.mark.usefixtures("new_york")
 def test_a_row_carries_the_orders_figures_and_what_was_refunded(ops):
     order = OrderFactory(paid=True, variant__price="12.00", quantity=2, email="ann@example.com")
-    order = placed_at(
-        order, datetime(2026, 5, 1, 16, 30, tzinfo=UTC), paid=datetime(2026, 5, 1, 16, 31, 5, tzinfo=UTC)
-    )
+    order = placed_at(order, datetime(2026, 5, 1, 16, 30, tzinfo=UTC), paid=datetime(2026, 5, 1, 16, 31, 5, tzinfo=UTC))
     payment = Payment.objects.get(order=order)
     Refund.objects.create(payment=payment, amount_minor=550, status=Refund.Status.SUCCEEDED)
     Refund.objects.create(payment=payment, amount_minor=300, status=Refund.Status.SUCCEEDED)
