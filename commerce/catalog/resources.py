@@ -24,6 +24,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from import_export import fields, resources, widgets
+from import_export.resources import Diff
 from import_export.results import Result
 
 from commerce.search.services import search_products_sync_on_commit
@@ -44,6 +45,18 @@ class LineNumberedResult(Result):  # type: ignore[misc]
 
     def append_invalid_row(self, number: int, row: Any, validation_error: ValidationError) -> None:
         super().append_invalid_row(number + 1, row, validation_error)
+
+
+class CatalogDiff(Diff):  # type: ignore[misc]
+    """The dry run's before and after of a row as the file shows it: the product's columns too."""
+
+    def __init__(self, resource: "VariantResource", instance: Variant, new: bool) -> None:
+        self.left = resource.row_values(instance)
+        self.right: list[str] = []
+        self.new = new
+
+    def compare_with(self, resource: "VariantResource", instance: Variant) -> None:
+        self.right = resource.row_values(instance)
 
 
 class YesNoWidget(widgets.Widget):  # type: ignore[misc]
@@ -214,22 +227,32 @@ class VariantResource(resources.ModelResource):  # type: ignore[misc]
 
     # Export: the product's columns.
 
+    def get_diff_class(self) -> type[Diff]:
+        return CatalogDiff
+
+    def row_values(self, variant: Variant) -> list[str]:
+        return [self.export_field(field, variant) for field in self.get_import_fields()]
+
     def dehydrate_product_slug(self, variant: Variant) -> str:
-        return variant.product.slug
+        return variant.product.slug if variant.product_id else ""
 
     def dehydrate_product_name(self, variant: Variant) -> str:
-        return variant.product.name
+        return variant.product.name if variant.product_id else ""
 
     def dehydrate_category(self, variant: Variant) -> str:
-        return variant.product.category.slug
+        return variant.product.category.slug if variant.product_id else ""
 
     def dehydrate_description(self, variant: Variant) -> str:
-        return variant.product.description
+        return variant.product.description if variant.product_id else ""
 
     def dehydrate_published(self, variant: Variant) -> str:
+        if not variant.product_id:
+            return ""
         return "yes" if variant.product.is_published else "no"
 
     def dehydrate_images(self, variant: Variant) -> str:
+        if not variant.product_id:
+            return ""
         return IMAGE_SEPARATOR.join(image.image.name for image in variant.product.images.all())
 
     # Import.

@@ -65,7 +65,9 @@ def test_a_thousand_products_dry_run_then_import_then_export_back_identically():
     assert not dry.has_errors()
     assert not dry.has_validation_errors()
     assert dry.totals["new"] == 1000
-    assert dry.rows[0].diff is not None  # what would change, row by row
+    first = dict(zip(dry.diff_headers, dry.rows[0].diff, strict=True))  # what would change, row by row
+    assert first["product_slug"] == '<ins style="background:#e6ffe6;">tee-0000</ins>'
+    assert first["product_name"] == '<ins style="background:#e6ffe6;">Tee 0, cotton</ins>'
     assert Product.objects.count() == 0
     assert Variant.objects.count() == 0
 
