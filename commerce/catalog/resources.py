@@ -18,11 +18,13 @@ variant_name, options ("size=M;colour=Navy" or a JSON object), price, compare_at
 """
 
 import json
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
 from import_export import fields, resources, widgets
 from import_export.resources import Diff
 from import_export.results import Result
@@ -137,6 +139,16 @@ class PlainIntegerWidget(widgets.IntegerWidget):  # type: ignore[misc]
 
     def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
         return "" if value is None else str(value)
+
+
+def _saved(save: Callable[[], Any], column: str, what: str) -> None:
+    """Save in a savepoint: a row written by another import meanwhile (unique SKU or slug) becomes
+    this row's error, and the import's transaction stays usable to report it."""
+    try:
+        with transaction.atomic():
+            save()
+    except IntegrityError:
+        raise ValidationError({column: [f"{what} was just saved by someone else: import the file again."]}) from None
 
 
 def _text(row: dict[str, Any], column: str) -> str:
@@ -313,7 +325,7 @@ class VariantResource(resources.ModelResource):  # type: ignore[misc]
             setattr(product, field, value)
         if changed:
             product.full_clean()
-            product.save()
+            _saved(product.save, "product_slug", f'Product "{slug}"')
             self._product_changed.add(line)
         known = set(product.images.values_list("image", flat=True)) if paths else set()
         for position, path in enumerate(paths):
@@ -345,6 +357,11 @@ class VariantResource(resources.ModelResource):  # type: ignore[misc]
             errors = error.update_error_dict(errors)
         if errors:
             raise ValidationError(errors)
+
+    def save_instance(self, instance: Variant, is_create: bool, row: dict[str, Any], **kwargs: Any) -> None:
+        _saved(
+            lambda: super(VariantResource, self).save_instance(instance, is_create, row, **kwargs), "sku", "This SKU"
+        )
 
     def after_save_instance(self, instance: Variant, row: dict[str, Any], **kwargs: Any) -> None:
         if getattr(instance, "_import_moved_stock", False):

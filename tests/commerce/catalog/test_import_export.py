@@ -12,6 +12,7 @@ from django.urls import reverse
 from commerce.catalog.models import Product, ProductImage, Variant
 from commerce.catalog.resources import VariantResource
 from tests.factories import CategoryFactory, ProductFactory, UserFactory, VariantFactory
+from tests.races import race
 
 pytestmark = pytest.mark.django_db
 HEADER = (
@@ -280,3 +281,23 @@ def test_export_needs_view_permission_and_customers_get_nothing(client):
 
     client.force_login(UserFactory())
     assert client.get(IMPORT_URL).status_code == 302  # to the admin's sign-in
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_imports_of_the_same_new_rows_at_once_one_wins_the_other_reports_it():
+    CategoryFactory(slug="shirts", name="Shirts")
+    CategoryFactory(slug="tops", name="Tops")
+    text = catalog_csv(3)
+
+    results = race(2, lambda i: import_csv(text, dry_run=False))
+
+    assert not any(isinstance(result, Exception) for result in results), results
+    won, other = sorted(results, key=lambda result: result.totals["new"], reverse=True)  # type: ignore[union-attr]
+    assert won.totals["new"] == 3  # type: ignore[union-attr]
+    if other.has_validation_errors():  # type: ignore[union-attr]  # they overlapped (the usual case)
+        (line,) = other.invalid_rows  # type: ignore[union-attr]
+        assert line.number == 2
+        assert "was just saved by someone else: import the file again." in str(line.error_dict)
+    else:  # it ran after the winner committed: nothing left to change
+        assert other.totals["skip"] == 3  # type: ignore[union-attr]
+    assert Variant.objects.count() == 3
