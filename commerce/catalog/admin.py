@@ -11,7 +11,7 @@ from commerce.search.services import search_products_sync_on_commit
 from .cache import catalog_changed_on_commit
 from .live import price_changed, stock_publish
 from .models import Category, Product, ProductImage, Variant
-from .resources import VariantResource
+from .resources import UploadStorage, VariantResource
 
 
 @admin.register(Category)
@@ -106,6 +106,7 @@ class ProductAdmin(admin.ModelAdmin[Product]):
 class VariantAdmin(ImportExportMixin, admin.ModelAdmin[Variant]):  # type: ignore[misc]
     # Import and export of the catalog, one row per variant (commerce/catalog/resources.py).
     resource_classes = [VariantResource]
+    tmp_storage_class = UploadStorage
     import_perms = ("add_product", "change_product", "add_variant", "change_variant", "add_productimage")
 
     def has_import_permission(self, request: HttpRequest) -> bool:

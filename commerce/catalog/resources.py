@@ -28,6 +28,7 @@ from django.db import IntegrityError, transaction
 from import_export import fields, resources, widgets
 from import_export.resources import Diff
 from import_export.results import Result
+from import_export.tmp_storages import CacheStorage
 
 from commerce.search.services import search_products_sync_on_commit
 
@@ -37,6 +38,13 @@ from .models import Category, Product, ProductImage, Variant
 
 PRODUCT_COLUMNS = ("product_name", "category", "description", "published", "images")
 IMAGE_SEPARATOR = "|"
+
+
+class UploadStorage(CacheStorage):  # type: ignore[misc]
+    """The uploaded file between the dry run and "Confirm import": in the shared cache (Redis in the
+    services mode), so the confirm may reach any web process, not only the one that has the file."""
+
+    CACHE_LIFETIME = 3600
 
 
 class LineNumberedResult(Result):  # type: ignore[misc]
