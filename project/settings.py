@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "channels",
     "django_htmx",
     "template_partials",
+    "import_export",  # the catalog's import and export in the admin (commerce/catalog/resources.py)
     "axes",  # sign-in lockouts: AUTHENTICATION_BACKENDS, MIDDLEWARE and the AXES_* settings below
     # The store's areas (commerce/<area>/), in the order their migrations build on each other.
     *(f"commerce.{area}" for area in ("accounts", "catalog", "cart", "inventory", "orders", "payments", "discounts")),

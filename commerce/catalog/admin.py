@@ -4,12 +4,14 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from import_export.admin import ImportExportMixin
 
 from commerce.search.services import search_products_sync_on_commit
 
 from .cache import catalog_changed_on_commit
 from .live import price_changed, stock_publish
 from .models import Category, Product, ProductImage, Variant
+from .resources import UploadStorage, VariantResource
 
 
 @admin.register(Category)
@@ -118,7 +120,18 @@ class ProductAdmin(admin.ModelAdmin[Product]):
 
 
 @admin.register(Variant)
-class VariantAdmin(admin.ModelAdmin[Variant]):
+class VariantAdmin(ImportExportMixin, admin.ModelAdmin[Variant]):  # type: ignore[misc]
+    # Import and export of the catalog, one row per variant (commerce/catalog/resources.py).
+    resource_classes = [VariantResource]
+    tmp_storage_class = UploadStorage
+    import_perms = ("add_product", "change_product", "add_variant", "change_variant", "add_productimage")
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perms([f"catalog.{perm}" for perm in self.import_perms])
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("catalog.view_variant")
+
     def save_model(self, request: HttpRequest, obj: Variant, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
         if not change or {"stock", "is_active"} & set(form.changed_data):
