@@ -100,11 +100,10 @@ def sitemap_index(request: HttpRequest) -> HttpResponse:
     response = sitemap_views.index(request, SITEMAPS, sitemap_url_name="sitemap-section")
     assert isinstance(response, TemplateResponse)  # noqa: S101 - the framework's, not rendered yet
     # The framework names the sections on the request's host; the store's address is SITE_URL.
-    here = f"{request.scheme}://{request.get_host()}"
-    site = settings.SITE_URL.rstrip("/")
+    site = str(settings.SITE_URL).rstrip("/")
     for item in response.context_data["sitemaps"]:  # type: ignore[index]
-        if item.location.startswith(here):
-            item.location = site + item.location[len(here) :]
+        where = urlsplit(item.location)
+        item.location = site + where.path + (f"?{where.query}" if where.query else "")
     return response
 
 
