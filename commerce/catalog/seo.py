@@ -159,11 +159,8 @@ def organization() -> dict[str, Any]:
     """The store as an Organization, and its search as a WebSite's SearchAction (the home page)."""
     home = absolute(reverse("catalog:list"))
     search = absolute(reverse("search:results"))
-    logo = getattr(settings, "STORE_LOGO_URL", "")
     store: dict[str, Any] = {"@type": "Organization", "@id": f"{home}#organization", "name": settings.STORE_NAME}
-    store["url"] = home
-    if logo:
-        store["logo"] = absolute(logo)
+    store["url"] = home  # no "logo": the store has none but its name (a data: icon is no logo)
     site = {
         "@type": "WebSite",
         "name": settings.STORE_NAME,

@@ -27,6 +27,11 @@
       }
     });
     if (!changed) return;
+    var meta = document.querySelector('meta[property="product:availability"]');
+    if (meta) {
+      var any = (data.offers || []).some(function (offer) { return offer.availability === SCHEMA + "InStock"; });
+      meta.setAttribute("content", any ? "in stock" : "out of stock");
+    }
     // Escaped as the server writes it, so the text never holds "</script>".
     script.textContent = JSON.stringify(data).replace(/</g, "\\u003C").replace(/>/g, "\\u003E").replace(/&/g, "\\u0026");
   });
