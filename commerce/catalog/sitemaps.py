@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views.decorators.cache import cache_control
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from .models import Category, Product
 
@@ -93,7 +93,7 @@ SITEMAPS: dict[str, type[Sitemap[Any]] | Sitemap[Any]] = {
 }
 
 
-@require_GET
+@require_safe
 @cache_control(public=True, max_age=CACHE_SECONDS)
 def sitemap_index(request: HttpRequest) -> HttpResponse:
     """`/sitemap.xml`: the sections and their pages."""
@@ -107,14 +107,14 @@ def sitemap_index(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 @cache_control(public=True, max_age=CACHE_SECONDS)
 def sitemap_section(request: HttpRequest, section: str) -> HttpResponse:
     """`/sitemap-<section>.xml` (`?p=2` and on for the next pages)."""
     return sitemap_views.sitemap(request, SITEMAPS, section=section)
 
 
-@require_GET
+@require_safe
 @cache_control(public=True, max_age=CACHE_SECONDS)
 def robots_txt(request: HttpRequest) -> HttpResponse:
     """`/robots.txt`: the sitemap, and the private pages kept out."""

@@ -140,6 +140,11 @@ class TestSitemap:
     def test_an_unknown_section_is_not_found(self, client, shop):
         assert client.get("/sitemap-orders.xml").status_code == 404
 
+    def test_crawlers_may_ask_for_the_headers_only(self, client, shop):
+        assert client.head("/sitemap.xml").status_code == 200
+        assert client.head("/robots.txt").status_code == 200
+        assert client.post("/sitemap.xml").status_code == 405
+
 
 def test_robots_txt_names_the_sitemap_and_keeps_private_pages_out(client):
     response = client.get("/robots.txt")
