@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "daphne",
     *(f"django.contrib.{app}" for app in ("admin", "auth", "contenttypes", "sessions", "messages", "staticfiles")),
     "django.contrib.humanize",
+    "django.contrib.sitemaps",  # /sitemap.xml (commerce/catalog/sitemaps.py)
     "django.contrib.postgres",  # search lookups; inert on SQLite
     "channels",
     "django_htmx",

@@ -188,9 +188,11 @@ def layout_tag() -> str:
     store settings uses other keys."""
     from commerce import money as money_module
 
+    from . import seo
     from .templatetags import money, stock
 
     store = f"{settings.STORE_CURRENCY}:{settings.STORE_LOCALE}:{settings.LOW_STOCK_THRESHOLD}:{settings.STORE_NAME}"
+    store += f":{settings.SITE_URL}"
     digest = hashlib.sha256(store.encode())
     for name in (
         "_filters.html",
@@ -203,7 +205,7 @@ def layout_tag() -> str:
         "_rating.html",
     ):
         digest.update((settings.BASE_DIR / "templates" / "catalog" / name).read_bytes())
-    for module in (money, stock, money_module):
+    for module in (money, stock, money_module, seo):
         digest.update(Path(module.__file__ or "").read_bytes())
     return digest.hexdigest()[:12]
 

@@ -17,9 +17,9 @@ from project.http import HtmxHttpRequest
 from realtime.pages import follow
 
 from . import cache as catalog_cache
-from . import selectors
+from . import selectors, seo
 from .models import Category
-from .templatetags.stock import fill_stock, request_mark
+from .templatetags.stock import fill_stock, request_mark, stock_figures
 
 
 @require_GET
@@ -129,14 +129,17 @@ def product_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     """One product with its variants, prices and stock, and the add-to-cart form."""
     shown = _product(slug)
     follow(request, *(f"stock.{pk}" for pk in shown["variants"]))
-    body = fill_stock(shown["body"], {shown["product"]: shown["variants"]})  # the stock of this moment
+    stock = stock_figures(shown["variants"])  # the stock of this moment, for the badges and the JSON-LD alike
+    body = fill_stock(shown["body"], {shown["product"]: shown["variants"]}, stock=stock)
     csrf = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(get_token(request))}">'
     body = body.replace(CSRF_MARK, csrf).replace(NEXT_MARK, escape(request.get_full_path()))
     # What other areas add (reviews, recommendations, "Save", "Notify me"): commerce/page_sections.py.
     where = {"product": shown["product"], "variants": shown["variants"]}
     body = body.replace(BUY_MARK, render_sections(request, "product:buy", **where))
     after = render_sections(request, "product:after", **where)
+    head = seo.product_head(shown["seo"], stock)
     shown = {"title": shown["title"], "description": shown["description"], "body": mark_safe(body), "after": after}  # noqa: S308 - rendered by templates, then escaped values
+    shown["head"] = head
     return render(request, "catalog/product.html", {"shown": shown})
 
 
@@ -162,8 +165,9 @@ def _product(slug: str) -> dict[str, Any]:
             "product": product.pk,
             "variants": [v.pk for v in variants],
             "title": product.page_title,
-            "description": product.page_description,
+            "description": seo.product_description(product),
             "body": render_to_string("catalog/_product_body.html", context),
+            "seo": seo.product_seo(product, variants, context["images"]),
         }
 
     version = catalog_cache.catalog_version() if catalog_cache.enabled() else None  # before any query

@@ -77,13 +77,14 @@ def request_mark(name: str) -> SafeString:
 MARK = re.compile("\x00(stock|product|variant|selected):(\\d+)(?::([^:\x00]*):([^:\x00]*))?\x00")
 
 
-def fill_stock(html: str, variants_by_product: dict[int, list[int]]) -> str:
-    """Write the current stock into a part rendered with `stock_later`: one query for all.
+def fill_stock(html: str, variants_by_product: dict[int, list[int]], *, stock: dict[int, int] | None = None) -> str:
+    """Write the current stock into a part rendered with `stock_later`: one query for all (none when
+    the caller read the `stock` figures of these variants already).
 
     `variants_by_product` lists each product's options in the order shown: the first in stock is
     the one a `selected_mark` checks."""
-    pks = [pk for variants in variants_by_product.values() for pk in variants]
-    stock = stock_figures(pks)
+    if stock is None:
+        stock = stock_figures([pk for variants in variants_by_product.values() for pk in variants])
     totals = {product: sum(stock.get(pk, 0) for pk in variants) for product, variants in variants_by_product.items()}
     selected = {
         next((pk for pk in variants if stock.get(pk, 0) > 0), None) for variants in variants_by_product.values()
