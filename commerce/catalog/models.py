@@ -125,6 +125,9 @@ class ProductImage(models.Model):
     image = models.ImageField(upload_to="products/")
     alt = models.CharField(max_length=200, blank=True)
     position = models.PositiveIntegerField(default=0)
+    # The sizes made from `image` (commerce/catalog/images.py): {"source": hash of the original, "width",
+    # "height", "files": [{"width", "height", "webp", "jpeg"}, ...]}; empty until made (the original is shown).
+    renditions = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["position", "pk"]
