@@ -22,6 +22,6 @@ def is_content_addressed(path: str) -> bool:
 
 def media(request: HttpRequest, path: str) -> HttpResponseBase:
     """Serve MEDIA_ROOT/`path` (404 when missing) with its Cache-Control."""
-    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    response = serve(request, path, document_root=str(settings.MEDIA_ROOT))
     response["Cache-Control"] = IMMUTABLE if is_content_addressed(path) else ORIGINAL
     return response

@@ -54,11 +54,11 @@ def _source_hash(data: bytes) -> str:
 
 def _open(data: bytes) -> Image.Image:
     try:
-        picture = Image.open(io.BytesIO(data))
-        picture.load()
+        opened = Image.open(io.BytesIO(data))
+        opened.load()
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError) as exc:
         raise ImageError("image_unreadable", "This file is not a picture we can read (use JPEG, PNG or WebP).") from exc
-    picture = ImageOps.exif_transpose(picture)  # phones store portraits sideways, with an EXIF turn
+    picture: Image.Image = ImageOps.exif_transpose(opened)  # phones store portraits sideways, with an EXIF turn
     if picture.mode not in {"RGB", "RGBA"}:
         picture = picture.convert("RGBA" if "A" in picture.getbands() or "transparency" in picture.info else "RGB")
     return picture

@@ -68,17 +68,21 @@ def product_image(
     files = [f for f in renditions.get("files", []) if spec.smallest <= f["width"] <= spec.largest]
     if not files and renditions.get("files"):
         files = [min(renditions["files"], key=lambda f: abs(f["width"] - width))]
-    if renditions.get("width"):
-        height = max(1, round(width * renditions["height"] / renditions["width"]))
-    else:
-        height = width  # unknown until the sizes are made; the catalog's boxes are square (store.css)
+    # The aspect ratio is unknown until the sizes are made; the catalog's boxes are square (store.css).
+    height = round(width * renditions["height"] / renditions["width"]) if renditions.get("width") else width
     loading = mark_safe(  # noqa: S308 - constant markup
         (' loading="lazy"' if lazy else "") + (' fetchpriority="high"' if priority else ' decoding="async"')
     )
     class_attr = format_html(' class="{}"', css_class) if css_class else ""
     if not files:
         return format_html(
-            '<img{} src="{}" alt="{}" width="{}" height="{}"{}>', class_attr, image.image.url, alt, width, height, loading
+            '<img{} src="{}" alt="{}" width="{}" height="{}"{}>',
+            class_attr,
+            image.image.url,
+            alt,
+            width,
+            height,
+            loading,
         )
     fallback = max(files, key=lambda f: int(f["width"]))
     return format_html(

@@ -192,7 +192,9 @@ def test_catalog_and_product_pages_use_the_renditions():
 
     assert f'srcset="/media/products/renditions/{image.pk}-' in listing
     assert 'sizes="(max-width: 760px) 50vw, 320px"' in listing
-    assert re.search(r'<img class="product__image" src="[^"]+-1200\.jpg" srcset="[^"]+" sizes="[^"]+" alt="Red tee"', page)
+    assert re.search(
+        r'<img class="product__image" src="[^"]+-1200\.jpg" srcset="[^"]+" sizes="[^"]+" alt="Red tee"', page
+    )
     assert 'fetchpriority="high"' in page
 
 
@@ -239,7 +241,11 @@ def test_storage_is_the_disk_by_default_and_s3_when_configured():
         "https://cdn.example.com"
     ]
     policy = {"DIRECTIVES": {"img-src": ["'self'", "data:"], "script-src": ["'self'"]}}
-    assert with_media_origins(policy, env)["DIRECTIVES"]["img-src"] == ["'self'", "data:", "https://minio.internal:9000"]
+    assert with_media_origins(policy, env)["DIRECTIVES"]["img-src"] == [
+        "'self'",
+        "data:",
+        "https://minio.internal:9000",
+    ]
     assert with_media_origins(policy, {}) is policy
 
 

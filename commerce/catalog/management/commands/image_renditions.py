@@ -17,9 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         force = options["force"]
-        images = (
-            list(ProductImage.objects.order_by("pk")) if options["all"] or force else images_missing_renditions()
-        )
+        images = list(ProductImage.objects.order_by("pk")) if options["all"] or force else images_missing_renditions()
         made = failed = 0
         for image in images:
             before = image.renditions
@@ -30,6 +28,8 @@ class Command(BaseCommand):
                 self.stderr.write(f"Image {image.pk} ({image.image.name}): {exc}")
                 continue
             made += image.renditions is not before
-        self.stdout.write(self.style.SUCCESS(f"{made} image(s) given their sizes, {len(images) - made - failed} up to date."))
+        self.stdout.write(
+            self.style.SUCCESS(f"{made} image(s) given their sizes, {len(images) - made - failed} up to date.")
+        )
         if failed:
             self.stderr.write(f"{failed} image(s) could not be read.")
