@@ -1,6 +1,6 @@
 """Lighthouse-style checks of product pictures in a real browser: every <img> reserves its box
 (width and height), offers sizes (srcset), and no page fetches a picture more than twice as wide
-as it is shown, on a desktop and on a phone."""
+as it is shown, on a desktop and on a phone (the catalog, a product page, the cart, the wishlist)."""
 
 import re
 from pathlib import Path
@@ -105,19 +105,24 @@ def test_pictures_are_sized_for_their_box(browser, server_url, shop, viewport):
         assert main["shown"] > 300
         assert thumb["shown"] == 80
 
+        page.get_by_role("button", name="Save", exact=True).click()
+        expect(page.get_by_role("button", name="Saved", exact=True)).to_have_attribute("aria-pressed", "true")
         page.get_by_role("radio", name=re.compile(r"^M . Navy")).check()
         page.get_by_role("button", name="Add to cart").click()
         expect(page.locator("#cart-count")).to_have_text("1")
         cart = measured(page, "/cart/")
         check_lighthouse_rules(cart, "cart")
         assert cart[0]["shown"] == (80 if viewport is DESKTOP else 64)
+        wishlist = measured(page, "/wishlist/")
+        check_lighthouse_rules(wishlist, "wishlist")
+        assert wishlist[0]["shown"] == (96 if viewport is DESKTOP else 56)
         shots = Path(__file__).resolve().parents[2] / "test-artifacts"
         shots.mkdir(exist_ok=True)
         page.goto(tee.get_absolute_url())
         page.screenshot(path=str(shots / f"images-product-{viewport['width']}.png"), full_page=True)
         page.goto("/")
         page.screenshot(path=str(shots / f"images-catalog-{viewport['width']}.png"), full_page=True)
-        page.goto("/cart/")
-        page.screenshot(path=str(shots / f"images-cart-{viewport['width']}.png"), full_page=True)
+        page.goto("/wishlist/")
+        page.screenshot(path=str(shots / f"images-wishlist-{viewport['width']}.png"), full_page=True)
     finally:
         page.context.close()
