@@ -77,7 +77,8 @@ def check_lighthouse_rules(pictures: list[dict[str, Any]], where: str) -> None:
     assert pictures, f"{where}: no pictures"
     for p in pictures:
         label = f"{where}: {p['alt'] or p['current']}"
-        assert p["width"] and p["height"], f"{label} has no width/height"
+        assert (p["width"] or "").isdigit(), f"{label} has no width"
+        assert (p["height"] or "").isdigit(), f"{label} has no height"
         assert p["inPicture"], f"{label} is not in a <picture>"
         assert p["srcset"], f"{label} has no srcset"
         assert p["current"].endswith(".webp"), f"{label} is not the WebP rendition: {p['current']}"

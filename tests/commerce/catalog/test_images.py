@@ -3,17 +3,20 @@ import re
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.template import Context, Template
 from django.test import Client
 from django.urls import reverse
+from django.utils.module_loading import import_string
 from PIL import Image
 
 from commerce.catalog.images import ImageError, image_renditions_generate, image_renditions_on_commit
 from commerce.catalog.models import ProductImage
 from project.storage import media_origins, media_storage, with_media_origins
-from tests.factories import ProductFactory, VariantFactory
+from tests.factories import ProductFactory, UserFactory, VariantFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -117,7 +120,7 @@ def test_a_file_that_is_not_a_picture_is_refused_and_nothing_recorded(media):
     assert not (media / "products/renditions").exists()
 
 
-def test_admin_upload_makes_the_sizes_after_commit(django_capture_on_commit_callbacks):
+def test_sizes_asked_for_are_made_after_commit(django_capture_on_commit_callbacks):
     image = product_image(700, 700)
     with django_capture_on_commit_callbacks(execute=True):
         image_renditions_on_commit(image_pks=[image.pk])
@@ -251,15 +254,11 @@ def test_storage_is_the_disk_by_default_and_s3_when_configured():
 
 @pytest.mark.parametrize("env", [{"MEDIA_STORAGE": "s3"}, {"MEDIA_STORAGE": "ftp"}])
 def test_storage_misconfigured_is_an_error(env):
-    from django.core.exceptions import ImproperlyConfigured
-
     with pytest.raises(ImproperlyConfigured):
         media_storage(env)
 
 
 def test_s3_storage_class_sets_cache_control_per_file():
-    from django.utils.module_loading import import_string
-
     storage_class = import_string(media_storage({"AWS_STORAGE_BUCKET_NAME": "b"})["BACKEND"])
     storage = storage_class(bucket_name="b", region_name="eu-west-1")  # no request is made here
 
@@ -267,3 +266,54 @@ def test_s3_storage_class_sets_cache_control_per_file():
         "CacheControl": "public, max-age=31536000, immutable"
     }
     assert storage.get_object_parameters("products/tee.jpg") == {"CacheControl": "public, max-age=86400"}
+
+
+def form_data(form) -> dict[str, object]:  # type: ignore[no-untyped-def]
+    """What a browser would post for a Django form as the admin shows it."""
+    data: dict[str, object] = {}
+    for bound in form:
+        value = bound.value()
+        if value is None or value is False or getattr(bound.field.widget, "input_type", "") == "file":
+            continue
+        widget = bound.field.widget
+        if hasattr(widget, "decompress") and not isinstance(value, list):
+            for i, part in enumerate(widget.decompress(value)):
+                data[f"{bound.html_name}_{i}"] = "" if part is None else part
+            continue
+        data[bound.html_name] = "on" if value is True else value
+    return data
+
+
+def test_a_picture_uploaded_in_the_admin_gets_its_sizes(client, django_capture_on_commit_callbacks):
+    product = VariantFactory(stock=3).product
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    url = reverse("admin:catalog_product_change", args=[product.pk])
+    page = client.get(url)
+    data = form_data(page.context["adminform"].form)
+    for inline in page.context["inline_admin_formsets"]:
+        formset = inline.formset
+        data |= form_data(formset.management_form)
+        data[f"{formset.prefix}-TOTAL_FORMS"] = len(formset.initial_forms)
+        for form in formset.initial_forms:
+            data |= form_data(form)
+    data |= {
+        "images-TOTAL_FORMS": 1,
+        "images-0-image": SimpleUploadedFile("front.png", picture_bytes(700, 350, "PNG"), "image/png"),
+        "images-0-alt": "Front",
+        "images-0-position": 0,
+    }
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, data)
+
+    assert response.status_code == 302
+    image = ProductImage.objects.get(product=product)
+    assert image.alt == "Front"
+    assert [(f["width"], f["height"]) for f in image.renditions["files"]] == [
+        (96, 48),
+        (160, 80),
+        (320, 160),
+        (480, 240),
+        (640, 320),
+        (700, 350),
+    ]
