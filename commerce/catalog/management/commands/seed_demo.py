@@ -13,7 +13,6 @@ from django.utils.text import slugify
 
 from commerce.accounts.models import User
 from commerce.catalog import demo
-from commerce.catalog.images import image_renditions_generate
 from commerce.catalog.models import Category, Product, ProductImage, Variant
 from commerce.discounts.demo import seed_discounts
 from commerce.search.errors import SearchUnavailable
@@ -39,6 +38,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         created = self._catalog()
+        # The pictures' sizes (thumbnail, card, full; commerce/catalog/images.py), also for a demo store
+        # seeded before there were any.
+        call_command("image_renditions", stdout=self.stdout)
         self._accounts()
         seed_shipping()
         seed_tax_rates()
@@ -96,7 +98,6 @@ class Command(BaseCommand):
                         picture = demo.product_picture(name, spec.kind, colour, alt_view=view)
                         image = ProductImage(product=product, alt=f"{name} in {colour.lower()}", position=int(view))
                         image.image.save(f"{product.slug}-{int(view) + 1}.jpg", ContentFile(picture), save=True)
-                        image_renditions_generate(image=image)
         return created_count
 
     def _accounts(self) -> None:
