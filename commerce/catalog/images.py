@@ -95,7 +95,7 @@ def image_renditions_generate(*, image: ProductImage, force: bool = False) -> Pr
     with default_storage.open(source_name, "rb") as source:
         data = source.read()
     source_hash = _source_hash(data)
-    if not force and image.renditions.get("source") == source_hash:
+    if not force and image.renditions.get("source") == source_hash and image.renditions.get("name") == source_name:
         return image
     picture = _open(data)
     width, height = picture.size
@@ -112,7 +112,7 @@ def image_renditions_generate(*, image: ProductImage, force: bool = False) -> Pr
                 "jpeg": _store(f"{stem}.jpg", _encode(resized, "JPEG")),
             }
         )
-    renditions = {"source": source_hash, "width": width, "height": height, "files": files}
+    renditions = {"name": source_name, "source": source_hash, "width": width, "height": height, "files": files}
     with transaction.atomic():
         previous = ProductImage.objects.select_for_update().filter(pk=image.pk, image=source_name).first()
         if previous is None:  # deleted, or given another picture meanwhile: that one gets its own sizes

@@ -65,6 +65,8 @@ def product_image(
     width = box or spec.box
     sizes = sizes or spec.sizes
     renditions = image.renditions or {}
+    if renditions.get("name") != image.image.name:  # made from a picture since replaced: not yet its own
+        renditions = {}
     files = [f for f in renditions.get("files", []) if spec.smallest <= f["width"] <= spec.largest]
     if not files and renditions.get("files"):
         files = [min(renditions["files"], key=lambda f: abs(f["width"] - width))]

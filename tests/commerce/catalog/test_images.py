@@ -57,6 +57,7 @@ def test_renditions_are_made_at_each_width_as_webp_and_jpeg(media):
         (1200, 900),
     ]
     assert (image.renditions["width"], image.renditions["height"]) == (1600, 1200)
+    assert image.renditions["name"] == image.image.name
     for f in files:
         assert re.fullmatch(rf"products/renditions/{image.pk}-[0-9a-f]{{12}}-{f['width']}\.webp", f["webp"])
         assert f["jpeg"] == f["webp"].removesuffix(".webp") + ".jpg"
@@ -182,6 +183,17 @@ def test_tag_without_renditions_shows_the_original():
 
     assert html == (
         f'<img src="/media/{image.image.name}" alt="Red tee" width="320" height="320" loading="lazy" decoding="async">'
+    )
+
+
+def test_tag_shows_a_replaced_original_until_its_own_sizes_are_made():
+    image = image_renditions_generate(image=product_image(900, 900))
+    image.image.save("back.jpg", ContentFile(picture_bytes(500, 500)), save=True)
+
+    html = render('{% product_image image "thumb" alt="Back" %}', image=image)
+
+    assert html == (
+        f'<img src="/media/{image.image.name}" alt="Back" width="80" height="80" loading="lazy" decoding="async">'
     )
 
 
