@@ -231,9 +231,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-CONTENT_SECURITY_POLICY = with_media_origins(
-    content_policy.POLICY, env.ENVIRON
-)  # this origin (+ media's), no inline JS
+CONTENT_SECURITY_POLICY = with_media_origins(content_policy.POLICY, env.ENVIRON)  # this origin (+ media's), no eval
 
 # --- Store and orders ------------------------------------------------------------
 STORE_NAME = env.str("STORE_NAME", default="Live Store")
