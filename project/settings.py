@@ -19,6 +19,7 @@ from project import content_policy
 from project.datastores import caches, channel_layers, postgres_connections, sqlite
 from project.logs import json_lines
 from project.secret_check import require_secrets
+from project.storage import media_storage, with_media_origins
 from project.store_check import check_store_money
 
 # Lets generic Django classes (ModelAdmin[Product], ...) be subscripted at run time.
@@ -202,7 +203,7 @@ SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)  # larger deployments serve 
 # compressed, forever-cached files; elsewhere whitenoise serves from the finders.
 STATIC_MANIFEST = env.bool("STATIC_MANIFEST", default=False)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": media_storage(env.ENVIRON),  # this disk, or an S3-compatible store (project/storage.py)
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -232,7 +233,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-CONTENT_SECURITY_POLICY = content_policy.POLICY  # project/content_policy.py: this origin only, no inline script
+CONTENT_SECURITY_POLICY = with_media_origins(content_policy.POLICY, env.ENVIRON)  # this origin (+ media's), no eval
 
 # --- Store and orders ------------------------------------------------------------
 STORE_NAME = env.str("STORE_NAME", default="Live Store")

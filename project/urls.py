@@ -1,10 +1,9 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve
 
 from commerce.catalog import sitemaps
-from project import health, metrics
+from project import health, media, metrics
 from realtime.views import live_extend
 
 urlpatterns = [
@@ -33,7 +32,7 @@ urlpatterns = [
 
 if settings.SERVE_MEDIA:
     prefix = settings.MEDIA_URL.lstrip("/")
-    urlpatterns += [re_path(rf"^{prefix}(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
+    urlpatterns += [re_path(rf"^{prefix}(?P<path>.*)$", media.media)]  # with its cache headers (project/media.py)
 
 admin.site.site_header = f"{settings.STORE_NAME} admin"
 admin.site.site_title = settings.STORE_NAME

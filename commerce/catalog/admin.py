@@ -9,6 +9,7 @@ from import_export.admin import ImportExportMixin
 from commerce.search.services import search_products_sync_on_commit
 
 from .cache import catalog_changed_on_commit
+from .images import image_renditions_on_commit
 from .live import price_changed, stock_publish
 from .models import Category, Product, ProductImage, Variant
 from .resources import UploadStorage, VariantResource
@@ -84,6 +85,9 @@ class ProductAdmin(admin.ModelAdmin[Product]):
             repriced = [f.instance.pk for f in formset.forms if f.instance.pk and "price" in f.changed_data]
             if repriced:
                 price_changed(repriced)
+        if formset.model is ProductImage:  # a new or replaced picture: its sizes are made after commit
+            uploaded = [f.instance.pk for f in formset.forms if f.instance.pk and "image" in f.changed_data]
+            image_renditions_on_commit(image_pks=uploaded)
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)

@@ -179,6 +179,10 @@ class ProductImage(models.Model):
     image = models.ImageField(upload_to="products/")
     alt = models.CharField(max_length=200, blank=True)
     position = models.PositiveIntegerField(default=0)
+    # The sizes made from `image` (commerce/catalog/images.py): {"name" and "source" (hash) of the original,
+    # its "width" and "height", "files": [{"width", "height", "webp", "jpeg"}, ...]}; empty until made, or
+    # naming another original (a picture replaced a moment ago): the original is shown meanwhile.
+    renditions = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         ordering = ["position", "pk"]

@@ -33,6 +33,7 @@ from import_export.tmp_storages import CacheStorage
 from commerce.search.services import search_products_sync_on_commit
 
 from .cache import catalog_changed_on_commit
+from .images import image_renditions_on_commit
 from .live import price_changed, stock_publish
 from .models import Category, Product, ProductImage, Variant
 
@@ -338,7 +339,8 @@ class VariantResource(resources.ModelResource):  # type: ignore[misc]
         known = set(product.images.values_list("image", flat=True)) if paths else set()
         for position, path in enumerate(paths):
             if path not in known:
-                ProductImage.objects.create(product=product, image=path, position=position)
+                image = ProductImage.objects.create(product=product, image=path, position=position)
+                image_renditions_on_commit(image_pks=[image.pk])  # its sizes, once a real import commits
                 known.add(path)
                 self._product_changed.add(line)
         instance.product = product

@@ -8,6 +8,7 @@ import pytest
 import tablib
 from django.contrib.auth.models import Permission
 from django.urls import reverse
+from PIL import Image as PILImage
 
 from commerce.catalog.models import Product, ProductImage, Variant
 from commerce.catalog.resources import VariantResource
@@ -181,6 +182,26 @@ def test_images_are_attached_by_media_path_and_urls_are_refused(settings, tmp_pa
     ]:
         errors = invalid(import_csv(catalog_csv(1).replace(",yes,\r\n", f",yes,{image}\r\n"), dry_run=True))
         assert message in errors[2]["images"][0]
+
+
+@pytest.mark.usefixtures("categories")
+def test_an_imported_picture_gets_its_sizes_once_the_import_commits(
+    settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    (tmp_path / "products").mkdir()
+    PILImage.new("RGB", (800, 800), "navy").save(tmp_path / "products" / "tee.jpg", "JPEG")
+    text = catalog_csv(1).replace(",yes,\r\n", ",yes,products/tee.jpg\r\n")
+
+    with django_capture_on_commit_callbacks(execute=True) as dry:
+        import_csv(text, dry_run=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        import_csv(text, dry_run=False)
+
+    assert dry == []  # a dry run makes nothing
+    image = ProductImage.objects.get()
+    assert [f["width"] for f in image.renditions["files"]][-1] == 800  # up to its own width, never more
+    assert all((tmp_path / f["webp"]).exists() and (tmp_path / f["jpeg"]).exists() for f in image.renditions["files"])
 
 
 @pytest.mark.usefixtures("categories")

@@ -43,6 +43,8 @@ def test_seed_demo_is_complete_and_idempotent(settings, tmp_path):
     assert image is not None
     assert image.image.width == 600
     assert (tmp_path / image.image.name).stat().st_size > 5000
+    assert not ProductImage.objects.filter(renditions={}).exists()  # every picture has its sizes
+    assert [f["width"] for f in image.renditions["files"]] == [96, 160, 320, 480, 600]
 
 
 @pytest.mark.parametrize(

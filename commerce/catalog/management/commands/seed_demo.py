@@ -38,6 +38,9 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         created = self._catalog()
+        # The pictures' sizes (thumbnail, card, full; commerce/catalog/images.py), also for a demo store
+        # seeded before there were any.
+        call_command("image_renditions", stdout=self.stdout)
         self._accounts()
         seed_shipping()
         seed_tax_rates()
