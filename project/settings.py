@@ -246,6 +246,7 @@ CATALOG_PAGE_SIZE = env.int("CATALOG_PAGE_SIZE", default=12)
 CATALOG_CACHE_SECONDS = env.int("CATALOG_CACHE_SECONDS", default=600 if REDIS_URL else 0)
 LOW_STOCK_THRESHOLD = env.int("LOW_STOCK_THRESHOLD", default=5)
 ALERT_OFFER_MINUTES = env.int("ALERT_OFFER_MINUTES", default=60)  # back-in-stock: the next subscribers after
+IMPORT_IMAGES_FROM_PRIVATE_HOSTS = env.bool("IMPORT_IMAGES_FROM_PRIVATE_HOSTS", default=False)  # catalog import URLs
 CART_MAX_LINE_QUANTITY = env.int("CART_MAX_LINE_QUANTITY", default=99)
 STOCK_HOLD_SECONDS = env.int("STOCK_HOLD_SECONDS", default=600)
 CHECKOUT_IN_DATABASE = env.bool("CHECKOUT_IN_DATABASE", default=True)  # on PostgreSQL (commerce/orders/sql/)

@@ -11,8 +11,8 @@ variant_name, options ("size=M;colour=Navy" or a JSON object), price, compare_at
 - Validation is the models' own (price >= 0, stock >= 0, unique SKU, the sale price above the
   price...), plus what a file can get wrong: an unknown category, a SKU twice in one file, a product
   whose rows disagree, an image that is not in the media storage.
-- Images: a listed path is attached if the product lacks it; an import never removes an image.
-  URLs are refused with a message (the store does not fetch from the network on an import).
+- Images: a listed media path, or an http(s) URL fetched and stored (image_sources.py), is attached
+  if the product lacks it; an import never removes an image.
 - After a real import commits, changed stock publishes live like any stock change, changed prices
   reach the price listeners, and the search index and the catalog cache move on.
 """
@@ -23,7 +23,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from import_export import fields, resources, widgets
 from import_export.resources import Diff
@@ -33,6 +32,7 @@ from import_export.tmp_storages import CacheStorage
 from commerce.search.services import search_products_sync_on_commit
 
 from .cache import catalog_changed_on_commit
+from .image_sources import image_source
 from .images import image_renditions_on_commit
 from .live import price_changed, stock_publish
 from .models import Category, Product, ProductImage, Variant
@@ -169,17 +169,6 @@ def _image_paths(text: str) -> list[str]:
     return [part.strip() for part in text.split(IMAGE_SEPARATOR) if part.strip()]
 
 
-def _image_error(path: str) -> str | None:
-    """Why `path` cannot be attached, or None."""
-    if "://" in path or path.startswith("//"):
-        return f'"{path}": images are taken from the media storage by path; upload the file and give its path.'
-    if path.startswith("/") or "\\" in path or ".." in path.split("/"):
-        return f'"{path}": give a path inside the media storage, such as "products/shirt.jpg".'
-    if not default_storage.exists(path):
-        return f'"{path}" is not in the media storage.'
-    return None
-
-
 class VariantResource(resources.ModelResource):  # type: ignore[misc]
     product_slug = fields.Field(column_name="product_slug")
     product_name = fields.Field(column_name="product_name")
@@ -222,11 +211,16 @@ class VariantResource(resources.ModelResource):  # type: ignore[misc]
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._categories: dict[str, Category | None] = {}
+        self._store_images = False  # a real import stores the pictures it fetches (import_data_inner)
         self._products: dict[str, tuple[int, tuple[str, ...]]] = {}  # slug -> (first line, its columns)
         self._skus: dict[str, int] = {}  # SKU -> first line
         self._line = 0  # the line of the row being imported
         self._product_changed: set[int] = set()  # lines whose product they changed
         self._moved: dict[str, set[int]] = {"stock": set(), "price": set(), "products": set()}
+
+    def import_data_inner(self, dataset: Any, dry_run: bool, *args: Any, **kwargs: Any) -> Any:
+        self._store_images = not dry_run  # pictures named by URL: fetched and checked either way, stored for real
+        return super().import_data_inner(dataset, dry_run, *args, **kwargs)
 
     @classmethod
     def get_result_class(cls) -> type[Result]:
@@ -321,8 +315,9 @@ class VariantResource(resources.ModelResource):  # type: ignore[misc]
             is_published = YesNoWidget().clean(published)
         except ValueError as error:
             errors["published"] = [str(error)]
-        paths = _image_paths(images)
-        image_errors = [message for message in map(_image_error, paths) if message]
+        found = [image_source(text, store=self._store_images) for text in _image_paths(images)]
+        paths = [path for path, _ in found]
+        image_errors = [why for _, why in found if why]
         if image_errors:
             errors["images"] = image_errors
         if errors or category is None:

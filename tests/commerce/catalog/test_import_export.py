@@ -1,7 +1,9 @@
 """Merchants load the catalog from a spreadsheet and take it back out (commerce/catalog/resources.py)."""
 
 import csv
+import http.server
 import io
+import threading
 from decimal import Decimal
 
 import pytest
@@ -162,7 +164,7 @@ def test_rows_of_one_product_must_agree():
 
 
 @pytest.mark.usefixtures("categories")
-def test_images_are_attached_by_media_path_and_urls_are_refused(settings, tmp_path):
+def test_images_are_attached_by_media_path_and_bad_ones_are_refused(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     (tmp_path / "products").mkdir()
     (tmp_path / "products" / "tee.jpg").write_bytes(b"\xff\xd8\xff\xd9")
@@ -176,7 +178,7 @@ def test_images_are_attached_by_media_path_and_urls_are_refused(settings, tmp_pa
     assert ProductImage.objects.count() == 1
 
     for image, message in [
-        ("http://example.com/a.jpg", "upload the file and give its path"),
+        ("ftp://example.com/a.jpg", "give an http(s) address or a path inside the media storage"),
         ("../secret.jpg", "give a path inside the media storage"),
         ("products/missing.jpg", '"products/missing.jpg" is not in the media storage.'),
     ]:
@@ -322,3 +324,82 @@ def test_two_imports_of_the_same_new_rows_at_once_one_wins_the_other_reports_it(
     else:  # it ran after the winner committed: nothing left to change
         assert other.totals["skip"] == 3  # type: ignore[union-attr]
     assert Variant.objects.count() == 3
+
+
+# --- Pictures named by URL: fetched from a local server (the machine has no internet) ----------
+
+
+@pytest.fixture
+def picture_server(tmp_path):  # type: ignore[no-untyped-def]
+    """A local HTTP server: /tee.png (a picture), /note.txt (not one), /moved (a redirect to /tee.png)."""
+    png = io.BytesIO()
+    PILImage.new("RGB", (300, 200), "teal").save(png, "PNG")
+    files = {"/tee.png": ("image/png", png.getvalue()), "/note.txt": ("text/plain", b"not a picture")}
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - the library's name
+            hits.append(self.path)
+            if self.path == "/moved":
+                self.send_response(302)
+                self.send_header("Location", "/tee.png")
+                self.end_headers()
+                return
+            kind, body = files.get(self.path, ("text/plain", b""))
+            self.send_response(200 if self.path in files else 404)
+            self.send_header("Content-Type", kind)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", hits
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.usefixtures("categories")
+def test_a_picture_named_by_url_is_fetched_checked_and_stored_once(settings, tmp_path, picture_server):
+    settings.MEDIA_ROOT = tmp_path
+    settings.IMPORT_IMAGES_FROM_PRIVATE_HOSTS = True  # the test's server is on loopback
+    base, hits = picture_server
+    text = catalog_csv(1).replace(",yes,\r\n", f",yes,{base}/tee.png\r\n")
+
+    dry = import_csv(text, dry_run=True)
+    assert not invalid(dry)
+    assert not (tmp_path / "products").exists()  # a dry run fetches and checks, and stores nothing
+
+    import_csv(text, dry_run=False)
+
+    image = ProductImage.objects.get()
+    assert image.image.name.startswith("products/imported/")
+    assert image.image.name.endswith(".png")
+    with PILImage.open(tmp_path / image.image.name) as stored:
+        assert stored.size == (300, 200)
+    assert import_csv(text, dry_run=False).totals["skip"] == 1  # the same picture: attached once
+    assert ProductImage.objects.count() == 1
+    assert hits == ["/tee.png"] * 3
+
+
+@pytest.mark.usefixtures("categories")
+def test_pictures_by_url_that_are_refused(settings, tmp_path, picture_server):
+    settings.MEDIA_ROOT = tmp_path
+    base, _ = picture_server
+
+    def errors(url: str) -> str:
+        result = import_csv(catalog_csv(1).replace(",yes,\r\n", f",yes,{url}\r\n"), dry_run=False)
+        return invalid(result)[2]["images"][0]
+
+    # Loopback is a private address: refused before anything is fetched, unless the shop allows it.
+    assert "is on a private network" in errors(f"{base}/tee.png")
+    settings.IMPORT_IMAGES_FROM_PRIVATE_HOSTS = True
+    assert "is not a picture" in errors(f"{base}/note.txt")
+    assert "could not be fetched" in errors(f"{base}/missing.png")
+    assert "could not be fetched" in errors(f"{base}/moved")  # redirects are not followed
+    assert "give an http(s) address" in errors("ftp://example.com/a.jpg")
+    assert not ProductImage.objects.exists()
+    assert not Product.objects.exists()
