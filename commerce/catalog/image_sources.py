@@ -55,7 +55,7 @@ def _fetched(url: str, *, store: bool) -> tuple[str, str | None]:
     if not host:
         return url, f'"{url}" names no host.'
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)}
+        addresses = {str(info[4][0]) for info in socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)}
     except (OSError, UnicodeError):
         return url, f'"{url}": the host could not be found.'
     if not settings.IMPORT_IMAGES_FROM_PRIVATE_HOSTS and not all(
