@@ -102,6 +102,11 @@ CATEGORIES = [
 # of its own; its page shows its subcategories' (one level of nesting, so the demo shows breadcrumbs).
 PARENTS = {"t-shirts": ("Clothing", "clothing"), "hoodies": ("Clothing", "clothing")}
 
+
+def children_of(parent_slug: str) -> list[str]:
+    return [slug for slug, (_, parent) in PARENTS.items() if parent == parent_slug]
+
+
 # Products whose every option is sold out, so the demo shows that state too.
 SOLD_OUT = {"Reef Tee", "Storm Mug"}
 # Products on sale, so the demo shows a struck-through price too: their price before the sale is this

@@ -98,3 +98,17 @@ def test_the_demo_ops_account_restocks_in_the_admin_and_support_only_looks(setti
     assert response.status_code == 302, response.content.decode()[:2000]
     variant.refresh_from_db()
     assert variant.stock == 3
+
+
+def test_a_demo_seeded_before_categories_nested_gets_them_nested(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    call_command("seed_demo")
+    Category.objects.filter(parent__isnull=False).update(parent=None)
+    Category.objects.filter(slug="clothing").delete()
+
+    call_command("seed_demo")
+
+    assert sorted(Category.objects.filter(parent__slug="clothing").values_list("slug", flat=True)) == [
+        "hoodies",
+        "t-shirts",
+    ]

@@ -63,9 +63,13 @@ class Command(BaseCommand):
             parent = None
             if spec.slug in demo.PARENTS:
                 parent_name, parent_slug = demo.PARENTS[spec.slug]
-                parent, _ = Category.objects.get_or_create(
+                parent, parent_created = Category.objects.get_or_create(
                     slug=parent_slug, defaults={"name": parent_name, "description": f"Our {parent_name.lower()}."}
                 )
+                if parent_created:  # a demo seeded before categories nested: its categories move under it
+                    Category.objects.filter(slug__in=demo.children_of(parent_slug), parent__isnull=True).update(
+                        parent=parent
+                    )
             category, _ = Category.objects.get_or_create(
                 slug=spec.slug,
                 defaults={
