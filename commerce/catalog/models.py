@@ -98,7 +98,7 @@ class Product(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     # Of the published reviews (commerce/reviews keeps them): shown on cards and the product page.
     rating_average = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True, editable=False)
-    rating_count = models.PositiveIntegerField(default=0, editable=False)
+    rating_count = models.PositiveIntegerField(default=0, db_default=0, editable=False)  # raw inserts too (bulk loads)
 
     objects: ClassVar[ProductQuerySet] = ProductQuerySet.as_manager()  # type: ignore[assignment]
 
