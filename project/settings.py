@@ -18,6 +18,7 @@ import environ
 from project import content_policy
 from project.datastores import caches, channel_layers, postgres_connections, sqlite
 from project.logs import json_lines
+from project.periodic import beat_schedule
 from project.secret_check import require_secrets
 from project.storage import media_storage, with_media_origins
 from project.store_check import check_store_money
@@ -60,12 +61,14 @@ INSTALLED_APPS = [
     "channels",
     "django_htmx",
     "template_partials",
+    "ninja",  # the JSON API (commerce/api/): its docs page's static files
     "import_export",  # the catalog's import and export in the admin (commerce/catalog/resources.py)
     "axes",  # sign-in lockouts: AUTHENTICATION_BACKENDS, MIDDLEWARE and the AXES_* settings below
     # The store's areas (commerce/<area>/), in the order their migrations build on each other.
     *(f"commerce.{area}" for area in ("accounts", "catalog", "cart", "inventory", "orders", "payments", "discounts")),
     *(f"commerce.{area}" for area in ("shipping", "tax", "notifications", "support", "search", "ops", "invoices")),
     *(f"commerce.{area}" for area in ("alerts", "reviews", "wishlist", "recommendations")),
+    *(f"commerce.{area}" for area in ("api", "webhooks")),
 ]
 
 MIDDLEWARE = [
@@ -262,12 +265,8 @@ STORE_COUNTRY = env.str("STORE_COUNTRY", default="US").strip().upper()  # the ca
 CODE_TIME_CHECK_INTERVAL_SECONDS = env.int("CODE_TIME_CHECK_INTERVAL_SECONDS", default=60)  # codes ending/starting
 
 # --- Email and the notification outbox ------------------------------------------
-EMAIL_BACKEND = env.str(
-    "EMAIL_BACKEND",
-    default="django.core.mail.backends.smtp.EmailBackend"
-    if env.str("EMAIL_HOST", default="")
-    else "django.core.mail.backends.console.EmailBackend",
-)
+_SMTP = "django.core.mail.backends.smtp.EmailBackend" if env.str("EMAIL_HOST", default="") else ""
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=_SMTP or "django.core.mail.backends.console.EmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
@@ -364,21 +363,14 @@ SEARCH_MAX_QUERY_LENGTH = env.int("SEARCH_MAX_QUERY_LENGTH", default=100)
 SEARCH_FALLBACK_SECONDS = env.float("SEARCH_FALLBACK_SECONDS", default=30.0)
 SEARCH_CHECK_INTERVAL_SECONDS = env.int("SEARCH_CHECK_INTERVAL_SECONDS", default=900)
 
-# --- Periodic jobs (Celery beat; in process when embedded) ------------------------
-CELERY_BEAT_SCHEDULE = {
-    name: {"task": task, "schedule": float(seconds)}
-    for name, task, seconds in [
-        ("release-expired-holds", "commerce.orders.tasks.release_expired_holds", HOLD_RELEASE_INTERVAL_SECONDS),
-        ("clear-expired-sessions", "commerce.accounts.tasks.clear_expired_sessions", 6 * 3600),
-        ("payments-sweep", "commerce.payments.tasks.payments_sweep", 300),
-        ("notifications-sweep", "commerce.notifications.tasks.sweep", NOTIFICATION_SWEEP_INTERVAL_SECONDS),
-        ("support-replies-notify", "commerce.support.tasks.replies_notify", SUPPORT_REPLY_CHECK_INTERVAL_SECONDS),
-        ("search-consistency-check", "commerce.search.tasks.check_consistency", SEARCH_CHECK_INTERVAL_SECONDS),
-        ("cart-codes-on-time", "commerce.cart.tasks.code_carts_on_time", CODE_TIME_CHECK_INTERVAL_SECONDS),
-        ("stock-alerts-offer", "commerce.alerts.tasks.alerts_offer", 60),
-        ("recommendations-compute", "commerce.recommendations.tasks.recommendations_compute", 3600),
-    ]
-}
+# --- JSON API and outgoing webhooks ---------------------------------------------------
+API_RATE_PER_TOKEN = env.str("API_RATE_PER_TOKEN", default="600/minute")  # calls with a token, per token
+API_RATE_PER_ADDRESS = env.str("API_RATE_PER_ADDRESS", default="300/minute")  # calls without one, per address
+API_PAGE_SIZE = env.int("API_PAGE_SIZE", default=20)
+API_MAX_PAGE_SIZE = env.int("API_MAX_PAGE_SIZE", default=100)
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10.0)  # seconds to connect and answer
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=10)  # then the delivery is failed (send again by hand)
+WEBHOOK_ALLOW_PRIVATE_HOSTS = env.bool("WEBHOOK_ALLOW_PRIVATE_HOSTS", default=False)  # loopback/private URLs (tests)
 
 # --- Metrics ------------------------------------------------------------------
 # /metrics wants "Authorization: Bearer <METRICS_TOKEN>" when set; else direct requests from these networks.
@@ -388,6 +380,9 @@ METRICS_WORKER_PORT = env.int("METRICS_WORKER_PORT", default=0)
 METRICS_WORKER_ADDR = env.str("METRICS_WORKER_ADDR", default="127.0.0.1")
 # Set by deploy/docker-entrypoint.sh for a worker with an exporter: pool processes count into files there.
 PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
+
+# Periodic jobs (beat; in process when embedded): each job and its interval setting in project/periodic.py.
+CELERY_BEAT_SCHEDULE = beat_schedule(globals())
 
 # --- Logging: JSON lines on stdout ----------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")

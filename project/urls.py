@@ -14,6 +14,7 @@ urlpatterns = [
     path("robots.txt", sitemaps.robots_txt, name="robots"),
     path("sitemap.xml", sitemaps.sitemap_index, name="sitemap"),
     path("sitemap-<slug:section>.xml", sitemaps.sitemap_section, name="sitemap-section"),
+    path("api/", include("commerce.api.urls")),  # the JSON API (commerce/api/)
     path("live/extend/", live_extend, name="live_extend"),
     path("accounts/", include("commerce.accounts.urls")),
     path("cart/", include("commerce.cart.urls")),

@@ -1,0 +1,5 @@
+"""API: cart (mounted by main.py)."""
+
+from ninja import Router
+
+router = Router(tags=["Cart"])

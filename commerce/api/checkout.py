@@ -1,0 +1,5 @@
+"""API: checkout (mounted by main.py)."""
+
+from ninja import Router
+
+router = Router(tags=["Checkout"])

@@ -1,0 +1,5 @@
+"""API: orders (mounted by main.py)."""
+
+from ninja import Router
+
+router = Router(tags=["Orders"])

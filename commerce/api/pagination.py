@@ -1,0 +1,45 @@
+"""Cursor pagination for lists: `?cursor=` is signed, so a forged or stale one is a clear 422, never a 500.
+
+Lists answer {"next": url | null, "previous": url | null, "results": [...]} in a fixed order
+(`ordering`: its first field, then the primary key, must identify a row). Use with ninja's paginate:
+
+    @router.get("/orders", response=answers({200: list[OrderOut]}))
+    @paginate(SignedCursor, ordering=("-created_at", "-pk"))
+    def orders(request): ...
+"""
+
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from ninja.pagination import CursorPagination
+
+from .errors import ApiError
+
+SALT = "commerce.api.cursor"
+
+
+class SignedCursor(CursorPagination):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("page_size", settings.API_PAGE_SIZE)
+        kwargs.setdefault("max_page_size", settings.API_MAX_PAGE_SIZE)
+        super().__init__(**kwargs)
+
+    class Cursor(CursorPagination.Cursor):
+        @classmethod
+        def from_encoded_param(cls, encoded_param: str | None, context: Any = None) -> "SignedCursor.Cursor":
+            if not encoded_param:
+                return cls()
+            try:
+                data = signing.loads(encoded_param, salt=SALT)
+                return cls.model_validate(data, context=context)
+            except (signing.BadSignature, ValueError, TypeError) as exc:
+                raise ApiError.invalid("cursor", "This cursor is not valid: start again from the first page.") from exc
+
+        def encode_as_param(self) -> str:
+            return signing.dumps(self.model_dump(exclude_defaults=True, exclude_none=True), salt=SALT, compress=True)
+
+    def _get_page_size(self, requested_page_size: int | None) -> int:
+        if requested_page_size is not None and requested_page_size < 1:
+            raise ApiError.invalid("page_size", "page_size must be at least 1.")
+        return int(super()._get_page_size(requested_page_size))

@@ -1,0 +1,1 @@
+"""Outgoing webhooks: endpoints staff register, events signed with HMAC-SHA256, delivered through an outbox."""
