@@ -1,0 +1,162 @@
+"""Schemathesis against a live Daphne server: every operation of /api/openapi.json, with a shopper
+token and with a staff token, must answer without a server error and as its schema says.
+
+The run is the `schemathesis run` command (a subprocess, so hypothesis' own state stays out of this
+test process), bounded (a few examples per operation, a fixed seed, deterministic generation) and
+reported as JUnit XML: one test case per operation, which this test counts against the schema.
+
+Checks (see README, "JSON API"): not_a_server_error, status_code_conformance,
+content_type_conformance, response_schema_conformance and response_headers_conformance on every
+answer. negative_data_rejection (input the schema forbids must get a 4xx) runs too: the API
+validates with the same pydantic schemas it publishes, so it holds. positive_data_acceptance does
+not: data the schema allows is refused for reasons a schema cannot say (an unknown product id, an
+empty cart, an order in the wrong status), and 404/409/422 are the right answers then.
+"""
+
+import json
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+from django.contrib.auth.models import Group
+
+from commerce.api.scopes import allowed_scopes
+from commerce.api.tokens import token_create
+from commerce.orders.models import Order
+from commerce.support import services as support
+from tests.e2e.servers import ROOT
+from tests.factories import CategoryFactory, DiscountCodeFactory, OrderFactory, ProductFactory, UserFactory, VariantFactory
+
+pytestmark = pytest.mark.e2e
+
+CHECKS = [
+    "not_a_server_error",
+    "status_code_conformance",
+    "content_type_conformance",
+    "response_schema_conformance",
+    "response_headers_conformance",
+    "negative_data_rejection",
+]
+MAX_EXAMPLES = 6  # per operation and phase: both runs stay within about two minutes on two cores
+SEED = 22
+UNLIMITED = "1000000/minute"  # the fuzzer's calls are not throttled (the rate limits have tests of their own)
+
+
+def seed_store(stripe_ready: bool) -> dict[str, object]:
+    """What the operations can find: a category tree, products with variants and stock, a code, the
+    shopper's orders (one awaiting payment, one paid), a support conversation; and the two people."""
+    clothing = CategoryFactory(name="Clothing", slug="clothing")
+    tees = CategoryFactory(name="T-shirts", slug="t-shirts", parent=clothing)
+    CategoryFactory(name="Hoodies", slug="hoodies", parent=clothing)
+    for index, (name, price) in enumerate([("Reef Tee", "24.00"), ("Dune Tee", "19.50"), ("Harbour Hoodie", "55.00")]):
+        product = ProductFactory(name=name, category=tees if "Tee" in name else clothing)
+        for size, stock in (("S", 4), ("M", 0 if index == 1 else 9), ("L", 2)):
+            VariantFactory(
+                product=product,
+                name=size,
+                sku=f"P{index}-{size}",
+                price=price,
+                stock=stock,
+            )
+    DiscountCodeFactory(code="SAVE10")
+    shopper = UserFactory(email="shopper@example.com", password="shopper-pass-123", first_name="Sam")
+    staff = UserFactory(email="staff@example.com", is_staff=True, first_name="Sky")
+    staff.groups.add(Group.objects.get_or_create(name="ops")[0], Group.objects.get_or_create(name="support")[0])
+    variant = VariantFactory(product__name="Order Tee", product__category=tees, price="12.50", stock=50)
+    OrderFactory(user=shopper, variant=variant, quantity=2)
+    OrderFactory(paid=True, at_stripe=stripe_ready, user=shopper, variant=variant, quantity=1)
+    OrderFactory(shipped=True, user=shopper, variant=variant, quantity=1, tracking_number="1Z999")
+    conversation = support.conversation_for_customer(customer=shopper)
+    support.message_post(conversation=conversation, author=shopper, from_staff=False, body="Where is my order?")
+    assert Order.objects.count() == 3
+    return {"shopper": shopper, "staff": staff}
+
+
+def schemathesis_run(base: str, token: str, report: Path) -> subprocess.CompletedProcess[str]:
+    """`schemathesis run` on every operation of the live schema, as the token's person; JUnit XML to `report`."""
+    command = [
+        str(Path(sys.executable).with_name("schemathesis")),
+        "run",
+        f"{base}/api/openapi.json",
+        "--url",
+        base,
+        "--header",
+        f"Authorization: Bearer {token}",
+        "--checks",
+        ",".join(CHECKS),
+        "--phases",
+        "examples,coverage,fuzzing",
+        "--max-examples",
+        str(MAX_EXAMPLES),
+        "--seed",
+        str(SEED),
+        "--generation-deterministic",
+        "--workers",
+        "1",
+        "--request-timeout",
+        "20",
+        "--max-failures",
+        "50",
+        "--report",
+        "junit",
+        "--report-junit-path",
+        str(report),
+        "--no-color",
+    ]
+    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=400, check=False)  # noqa: S603
+
+
+def operations(base: str) -> set[str]:
+    with urllib.request.urlopen(f"{base}/api/openapi.json", timeout=10) as answer:  # noqa: S310 - loopback URL
+        schema = json.load(answer)
+    methods = {"get", "put", "post", "delete", "patch", "head", "options"}
+    return {f"{method.upper()} {path}" for path, item in schema["paths"].items() for method in item if method in methods}
+
+
+def exercised(report: Path) -> dict[str, str]:
+    """Each operation named in the JUnit report, with its outcome ("passed", or the failure's text)."""
+    outcomes: dict[str, str] = {}
+    for case in ElementTree.parse(report).getroot().iter("testcase"):
+        trouble = case.find("failure")
+        if trouble is None:
+            trouble = case.find("error")
+        if case.find("skipped") is not None:
+            outcomes[case.get("name", "")] = "skipped"
+        else:
+            outcomes[case.get("name", "")] = (
+                "passed" if trouble is None else (trouble.get("message") or trouble.text or "")
+            )
+    return outcomes
+
+
+@pytest.mark.timeout(600)
+def test_every_operation_answers_as_its_schema_says_for_a_shopper_and_for_staff(
+    daphne, transactional_db, stripe_settings, tmp_path
+):  # type: ignore[no-untyped-def]
+    server = daphne(API_RATE_PER_TOKEN=UNLIMITED, API_RATE_PER_ADDRESS=UNLIMITED)
+    people = seed_store(stripe_ready=True)
+    shopper_token = token_create(user=people["shopper"], name="fuzz", scopes=["shop:read", "shop:write"])
+    staff_scopes = sorted(allowed_scopes(people["staff"]))  # type: ignore[arg-type]
+    assert len(staff_scopes) == 8  # every scope: ops and support
+    staff_token = token_create(user=people["staff"], name="fuzz", scopes=staff_scopes)
+    expected = operations(server.url)
+    assert expected, "the schema lists no operation"
+
+    problems = []
+    for who, token in (("shopper", shopper_token.raw), ("staff", staff_token.raw)):
+        report = tmp_path / f"{who}.xml"
+        run = schemathesis_run(server.url, token, report)
+        outcomes = exercised(report) if report.exists() else {}
+        missing = expected - set(outcomes)
+        failed = {name: outcome for name, outcome in outcomes.items() if outcome != "passed"}
+        if run.returncode != 0 or missing or failed:
+            problems.append(
+                f"--- as the {who} (exit {run.returncode}): {len(outcomes)} of {len(expected)} operations run;"
+                f" not run: {sorted(missing)}; not passed: {sorted(failed)}\n{run.stdout[-20000:]}\n{run.stderr[-3000:]}"
+            )
+    if problems:
+        server_log = server.log_text()[-5000:]
+        pytest.fail("\n".join(problems) + f"\n--- server log:\n{server_log}")
