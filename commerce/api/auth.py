@@ -20,6 +20,7 @@ from project.clients import client_address
 from project.throttle import throttle
 
 from .errors import ApiError
+from .inputs import inputs_check
 from .models import ApiToken
 from .scopes import SCOPES, allowed_scopes, role_allows
 from .tokens import token_authenticate
@@ -69,9 +70,20 @@ def caller(request: HttpRequest) -> Caller:
 
 
 class StoreAuth(HttpBearer):
-    """A token when the call brings one; else the session (CSRF-checked for writes); else a guest."""
+    """A token when the call brings one; else the session (CSRF-checked for writes); else a guest.
+
+    Then, whoever calls, input no operation could store is refused (commerce/api/inputs.py).
+    """
+
+    csrf = True  # the docs page (Swagger UI) sends the session's CSRF token with "Try it out"
 
     def __call__(self, request: HttpRequest) -> Any:
+        found = self._caller(request)
+        if found is not None:
+            inputs_check(request)
+        return found
+
+    def _caller(self, request: HttpRequest) -> Any:
         header = request.headers.get("Authorization", "")
         address = client_address(request)
         if header:

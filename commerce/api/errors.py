@@ -7,15 +7,19 @@ wrong with it. Every operation documents these answers (`answers`), so that gene
 schemathesis know them.
 """
 
+import logging
 from typing import Any
 
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.core.exceptions import BadRequest, ObjectDoesNotExist, PermissionDenied, SuspiciousOperation
+from django.db import DataError
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from commerce.errors import DomainError
 from project.throttle import Throttled
+
+logger = logging.getLogger(__name__)
 
 # The error answers any operation may give: bad request, no or bad token, no scope or role, not
 # found (or not yours), conflict, invalid input or a refused step, too many calls.
@@ -115,3 +119,17 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(PermissionDenied)
     def denied(request: HttpRequest, exc: Exception) -> HttpResponse:
         return _error(api, request, 403, "forbidden", str(exc) or "You may not do this.")
+
+    @api.exception_handler(SuspiciousOperation)
+    @api.exception_handler(BadRequest)
+    def bad_request(request: HttpRequest, exc: Exception) -> HttpResponse:
+        # A body over DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields, a bad host: Django's 400, in our shape.
+        return _error(api, request, 400, "bad_request", "The request could not be read.")
+
+    @api.exception_handler(DataError)
+    def out_of_range(request: HttpRequest, exc: DataError) -> HttpResponse:
+        # The database refused a value (a number out of its column's range, text too long) that the
+        # operation's schema let through: the caller's input, not a fault of the server. Logged so
+        # the schema gets the bound it lacks; the service's transaction has already rolled back.
+        logger.warning("api input refused by the database", extra={"path": request.path, "error": str(exc)[:200]})
+        return _error(api, request, 422, "out_of_range", "A value is out of range or too long.")

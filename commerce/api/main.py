@@ -11,7 +11,7 @@ from importlib import import_module
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Router
 
 from . import errors
 from .auth import StoreAuth
@@ -44,19 +44,24 @@ ROUTERS = [
 ]
 
 
-@functools.cache
-def api() -> NinjaAPI:
+def build(routers: list[tuple[str, Router]], *, urls_namespace: str = "api") -> NinjaAPI:
+    """A NinjaAPI with the store's framework (auth, rate limits, input checks, error shape) and these routers."""
     built = NinjaAPI(
         title=f"{settings.STORE_NAME} API",
         version=VERSION,
         description=DESCRIPTION,
         auth=StoreAuth(),
-        urls_namespace="api",
+        urls_namespace=urls_namespace,
     )
     errors.install(built)
-    for prefix, module in ROUTERS:
-        built.add_router(f"/v{VERSION}/{prefix}", import_module(f"commerce.api.{module}").router)
+    for prefix, router in routers:
+        built.add_router(f"/v{VERSION}/{prefix}", router)
     return built
+
+
+@functools.cache
+def api() -> NinjaAPI:
+    return build([(prefix, import_module(f"commerce.api.{module}").router) for prefix, module in ROUTERS])
 
 
 def index(request: HttpRequest) -> HttpResponse:

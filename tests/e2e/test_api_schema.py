@@ -28,7 +28,14 @@ from commerce.api.tokens import token_create
 from commerce.orders.models import Order
 from commerce.support import services as support
 from tests.e2e.servers import ROOT
-from tests.factories import CategoryFactory, DiscountCodeFactory, OrderFactory, ProductFactory, UserFactory, VariantFactory
+from tests.factories import (
+    CategoryFactory,
+    DiscountCodeFactory,
+    OrderFactory,
+    ProductFactory,
+    UserFactory,
+    VariantFactory,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -113,13 +120,15 @@ def operations(base: str) -> set[str]:
     with urllib.request.urlopen(f"{base}/api/openapi.json", timeout=10) as answer:  # noqa: S310 - loopback URL
         schema = json.load(answer)
     methods = {"get", "put", "post", "delete", "patch", "head", "options"}
-    return {f"{method.upper()} {path}" for path, item in schema["paths"].items() for method in item if method in methods}
+    return {
+        f"{method.upper()} {path}" for path, item in schema["paths"].items() for method in item if method in methods
+    }
 
 
 def exercised(report: Path) -> dict[str, str]:
     """Each operation named in the JUnit report, with its outcome ("passed", or the failure's text)."""
     outcomes: dict[str, str] = {}
-    for case in ElementTree.parse(report).getroot().iter("testcase"):
+    for case in ElementTree.parse(report).getroot().iter("testcase"):  # noqa: S314 - schemathesis wrote it, here
         trouble = case.find("failure")
         if trouble is None:
             trouble = case.find("error")
@@ -155,7 +164,8 @@ def test_every_operation_answers_as_its_schema_says_for_a_shopper_and_for_staff(
         if run.returncode != 0 or missing or failed:
             problems.append(
                 f"--- as the {who} (exit {run.returncode}): {len(outcomes)} of {len(expected)} operations run;"
-                f" not run: {sorted(missing)}; not passed: {sorted(failed)}\n{run.stdout[-20000:]}\n{run.stderr[-3000:]}"
+                f" not run: {sorted(missing)}; not passed: {sorted(failed)}"
+                f"\n{run.stdout[-20000:]}\n{run.stderr[-3000:]}"
             )
     if problems:
         server_log = server.log_text()[-5000:]

@@ -5,8 +5,9 @@ from django.test import Client
 from django.utils import timezone
 
 from commerce.api.models import ApiToken
+from commerce.api.pagination import SignedCursor
 from commerce.api.tokens import TokenError, digest, token_authenticate, token_create, token_revoke
-from tests.factories import UserFactory
+from tests.factories import CategoryFactory, UserFactory
 
 
 def test_a_token_is_shown_once_and_kept_only_as_its_digest(shopper):
@@ -121,3 +122,123 @@ def test_token_last_use_is_written_at_most_once_a_minute(shopper, clock):
     assert ApiToken.objects.get().last_used_at == first
     assert first is not None
     assert first <= timezone.now()
+
+
+# Input that fuzzing sends (tests/e2e/test_api_schema.py): each gets a 4xx in the one shape, never a 500.
+# The probe API (tests/api_probe.py) is the store's own framework with operations taking every kind of input.
+probe = pytest.mark.urls("tests.api_probe")
+
+
+def shape(response) -> dict:  # type: ignore[no-untyped-def]
+    body = response.json()
+    assert set(body) == {"code", "message", "fields"}
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    return body  # type: ignore[no-any-return]
+
+
+@probe
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        (b'{"name": "Tee", "quantity": 2}', 200, None),
+        (b'{"name": "Tee", "quantity"', 400, "bad_request"),  # not JSON
+        (b"\xff\xfe not text", 400, "bad_request"),
+        (b'["Tee", 2]', 422, "invalid"),  # JSON, but not the object the schema says
+        (b'{"name": "Tee", "quantity": "many"}', 422, "invalid"),
+        (b'{"name": "Te\\u0000e"}', 422, "invalid"),  # PostgreSQL cannot store NUL
+        (b'{"name": "Te\\ud800e"}', 422, "invalid"),  # nor a lone surrogate
+        (b'{"n\\u0000ame": "Tee"}', 422, "invalid"),
+        (b'{"name": "T\\ud83d\\ude00"}', 200, None),  # a surrogate pair is a character (an emoji)
+    ],
+)
+def test_bad_bodies_answer_4xx_in_the_one_shape(db, api, body, status, code):
+    response = api.post("/api/v1/probe/echo", body, content_type="application/json")
+    assert response.status_code == status
+    if code is None:
+        assert response.json()["name"].startswith("T")
+    else:
+        assert shape(response)["code"] == code
+
+
+@probe
+def test_text_the_database_cannot_store_is_refused_with_its_field(db, api):
+    response = api.post("/api/v1/probe/echo", b'{"name": "a\\u0000b"}', content_type="application/json")
+    assert shape(response)["fields"] == {"name": ["Text may not contain NUL characters or unpaired surrogates."]}
+    response = api.get("/api/v1/probe/find/tee", {"q": "a\x00b"})
+    assert response.status_code == 422
+    assert list(shape(response)["fields"]) == ["q"]
+    assert api.get("/api/v1/probe/find/te%00e").status_code == 404
+    assert api.get("/api/v1/probe/find/tee", {"q": "ü ✓"}).json()["name"] == "teeü ✓"
+
+
+@probe
+def test_a_value_the_database_refuses_is_422_not_500(db, api):
+    assert api.get("/api/v1/probe/cast", {"n": 7}).json()["quantity"] == 7
+    response = api.get("/api/v1/probe/cast", {"n": 10**30})
+    assert response.status_code == 422
+    assert shape(response)["code"] == "out_of_range"
+    response = api.get("/api/v1/probe/cast", {"n": "1e400"})
+    assert response.status_code == 422
+    assert shape(response)["fields"] == {"n": ["Input should be a valid integer, unable to parse string as an integer"]}
+
+
+@probe
+def test_a_body_over_the_upload_limit_is_400_in_the_one_shape(db, api, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 100
+    response = api.post("/api/v1/probe/echo", {"name": "x" * 200}, content_type="application/json")
+    assert response.status_code == 400
+    assert shape(response)["code"] == "bad_request"
+
+
+@probe
+def test_cursors_are_signed_and_page_sizes_bounded(db, api):
+    for number in range(5):
+        CategoryFactory(name=f"Shelf {number}")
+    first = api.get("/api/v1/probe/categories", {"page_size": 2}).json()
+    assert [row["slug"] for row in first["results"]] == ["shelf-4", "shelf-3"]
+    assert first["previous"] is None
+    second = api.get(first["next"]).json()
+    assert [row["slug"] for row in second["results"]] == ["shelf-2", "shelf-1"]
+    assert len(api.get("/api/v1/probe/categories", {"page_size": 10**12}).json()["results"]) == 5
+    assert SignedCursor(ordering=("-pk",), max_page_size=3)._get_page_size(10**12) == 3
+    for cursor in ["garbage", "e30", "x" * 5000, first["next"].split("cursor=")[1][:-3] + "abc"]:
+        response = api.get("/api/v1/probe/categories", {"cursor": cursor})
+        assert response.status_code == 422, cursor
+        assert list(shape(response)["fields"]) == ["cursor"]
+    for size in [0, -1]:
+        response = api.get("/api/v1/probe/categories", {"page_size": size})
+        assert response.status_code == 422
+        assert list(shape(response)["fields"]) == ["page_size"]
+
+
+@probe
+def test_etags_answer_304_and_odd_if_none_match_values_are_harmless(db, api):
+    response = api.get("/api/v1/probe/tagged")
+    tag = response["ETag"]
+    assert response.status_code == 200
+    assert "Authorization" in response["Vary"]
+    assert api.get("/api/v1/probe/tagged", HTTP_IF_NONE_MATCH=tag).status_code == 304
+    assert api.get("/api/v1/probe/tagged", HTTP_IF_NONE_MATCH=f'W/{tag}, "other"').status_code == 304
+    assert api.get("/api/v1/probe/tagged", HTTP_IF_NONE_MATCH="*").status_code == 304
+    for odd in ['"other"', "garbage", "", '"' * 3, "W/", "x" * 10000]:
+        assert api.get("/api/v1/probe/tagged", HTTP_IF_NONE_MATCH=odd).status_code == 200, odd
+    CategoryFactory()
+    assert api.get("/api/v1/probe/tagged", HTTP_IF_NONE_MATCH=tag).status_code == 200  # the answer changed
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["Bearer", "Bearer ", "Basic dXNlcjpwYXNz", "bearer sf_", "Bearer sf_" + "x" * 500, "Bearer sf_é", "Token x y"],
+)
+def test_odd_authorization_headers_are_401_in_the_one_shape(db, api, header):
+    response = api.get("/api/v1/account", HTTP_AUTHORIZATION=header)
+    assert response.status_code == 401
+    assert shape(response)["code"] == "unauthenticated"
+
+
+def test_the_docs_page_sends_the_csrf_token_for_try_it_out(db, shopper):
+    browser = Client(HTTP_HOST="127.0.0.1", enforce_csrf_checks=True)
+    browser.force_login(shopper)
+    page = browser.get("/api/docs").content.decode()
+    assert 'data-api-csrf="true"' in page
+    assert 'data-csrf-token=""' not in page

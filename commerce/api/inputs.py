@@ -1,0 +1,63 @@
+"""Input no operation can store, refused before any operation runs (StoreAuth calls `inputs_check`).
+
+PostgreSQL cannot hold a NUL character in text, and UTF-8 cannot hold a lone surrogate (JSON's
+"\\ud800" decodes to one): either would reach the database as a server error. So a path, a query
+value or a JSON body string carrying one is answered 422 (404 for the path) in the one error shape.
+"""
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from django.http import HttpRequest
+
+from .errors import ApiError
+
+MESSAGE = "Text may not contain NUL characters or unpaired surrogates."
+MAX_DEPTH = 64  # deeper bodies are not walked (json.loads has already bounded them)
+
+
+def unstorable(text: str) -> bool:
+    """True when `text` holds a character PostgreSQL's UTF-8 text cannot store."""
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _strings(value: Any, where: str, depth: int = 0) -> Iterator[tuple[str, str]]:
+    """(dotted place, text) for every key and string in a decoded JSON value."""
+    if depth > MAX_DEPTH:
+        return
+    if isinstance(value, str):
+        yield where, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            place = f"{where}.{key}" if where else str(key)
+            yield place, str(key)
+            yield from _strings(item, place, depth + 1)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, f"{where}.{index}" if where else str(index), depth + 1)
+
+
+def inputs_check(request: HttpRequest) -> None:
+    """Refuse a call whose path, query or JSON body holds text the database cannot store."""
+    if unstorable(request.path):
+        raise ApiError.not_found()
+    for key, values in request.GET.lists():
+        if unstorable(key) or any(unstorable(value) for value in values):
+            raise ApiError.invalid(key if not unstorable(key) else "query", MESSAGE)
+    body = request.body if request.method in {"POST", "PUT", "PATCH", "DELETE"} else b""
+    if not body or (b"\\u" not in body and b"\x00" not in body):
+        return  # nothing escaped, nothing to look at (a raw NUL makes the JSON invalid: ninja's 400)
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return  # not JSON: the operation's parser answers 400
+    for place, text in _strings(data, ""):
+        if unstorable(text):
+            raise ApiError.invalid(place if not unstorable(place) else "body", MESSAGE)
