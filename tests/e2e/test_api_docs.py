@@ -38,6 +38,7 @@ def test_the_docs_page_lists_every_operation_under_the_policy(browser: Browser, 
         # Open the account operation: its answers, the one error shape among them, are shown.
         page.locator(".opblock-summary", has_text="/api/v1/account").first.click()
         expect(page.locator(".responses-table").first).to_contain_text("422")
+        (ROOT / "test-artifacts").mkdir(exist_ok=True)
         page.screenshot(path=str(ROOT / "test-artifacts" / "api-docs.png"), full_page=False)
         assert page.evaluate("window.__cspViolations") == []
         assert console == []
