@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Field, Path, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from commerce.accounts.models import User
@@ -150,7 +150,7 @@ class ReplyIn(Schema):
 
 
 @router.post("/{pk}/messages", response=answers({201: MessageOut}), summary="Reply to the customer")
-def staff_conversation_reply(request: HttpRequest, pk: ConversationId, data: ReplyIn) -> tuple[int, MessageOut]:
+def staff_conversation_reply(request: HttpRequest, pk: ConversationId, data: ReplyIn) -> Status[MessageOut]:
     who = caller(request)
     who.need("support:write")
     agent = who.person()
@@ -165,7 +165,7 @@ def staff_conversation_reply(request: HttpRequest, pk: ConversationId, data: Rep
         message = services.message_post(
             conversation=conversation, author=agent, from_staff=True, body=data.body, client_key=client_key
         )
-    return 201, _message(message, conversation)
+    return Status(201, _message(message, conversation))
 
 
 class StatusIn(Schema):
