@@ -29,6 +29,10 @@ class ItemOut(Schema):
     quantity: int
 
 
+class NoteIn(Schema):
+    note: str | None = None
+
+
 class CategoryOut(Schema):
     slug: str
 
@@ -36,6 +40,11 @@ class CategoryOut(Schema):
 @router.post("/echo", response=answers({200: ItemOut}))
 def echo(request: HttpRequest, item: ItemIn) -> ItemIn:
     return item
+
+
+@router.patch("/note", response=answers({200: ItemOut}))
+def note(request: HttpRequest, body: NoteIn) -> ItemOut:
+    return ItemOut(name=body.note or "", quantity=0)
 
 
 @router.get("/find/{name}", response=answers({200: ItemOut}))

@@ -3,6 +3,10 @@
 PostgreSQL cannot hold a NUL character in text, and UTF-8 cannot hold a lone surrogate (JSON's
 "\\ud800" decodes to one): either would reach the database as a server error. So a path, a query
 value or a JSON body string carrying one is answered 422 (404 for the path) in the one error shape.
+
+Every body this API takes is a JSON object. ninja's Schema reads its fields by attribute from
+whatever it is given, so a list, a string or a number sent as the body would pass for an object
+whose fields are all optional: a body that is JSON but not an object is refused here (422).
 """
 
 import json
@@ -14,6 +18,7 @@ from django.http import HttpRequest
 from .errors import ApiError
 
 MESSAGE = "Text may not contain NUL characters or unpaired surrogates."
+NOT_AN_OBJECT = "Send a JSON object as the body."
 MAX_DEPTH = 64  # deeper bodies are not walked (json.loads has already bounded them)
 
 
@@ -51,13 +56,16 @@ def inputs_check(request: HttpRequest) -> None:
     for key, values in request.GET.lists():
         if unstorable(key) or any(unstorable(value) for value in values):
             raise ApiError.invalid(key if not unstorable(key) else "query", MESSAGE)
-    body = request.body if request.method in {"POST", "PUT", "PATCH", "DELETE"} else b""
-    if not body or (b"\\u" not in body and b"\x00" not in body):
-        return  # nothing escaped, nothing to look at (a raw NUL makes the JSON invalid: ninja's 400)
+    unsafe = request.method in {"POST", "PUT", "PATCH", "DELETE"}
+    body = request.body if unsafe and not request.content_type.startswith("multipart/") else b""
+    if not body:
+        return
     try:
         data = json.loads(body)
     except ValueError:
-        return  # not JSON: the operation's parser answers 400
+        return  # not JSON (a raw NUL included): the operation's parser answers 400
+    if not isinstance(data, dict):
+        raise ApiError.invalid("body", NOT_AN_OBJECT)
     for place, text in _strings(data, ""):
         if unstorable(text):
             raise ApiError.invalid(place if not unstorable(place) else "body", MESSAGE)

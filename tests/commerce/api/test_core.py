@@ -161,6 +161,16 @@ def test_bad_bodies_answer_4xx_in_the_one_shape(db, api, body, status, code):
 
 
 @probe
+@pytest.mark.parametrize("body", [b"[null, null]", b'"note"', b"7", b"null", b"true"])
+def test_a_body_that_is_not_an_object_is_refused_even_where_every_field_is_optional(db, api, body):
+    response = api.patch("/api/v1/probe/note", body, content_type="application/json")
+    assert response.status_code == 422
+    assert shape(response)["fields"] == {"body": ["Send a JSON object as the body."]}
+    assert api.patch("/api/v1/probe/note", b"{}", content_type="application/json").status_code == 200
+    assert api.patch("/api/v1/probe/note", {"note": "hi"}, content_type="application/json").json()["name"] == "hi"
+
+
+@probe
 def test_text_the_database_cannot_store_is_refused_with_its_field(db, api):
     response = api.post("/api/v1/probe/echo", b'{"name": "a\\u0000b"}', content_type="application/json")
     assert shape(response)["fields"] == {"name": ["Text may not contain NUL characters or unpaired surrogates."]}
@@ -200,6 +210,7 @@ def test_cursors_are_signed_and_page_sizes_bounded(db, api):
     second = api.get(first["next"]).json()
     assert [row["slug"] for row in second["results"]] == ["shelf-2", "shelf-1"]
     assert len(api.get("/api/v1/probe/categories", {"page_size": 10**12}).json()["results"]) == 5
+    assert len(api.get("/api/v1/probe/categories", {"cursor": ""}).json()["results"]) == 5  # empty: the first page
     assert SignedCursor(ordering=("-pk",), max_page_size=3)._get_page_size(10**12) == 3
     for cursor in ["garbage", "e30", "x" * 5000, first["next"].split("cursor=")[1][:-3] + "abc"]:
         response = api.get("/api/v1/probe/categories", {"cursor": cursor})
