@@ -37,10 +37,17 @@ def test_the_docs_page_lists_every_operation_under_the_policy(browser: Browser, 
         expect(page.locator(".opblock")).to_have_count(count)
         # Open the account operation: its answers, the one error shape among them, are shown.
         page.locator(".opblock-summary", has_text="/api/v1/account").first.click()
-        expect(page.locator(".responses-table").first).to_contain_text("422")
+        operation = page.locator(".opblock", has_text="/api/v1/account").first
+        expect(operation.locator(".responses-table").first).to_contain_text("422")
+        # "Try it out" calls the API from the page (connect-src 'self'): a guest is told to sign in.
+        operation.get_by_role("button", name="Try it out").click()
+        operation.get_by_role("button", name="Execute").click()
+        expect(operation.locator(".live-responses-table tbody .response-col_status").first).to_have_text("401")
+        expect(operation.locator(".live-responses-table")).to_contain_text('"code": "unauthenticated"')
         (ROOT / "test-artifacts").mkdir(exist_ok=True)
         page.screenshot(path=str(ROOT / "test-artifacts" / "api-docs.png"), full_page=False)
         assert page.evaluate("window.__cspViolations") == []
-        assert console == []
+        # The one console error: the browser's note of the 401 the guest's call got, as it should.
+        assert console == ["Failed to load resource: the server responded with a status of 401 (Unauthorized)"]
     finally:
         context.close()
