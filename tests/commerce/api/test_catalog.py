@@ -299,6 +299,20 @@ def test_categories_in_tree_order_and_one_category(api, catalog):
     assert api.get("/api/v1/catalog/categories", HTTP_IF_NONE_MATCH=tag).status_code == 304
 
 
+def test_the_product_costs_a_few_queries(api, catalog, django_assert_max_num_queries):
+    for i in range(5):
+        ProductImage.objects.create(product=catalog["alpha-tee"], image=f"products/{i}.jpg")
+    with django_assert_max_num_queries(4):  # the product, its options, its pictures, the categories (its path)
+        assert len(api.get(f"{PRODUCTS}/alpha-tee").json()["images"]) == 5
+
+
+def test_the_schema_says_the_catalog_needs_no_token(api):
+    paths = api.get("/api/openapi.json").json()["paths"]
+    catalog = [path for path in paths if path.startswith("/api/v1/catalog/")]
+    assert len(catalog) == 6
+    assert all({} in paths[path]["get"]["security"] for path in catalog)
+
+
 def test_the_catalog_needs_no_sign_in_and_accepts_any_token(api, catalog, shopper, bearer):
     assert api.get(PRODUCTS, **bearer(shopper, "shop:write")).status_code == 200
     assert api.get(f"{PRODUCTS}/alpha-tee", **bearer(shopper, "shop:read")).status_code == 200
