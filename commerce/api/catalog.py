@@ -51,7 +51,9 @@ class ProductFilters(Schema):
     category: str | None = Field(
         None, pattern=SLUG, description="A category's slug: its products and those of the categories under it."
     )
-    in_stock: bool | None = Field(None, description="true: only products with an option in stock now.")
+    in_stock: bool | None = Field(
+        None, description="true: only products with an option in stock now; false: only sold-out ones."
+    )
     sort: Sort = Field("newest", description="newest, price (low to high), -price (high to low) or name.")
 
 
