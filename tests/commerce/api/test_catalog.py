@@ -147,6 +147,18 @@ def test_the_cursor_walks_every_product_once_even_among_equal_values(api, sort):
     assert sorted(seen) == sorted(made)
     assert len(seen) == 7
     assert seen == slugs(api.get(PRODUCTS, {"sort": sort, "page_size": 50}).json())
+    # And back from the last page, following `previous`: the same pages in reverse.
+    url, pages = f"{PRODUCTS}?page_size=2&sort={sort}", []
+    while url:
+        answer = api.get(url).json()
+        pages.append(slugs(answer))
+        url = answer["next"]
+    url, back = answer["previous"], [pages[-1]]
+    while url:
+        answer = api.get(url).json()
+        back.insert(0, slugs(answer))
+        url = answer["previous"]
+    assert back == pages
 
 
 def test_previous_goes_back_and_a_cursor_of_another_sort_is_refused(api, catalog):
