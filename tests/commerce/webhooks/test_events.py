@@ -123,3 +123,20 @@ def test_stock_going_low_sends_stock_low_once_until_it_rises_again(
         ("stock.low", 4),
     ]
     assert events[0]["id"] != events[1]["id"]
+
+
+def test_a_full_refund_at_stripe_sends_order_refunded(
+    make_endpoint, receiver, paid_order, django_capture_on_commit_callbacks
+):
+    from commerce.payments.refunds import refund_create
+
+    make_endpoint("order.refunded")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        refund_create(order=paid_order, amount_minor=None, actor=None)
+
+    [event] = events_received(receiver)
+    assert event["type"] == "order.refunded"
+    assert event["id"] == str(event_id(f"order.refunded:{paid_order.pk}"))
+    assert (event["data"]["order"]["number"], event["data"]["order"]["status"]) == (paid_order.number, "refunded")
+    assert "shipping_address" not in event["data"]["order"]
