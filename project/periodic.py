@@ -17,6 +17,7 @@ JOBS: list[tuple[str, str, str | int]] = [
     ("search-consistency-check", "commerce.search.tasks.check_consistency", "SEARCH_CHECK_INTERVAL_SECONDS"),
     ("cart-codes-on-time", "commerce.cart.tasks.code_carts_on_time", "CODE_TIME_CHECK_INTERVAL_SECONDS"),
     ("stock-alerts-offer", "commerce.alerts.tasks.alerts_offer", 60),
+    ("webhooks-sweep", "commerce.webhooks.tasks.sweep", 60),
     ("recommendations-compute", "commerce.recommendations.tasks.recommendations_compute", 3600),
 ]
 

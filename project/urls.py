@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("commerce.support.urls")),  # /help/... (customers), /support/... (staff)
     path("", include("commerce.alerts.urls")),  # /alerts/... (back-in-stock sign-ups)
     path("", include("commerce.reviews.urls")),  # /reviews/... (shoppers), /ops/reviews/... (staff)
+    path("", include("commerce.webhooks.urls")),  # /ops/webhooks/... (staff)
     path("", include("commerce.wishlist.urls")),  # /wishlist/
     path("", include("commerce.catalog.urls")),
 ]
