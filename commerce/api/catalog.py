@@ -31,6 +31,7 @@ from .catalog_out import (
     image_out,
     money,
     product_summary,
+    public,
     review_out,
     variant_out,
 )
@@ -50,7 +51,9 @@ class ProductFilters(Schema):
     category: str | None = Field(
         None, pattern=SLUG, description="A category's slug: its products and those of the categories under it."
     )
-    in_stock: bool | None = Field(None, description="true: only products with an option in stock now.")
+    in_stock: bool | None = Field(
+        None, description="true: only products with an option in stock now; false: only sold-out ones."
+    )
     sort: Sort = Field("newest", description="newest, price (low to high), -price (high to low) or name.")
 
 
@@ -84,6 +87,7 @@ def _product(slug: str) -> Product:
     response=answers({200: list[ProductSummaryOut]}),
     summary="List products",
     description="Products for sale, a page at a time (follow `next`), in the chosen sort.",
+    openapi_extra=public(),
 )
 @decorate_view(etag)
 @paginate(KeysetCursor, shape=product_summary)
@@ -100,6 +104,7 @@ def product_list(request: HttpRequest, filters: Query[ProductFilters]) -> QueryS
     response=answers({200: ProductOut}),
     summary="A product",
     description="A product with its options (price, stock now), pictures and category. Hidden products are 404.",
+    openapi_extra=public(),
 )
 @decorate_view(etag)
 def product_read(request: HttpRequest, slug: str) -> dict[str, Any]:
@@ -122,6 +127,7 @@ REVIEWS = KeysetCursor(shape=lambda request, review: review_out(review))
     response=answers({200: ReviewsOut}),
     summary="A product's reviews",
     description="Its published reviews, newest first, a page at a time, with the count per star rating.",
+    openapi_extra=public(),
 )
 @decorate_view(etag)
 def product_reviews(request: HttpRequest, slug: str, page: Query[PageIn]) -> dict[str, Any]:
@@ -143,6 +149,7 @@ def product_reviews(request: HttpRequest, slug: str, page: Query[PageIn]) -> dic
     response=answers({200: list[CategoryOut]}),
     summary="List categories",
     description="Categories with products for sale in them or under them, in tree order: each after its parent.",
+    openapi_extra=public(),
 )
 @decorate_view(etag)
 def category_list(request: HttpRequest) -> list[dict[str, Any]]:
@@ -156,6 +163,7 @@ def category_list(request: HttpRequest) -> list[dict[str, Any]]:
     response=answers({200: CategoryDetailOut}),
     summary="A category",
     description="A category, its place in the tree, its subcategories with products, and how many products it holds.",
+    openapi_extra=public(),
 )
 @decorate_view(etag)
 def category_read(request: HttpRequest, slug: str) -> dict[str, Any]:

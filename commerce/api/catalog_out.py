@@ -20,6 +20,11 @@ from commerce.reviews.models import Review
 Money = str
 
 
+def public() -> dict[str, Any]:
+    """An operation's `openapi_extra` for reads anyone may make: the token is optional (`{}` in `security`)."""
+    return {"security": [{}]}
+
+
 class RenditionOut(Schema):
     width: int = Field(description="Width in pixels.")
     height: int = Field(description="Height in pixels.")

@@ -26,24 +26,24 @@ class KeysetCursor(SignedCursor):
     page becomes `shape(request, row)` (a dict for the answer's schema)."""
 
     def __init__(self, *, shape: Shape, **kwargs: Any) -> None:
-        kwargs.setdefault("ordering", ("-pk",))
+        kwargs.setdefault("ordering", ("-created_at", "-pk"))
         super().__init__(**kwargs)
         self.shape = shape
 
     def paginate_queryset(self, queryset: QuerySet[Any], pagination: Any, request: HttpRequest, **params: Any) -> Any:
         ordering = tuple(str(field) for field in queryset.query.order_by) or self.ordering
+        descending = [field.startswith("-") for field in ordering]
+        if len(ordering) != 2 or ordering[1].lstrip("-") not in {"pk", "id"} or descending[0] != descending[1]:
+            raise ValueError(f"KeysetCursor needs order_by(field, pk) in one direction, not {ordering}")
         # A paginator per call: the decorator's instance is shared by every thread serving requests.
         sorted_by = _Sorted(ordering=ordering, page_size=self.page_size, max_page_size=self.max_page_size)
-        page = sorted_by.paginate_queryset_keyset(queryset, pagination, request, **params)
+        page = sorted_by.paginate_queryset(queryset, pagination, request, **params)
         page["results"] = [self.shape(request, row) for row in page["results"]]
         return page
 
 
 class _Sorted(SignedCursor):
-    def paginate_queryset_keyset(
-        self, queryset: QuerySet[Any], pagination: Any, request: HttpRequest, **params: Any
-    ) -> Any:
-        return super().paginate_queryset(queryset, pagination, request, **params)
+    """ninja's cursor pagination with a position of (the first field's value, the pk)."""
 
     def _get_position(self, item: Any) -> str:
         return json.dumps([self._order_attribute, str(getattr(item, self._order_attribute)), item.pk])

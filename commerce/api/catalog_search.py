@@ -19,7 +19,7 @@ from commerce.catalog.models import Category
 from commerce.search import selectors
 from commerce.search.backends.base import BANDS_BY_KEY
 
-from .catalog_out import ProductSummaryOut, product_summary
+from .catalog_out import ProductSummaryOut, product_summary, public
 from .errors import ApiError, answers
 from .etag import etag
 
@@ -77,6 +77,7 @@ class SearchOut(Schema):
     response=answers({200: SearchOut}),
     summary="Search products",
     description="Search as the store's search page does, with the same facets; a page at a time.",
+    openapi_extra=public(),
 )
 @decorate_view(etag)
 def search(request: HttpRequest, filters: Query[SearchIn]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ class EndpointForm(forms.Form):
         label="URL",
         max_length=500,
         assume_scheme="https",
+        widget=forms.TextInput(attrs={"inputmode": "url", "autocomplete": "url", "spellcheck": "false"}),
         help_text="The https:// address that receives the POSTs (public addresses only).",
     )
     description = forms.CharField(max_length=200, required=False, help_text="What listens there (for staff).")

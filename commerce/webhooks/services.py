@@ -111,7 +111,9 @@ def delivery_send(*, pk: int) -> str:
     now = timezone.now()
     if not _claim(pk, now):
         return "skipped"
-    row = WebhookDelivery.objects.select_related("endpoint").get(pk=pk)
+    row = WebhookDelivery.objects.select_related("endpoint").filter(pk=pk).first()
+    if row is None:  # its endpoint was deleted meanwhile
+        return "skipped"
     endpoint = row.endpoint
     if not endpoint.active:
         WebhookDelivery.objects.filter(pk=pk, status=D.SENDING).update(

@@ -147,6 +147,18 @@ def test_the_cursor_walks_every_product_once_even_among_equal_values(api, sort):
     assert sorted(seen) == sorted(made)
     assert len(seen) == 7
     assert seen == slugs(api.get(PRODUCTS, {"sort": sort, "page_size": 50}).json())
+    # And back from the last page, following `previous`: the same pages in reverse.
+    url, pages = f"{PRODUCTS}?page_size=2&sort={sort}", []
+    while url:
+        answer = api.get(url).json()
+        pages.append(slugs(answer))
+        url = answer["next"]
+    url, back = answer["previous"], [pages[-1]]
+    while url:
+        answer = api.get(url).json()
+        back.insert(0, slugs(answer))
+        url = answer["previous"]
+    assert back == pages
 
 
 def test_previous_goes_back_and_a_cursor_of_another_sort_is_refused(api, catalog):
@@ -297,6 +309,20 @@ def test_categories_in_tree_order_and_one_category(api, catalog):
     assert api.get("/api/v1/catalog/categories/nowhere").status_code == 404
     tag = api.get("/api/v1/catalog/categories")["ETag"]
     assert api.get("/api/v1/catalog/categories", HTTP_IF_NONE_MATCH=tag).status_code == 304
+
+
+def test_the_product_costs_a_few_queries(api, catalog, django_assert_max_num_queries):
+    for i in range(5):
+        ProductImage.objects.create(product=catalog["alpha-tee"], image=f"products/{i}.jpg")
+    with django_assert_max_num_queries(4):  # the product, its options, its pictures, the categories (its path)
+        assert len(api.get(f"{PRODUCTS}/alpha-tee").json()["images"]) == 5
+
+
+def test_the_schema_says_the_catalog_needs_no_token(api):
+    paths = api.get("/api/openapi.json").json()["paths"]
+    catalog = [path for path in paths if path.startswith("/api/v1/catalog/")]
+    assert len(catalog) == 6
+    assert all({} in paths[path]["get"]["security"] for path in catalog)
 
 
 def test_the_catalog_needs_no_sign_in_and_accepts_any_token(api, catalog, shopper, bearer):

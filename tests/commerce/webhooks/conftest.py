@@ -1,60 +1,12 @@
-"""A local HTTP receiver for webhooks, and endpoints that point at it."""
+"""Endpoints that point at a local receiver (tests/webhook_receiver.py)."""
 
-import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from commerce.webhooks.models import WebhookEndpoint
 from tests.factories import UserFactory
-
-
-@dataclass
-class Received:
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-
-@dataclass
-class Receiver:
-    """Records every POST and answers each with the next status of `statuses` (200 once they run out)."""
-
-    url: str
-    statuses: list[int] = field(default_factory=list)
-    requests: list[Received] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def answer(self) -> int:
-        with self.lock:
-            return self.statuses.pop(0) if self.statuses else 200
-
-    def of(self, path: str) -> list[Received]:
-        return [request for request in self.requests if request.path == path]
-
-
-def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's name
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            with receiver.lock:
-                receiver.requests.append(Received(self.path, dict(self.headers.items()), body))
-            status = receiver.answer()
-            text = f"answered {status}".encode()
-            self.send_response(status)
-            if 300 <= status < 400:
-                self.send_header("Location", f"{receiver.url}/elsewhere")
-            self.send_header("Content-Type", "text/plain")
-            self.send_header("Content-Length", str(len(text)))
-            self.end_headers()
-            self.wfile.write(text)
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    return Handler
+from tests.webhook_receiver import Receiver, webhook_receiver
 
 
 @pytest.fixture
@@ -62,17 +14,8 @@ def receiver(settings) -> Iterator[Receiver]:  # type: ignore[no-untyped-def]
     """A receiver on 127.0.0.1 (private addresses allowed for the test)."""
     settings.WEBHOOK_ALLOW_PRIVATE_HOSTS = True
     settings.WEBHOOK_TIMEOUT = 5.0
-    receiver = Receiver(url="")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(receiver))
-    receiver.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with webhook_receiver() as receiver:
         yield receiver
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture
