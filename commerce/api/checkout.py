@@ -10,7 +10,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from commerce.cart.models import Cart
 from commerce.cart.selectors import cart_summary
@@ -134,7 +134,7 @@ def checkout_quote(request: HttpRequest, body: CheckoutIn) -> QuoteOut:
 
 
 @router.post("/orders", response=answers({201: OrderOut}), summary="Place the order")
-def checkout_place(request: HttpRequest, body: CheckoutIn) -> tuple[int, OrderOut]:
+def checkout_place(request: HttpRequest, body: CheckoutIn) -> Status[OrderOut]:
     """Place the cart's order awaiting payment: its stock and code are held for a few minutes
     (`hold_expires_at`); pay with POST /api/v1/orders/{number}/payment. Refused (and nothing
     changed): 409 out of stock, 422 a code or method that no longer applies, an empty cart."""
@@ -152,4 +152,4 @@ def checkout_place(request: HttpRequest, body: CheckoutIn) -> tuple[int, OrderOu
     if not who.by_token:
         session_remember_order(request.session, order)
     order.refresh_from_db()
-    return 201, OrderOut.of(order)
+    return Status(201, OrderOut.of(order))

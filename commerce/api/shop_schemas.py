@@ -87,6 +87,8 @@ class EventOut(Schema):
 
 
 class OrderSummaryOut(Schema):
+    """An order in a list (read from the Order row by the resolvers below)."""
+
     number: str
     status: str
     status_label: str
@@ -95,20 +97,22 @@ class OrderSummaryOut(Schema):
     total: str
     items: int = Field(description="How many units the order holds.")
 
-    @classmethod
-    def of(cls, order: Order) -> "OrderSummaryOut":
-        return cls(
-            number=order.number,
-            status=order.status,
-            status_label=order.get_status_display(),
-            created_at=order.created_at,
-            currency=order.currency,
-            total=money(order.total),
-            items=sum(line.quantity for line in order.lines.all()),
-        )
+    @staticmethod
+    def resolve_status_label(order: Order) -> str:
+        return order.get_status_display()
+
+    @staticmethod
+    def resolve_total(order: Order) -> str:
+        return money(order.total)
+
+    @staticmethod
+    def resolve_items(order: Order) -> int:
+        return sum(line.quantity for line in order.lines.all())
 
 
 class OrderOut(OrderSummaryOut):
+    """One order: `OrderOut.of(order)` (its lines, tax lines and hold prefetched, or read here)."""
+
     email: str
     paid_at: datetime | None
     hold_expires_at: datetime | None = Field(
@@ -123,31 +127,41 @@ class OrderOut(OrderSummaryOut):
 
     @classmethod
     def of(cls, order: Order) -> "OrderOut":
-        lines = list(order.lines.all())
+        return cls.model_validate(order)
+
+    @staticmethod
+    def resolve_hold_expires_at(order: Order) -> datetime | None:
         hold = getattr(order, "hold", None) if order.status == Order.Status.PENDING_PAYMENT else None
-        return cls(
-            **OrderSummaryOut.of(order).model_dump(),
-            email=order.email,
-            paid_at=order.paid_at,
-            hold_expires_at=hold.expires_at if hold is not None and hold.is_active else None,
-            tracking_number=order.tracking_number,
-            lines=[
-                OrderLineOut(
-                    variant=line.variant_id,
-                    sku=line.sku,
-                    product=line.product_name,
-                    name=line.variant_name,
-                    unit_price=money(line.unit_price),
-                    quantity=line.quantity,
-                    line_total=money(line.line_total),
-                )
-                for line in lines
-            ],
-            totals=BreakdownOut.of(order_breakdown(order), order.currency),
-            shipping_address=AddressOut.of(order.shipping_address),
-            billing_address=AddressOut.of(order.billing_address),
-            timeline=[
-                EventOut(kind=event.kind, label=event.label, at=event.created_at, note=event.note)
-                for event in order.events.order_by("created_at", "pk")
-            ],
-        )
+        return hold.expires_at if hold is not None and hold.is_active else None
+
+    @staticmethod
+    def resolve_lines(order: Order) -> list[OrderLineOut]:
+        return [
+            OrderLineOut(
+                variant=line.variant_id,
+                sku=line.sku,
+                product=line.product_name,
+                name=line.variant_name,
+                unit_price=money(line.unit_price),
+                quantity=line.quantity,
+                line_total=money(line.line_total),
+            )
+            for line in order.lines.all()
+        ]
+
+    @staticmethod
+    def resolve_totals(order: Order) -> BreakdownOut:
+        return BreakdownOut.of(order_breakdown(order), order.currency)
+
+    @staticmethod
+    def resolve_shipping_address(order: Order) -> AddressOut | None:
+        return AddressOut.of(order.shipping_address)
+
+    @staticmethod
+    def resolve_billing_address(order: Order) -> AddressOut | None:
+        return AddressOut.of(order.billing_address)
+
+    @staticmethod
+    def resolve_timeline(order: Order) -> list[EventOut]:
+        events = order.events.order_by("created_at", "pk")
+        return [EventOut(kind=event.kind, label=event.label, at=event.created_at, note=event.note) for event in events]
