@@ -10,8 +10,9 @@ from typing import Literal
 
 from django.db.models import Q, QuerySet, Sum
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Router, Schema
 from ninja.pagination import paginate
+from ninja.params.functions import Query
 
 from commerce.ops import selectors
 from commerce.ops.services import TRACKING_MAX_LENGTH, order_act
@@ -101,7 +102,9 @@ class ActionOut(Schema):
 
 
 @router.post(
-    "/{number}/actions", response=answers({200: ActionOut}), summary="Move an order (packed, shipped, delivered, cancel)"
+    "/{number}/actions",
+    response=answers({200: ActionOut}),
+    summary="Move an order (packed, shipped, delivered, cancel)",
 )
 def staff_order_act(request: HttpRequest, number: Text, data: ActionIn) -> ActionOut:
     who = caller(request)
@@ -124,7 +127,11 @@ class RefundLineIn(Schema):
 
 class RefundIn(Schema):
     amount: Decimal | None = Field(
-        None, gt=0, max_digits=12, decimal_places=2, description='How much to refund ("12.50"); neither this nor lines: all that is left.'
+        None,
+        gt=0,
+        max_digits=12,
+        decimal_places=2,
+        description='How much to refund ("12.50"); neither this nor lines: all that is left.',
     )
     lines: list[RefundLineIn] = Field([], max_length=200, description="Or the units to refund, line by line.")
     reason: Text = Field("", max_length=200, description="Why; for staff only unless reason_public.")
