@@ -10,8 +10,9 @@ from typing import Literal
 
 from django.db.models import Q, QuerySet, Sum
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Router, Schema
 from ninja.pagination import paginate
+from ninja.params.functions import Query
 
 from commerce.ops import selectors
 from commerce.ops.services import TRACKING_MAX_LENGTH, order_act

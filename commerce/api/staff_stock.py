@@ -4,8 +4,9 @@ so the live stock figures, back-in-stock alerts, the wishlist, the ops low-stock
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Router, Schema
 from ninja.pagination import paginate
+from ninja.params.functions import Query
 
 from commerce.alerts.selectors import waiting_count
 from commerce.catalog.models import Variant

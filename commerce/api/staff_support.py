@@ -10,8 +10,9 @@ from typing import Annotated, Literal
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from ninja import Field, Path, Query, Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.pagination import paginate
+from ninja.params.functions import Path, Query
 
 from commerce.accounts.models import User
 from commerce.support import limits, selectors, services

@@ -16,6 +16,7 @@ from .errors import OutOfStock, StockError
 
 logger = logging.getLogger(__name__)
 
+
 def stock_take(*, quantities: Iterable[tuple[int, int]]) -> None:
     """Take `(variant_pk, quantity)` pairs from stock, in variant-pk order, or raise OutOfStock.
 
@@ -90,7 +91,10 @@ def stock_adjust(*, variant: Variant, delta: int, actor: User | None = None, rea
         before = current.stock - delta
         crossed = (before == 0) != (current.stock == 0)
         stock_moved([current.pk], availability_changed=[current.pk] if crossed else [])
-    logger.info("stock adjusted", extra={"variant": current.pk, "delta": delta, "actor": actor.pk if actor else None, "reason": reason[:200]})
+    logger.info(
+        "stock adjusted",
+        extra={"variant": current.pk, "delta": delta, "actor": actor.pk if actor else None, "reason": reason[:200]},
+    )
     return current
 
 

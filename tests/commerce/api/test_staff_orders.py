@@ -106,9 +106,7 @@ def test_the_detail_has_lines_totals_payments_and_the_timeline(api, ops_user, be
     assert body["totals"]["refundable"] == "48.00"
     assert body["totals"]["currency"] == "USD"
     assert [(p["status"], p["amount"], p["refunds"]) for p in body["payments"]] == [("succeeded", "48.00", [])]
-    assert [event["kind"] for event in body["timeline"]] == list(
-        paid_order.events.values_list("kind", flat=True)
-    )
+    assert [event["kind"] for event in body["timeline"]] == list(paid_order.events.values_list("kind", flat=True))
     assert body["timeline"][-1]["kind"] == "paid"
     missing = api.get(f"{URL}/LS-0000-0000", **bearer(ops_user, "orders:read"))
     assert missing.status_code == 404

@@ -13,7 +13,9 @@ URL = "/api/v1/staff/stock"
 
 
 def adjust(api, sku, headers, delta, reason=""):  # type: ignore[no-untyped-def]
-    return api.post(f"{URL}/{sku}/adjust", {"delta": delta, "reason": reason}, content_type="application/json", **headers)
+    return api.post(
+        f"{URL}/{sku}/adjust", {"delta": delta, "reason": reason}, content_type="application/json", **headers
+    )
 
 
 @pytest.mark.django_db
@@ -90,7 +92,10 @@ def test_an_adjustment_publishes_the_figure_and_never_goes_below_zero(
     assert Variant.objects.get(pk=variant.pk).stock == 0
 
     zero = adjust(api, "TEE", token, 0)
-    assert (zero.status_code, zero.json()["fields"]) == (422, {"delta": ["Give a change of at least one unit, up or down."]})
+    assert (zero.status_code, zero.json()["fields"]) == (
+        422,
+        {"delta": ["Give a change of at least one unit, up or down."]},
+    )
     assert adjust(api, "TEE", token, "many").status_code == 422
     assert adjust(api, "NOPE", token, 1).status_code == 404
     assert adjust(api, "TEE", token, 12).json()["stock"] == 12
