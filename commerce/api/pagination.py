@@ -20,10 +20,29 @@ SALT = "commerce.api.cursor"
 
 
 class SignedCursor(CursorPagination):
+    """Page sizes not given read API_PAGE_SIZE / API_MAX_PAGE_SIZE at each call (not once, when the
+    decorator ran at import), so a changed setting applies to every list at once."""
+
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("page_size", settings.API_PAGE_SIZE)
-        kwargs.setdefault("max_page_size", settings.API_MAX_PAGE_SIZE)
+        kwargs.setdefault("page_size", 0)
+        kwargs.setdefault("max_page_size", 0)
         super().__init__(**kwargs)
+
+    @property
+    def page_size(self) -> int:
+        return self._page_size or int(settings.API_PAGE_SIZE)
+
+    @page_size.setter
+    def page_size(self, value: int) -> None:
+        self._page_size = value
+
+    @property
+    def max_page_size(self) -> int:
+        return self._max_page_size or int(settings.API_MAX_PAGE_SIZE)
+
+    @max_page_size.setter
+    def max_page_size(self, value: int) -> None:
+        self._max_page_size = value
 
     class Cursor(CursorPagination.Cursor):
         @classmethod
