@@ -125,3 +125,12 @@ def signup_complete(*, link: SignupLink) -> User:
         raise AccountError.link_used() from exc
     logger.info("account created", extra={"user": user.pk})
     return user
+
+
+def profile_name_set(*, user: User, first_name: str, last_name: str) -> User:
+    """Change the person's name (the API's account PATCH); writes only when it changed."""
+    first_name, last_name = " ".join(first_name.split()), " ".join(last_name.split())
+    if (user.first_name, user.last_name) != (first_name, last_name):
+        user.first_name, user.last_name = first_name, last_name
+        user.save(update_fields=["first_name", "last_name"])
+    return user
