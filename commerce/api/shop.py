@@ -6,6 +6,7 @@ call acts as the pages do: the signed-in person's cart, or the guest cart the se
 the orders the session placed or opened (`commerce.orders.session`).
 """
 
+import re
 from collections.abc import MutableMapping
 from decimal import Decimal
 from typing import Any
@@ -25,6 +26,7 @@ from commerce.orders.session import session_orders
 from .auth import Caller
 from .errors import ApiError
 
+ORDER_NUMBER = re.compile(r"[0-9A-Z-]{1,16}")  # what an order number may look like (no NUL, no overflow)
 # The largest primary key a path may name (PostgreSQL's bigint): larger is not found, never an overflow.
 MAX_PK = 2**63 - 1
 
@@ -67,7 +69,8 @@ def cart_need(request: HttpRequest, who: Caller) -> Cart:
 def own_order(request: HttpRequest, who: Caller, number: str) -> Order:
     """The caller's own order: the person's, or (a session call) a guest order this session placed or
     opened. Anyone else's, staff's too, is 404 here, as on the order page's owner actions."""
-    order = Order.objects.filter(number=number.strip().upper()[:16]).first()
+    number = number.strip().upper()
+    order = Order.objects.filter(number=number).first() if ORDER_NUMBER.fullmatch(number) else None
     if order is None:
         raise ApiError.not_found("Order")
     mine = who.user is not None and order.user_id == who.user.pk
