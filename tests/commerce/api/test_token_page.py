@@ -56,6 +56,7 @@ def test_a_token_is_made_shown_once_and_works(shopper, api):
     html = answer.content.decode()
     raw = shown_token(html)
     assert "Copy it now: it is shown only this once" in html
+    assert "no-store" in answer["Cache-Control"]
     token = ApiToken.objects.get(user=shopper)
     assert (token.name, token.scopes) == ("Phone app", ["shop:read"])
     assert f"<code>sf_{token.prefix}_…</code>" in html
