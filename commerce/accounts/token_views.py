@@ -59,6 +59,8 @@ def api_tokens(request: HtmxHttpRequest) -> HttpResponseBase:
     name = request.POST.get("name", "")[:200]
     chosen = [scope for scope in request.POST.getlist("scopes") if scope in SCOPES]
     try:
+        if "\x00" in name:  # the database cannot store it: refused like any bad name
+            raise TokenError("token_name", "A name cannot hold a NUL character.")
         new = token_create(user=user, name=name, scopes=request.POST.getlist("scopes"))
     except TokenError as error:
         return _render(request, _context(user, error=error, name=name, chosen=chosen), status=error.status)

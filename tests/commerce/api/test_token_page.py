@@ -81,6 +81,8 @@ def test_errors_are_shown_in_the_form_at_422(shopper):
     assert 'value="Sneaky"' in forbidden.content.decode()
     assert no_scope.status_code == 422
     assert "Choose at least one scope." in no_scope.content.decode()
+    nul = client.post(URL, {"name": "a\x00b", "scopes": ["shop:read"]})
+    assert (nul.status_code, "A name cannot hold a NUL character." in nul.content.decode()) == (422, True)
     assert not ApiToken.objects.exists()
 
 
