@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from commerce.api.models import ApiToken
@@ -47,6 +48,7 @@ def _render(request: HtmxHttpRequest, context: dict[str, Any], status: int = 200
     return render(request, PART if request.htmx else PAGE, context, status=status)
 
 
+@never_cache  # the answer may hold a new token: no copy in a cache, nor in the back button's
 @login_required
 @require_http_methods(["GET", "POST"])
 def api_tokens(request: HtmxHttpRequest) -> HttpResponseBase:
@@ -57,12 +59,15 @@ def api_tokens(request: HtmxHttpRequest) -> HttpResponseBase:
     name = request.POST.get("name", "")[:200]
     chosen = [scope for scope in request.POST.getlist("scopes") if scope in SCOPES]
     try:
+        if "\x00" in name:  # the database cannot store it: refused like any bad name
+            raise TokenError("token_name", "A name cannot hold a NUL character.")
         new = token_create(user=user, name=name, scopes=request.POST.getlist("scopes"))
     except TokenError as error:
         return _render(request, _context(user, error=error, name=name, chosen=chosen), status=error.status)
     return _render(request, _context(user, new=new))
 
 
+@never_cache
 @login_required
 @require_POST
 def api_token_revoke(request: HtmxHttpRequest, pk: int) -> HttpResponseBase:

@@ -3,12 +3,13 @@
 Amounts are decimal strings in the order's currency ("12.50") beside a `currency` code, never floats.
 """
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from django.utils import timezone
 from ninja import Schema
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from commerce.money import from_minor
 from commerce.ops.selectors import OrderFile
@@ -27,8 +28,23 @@ def no_nul(value: str) -> str:
 Text = Annotated[str, AfterValidator(no_nul)]
 
 
+RFC3339 = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+
+
+def rfc3339(value: object) -> object:
+    """Only a date and time with its offset (RFC 3339), not a number of seconds nor a bare date."""
+    if isinstance(value, datetime) or (isinstance(value, str) and RFC3339.fullmatch(value)):
+        return value
+    raise ValueError("Give a date and time with its offset, such as 2026-03-02T09:00:00Z.")
+
+
+Moment = Annotated[datetime, BeforeValidator(rfc3339)]
+
+
 def moment(value: datetime | None, field: str) -> datetime | None:
-    """`value` as an aware UTC datetime (a naive one is in the store's time zone), or 422 when out of range."""
+    """`value` (a Moment) as a UTC datetime, or 422 when that is out of range."""
     if value is None:
         return None
     try:

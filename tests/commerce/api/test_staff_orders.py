@@ -75,8 +75,14 @@ def test_the_list_is_newest_first_and_filters_like_the_dashboard(api, ops_user, 
     assert [r["number"] for r in rest["results"]] == [old.number]
     bad = api.get(f"{URL}?status=lost", **token)
     assert bad.status_code == 422
-    assert bad.json()["fields"] == {"status": ["Unknown status: lost. Use " + ", ".join(S) + "."]}
+    assert bad.json()["fields"] == {"status.0": ["Value error, Unknown status: lost. Use " + ", ".join(S) + "."]}
     assert api.get(f"{URL}?cursor=forged", **token).status_code == 422
+    for not_a_moment in ("0.5", "2026-03-02", "yesterday"):
+        refused = api.get(f"{URL}?created_before={not_a_moment}", **token)
+        assert refused.status_code == 422
+        assert refused.json()["fields"] == {
+            "created_before": ["Value error, Give a date and time with its offset, such as 2026-03-02T09:00:00Z."]
+        }
     far = api.get(f"{URL}?created_after=0001-01-01T00:00:00%2B14:00", **token)  # before year 1 in UTC
     assert far.status_code == 422
     assert far.json()["fields"] == {"created_after": ["This date and time is out of range."]}

@@ -6,6 +6,7 @@ from django.db import connection
 from django.test import Client
 
 from commerce.catalog.models import Variant
+from tests.commerce.alerts.helpers import sold_out, told, waiting
 from tests.factories import VariantFactory
 from tests.races import race
 
@@ -99,6 +100,20 @@ def test_an_adjustment_publishes_the_figure_and_never_goes_below_zero(
     assert adjust(api, "TEE", token, "many").status_code == 422
     assert adjust(api, "NOPE", token, 1).status_code == 404
     assert adjust(api, "TEE", token, 12).json()["stock"] == 12
+
+
+@pytest.mark.django_db
+def test_a_restock_through_the_api_tells_the_people_waiting(api, ops_user, bearer, django_capture_on_commit_callbacks):
+    variant = sold_out()  # HT-M, 0 left
+    waiting(variant, "ann@example.com", "bob@example.com")
+    token = bearer(ops_user, "stock:read", "stock:write")
+    assert api.get(f"{URL}/HT-M", **token).json()["waiting"] == 2
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = adjust(api, "HT-M", token, 1, "Found one in the back")
+
+    assert answer.json()["stock"] == 1
+    assert told() == ["ann@example.com"]  # one unit: the first in line, as after a restock in the admin
 
 
 @pytest.mark.timeout(120)

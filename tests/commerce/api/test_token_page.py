@@ -56,6 +56,7 @@ def test_a_token_is_made_shown_once_and_works(shopper, api):
     html = answer.content.decode()
     raw = shown_token(html)
     assert "Copy it now: it is shown only this once" in html
+    assert "no-store" in answer["Cache-Control"]
     token = ApiToken.objects.get(user=shopper)
     assert (token.name, token.scopes) == ("Phone app", ["shop:read"])
     assert f"<code>sf_{token.prefix}_…</code>" in html
@@ -80,6 +81,8 @@ def test_errors_are_shown_in_the_form_at_422(shopper):
     assert 'value="Sneaky"' in forbidden.content.decode()
     assert no_scope.status_code == 422
     assert "Choose at least one scope." in no_scope.content.decode()
+    nul = client.post(URL, {"name": "a\x00b", "scopes": ["shop:read"]})
+    assert (nul.status_code, "A name cannot hold a NUL character." in nul.content.decode()) == (422, True)
     assert not ApiToken.objects.exists()
 
 
