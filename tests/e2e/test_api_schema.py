@@ -29,7 +29,6 @@ from commerce.catalog.models import Category, Product, Variant
 from commerce.orders.models import Order
 from commerce.support import services as support
 from commerce.support.models import Conversation
-from tests.e2e.servers import ROOT
 from tests.factories import (
     CategoryFactory,
     DiscountCodeFactory,
@@ -51,6 +50,12 @@ CHECKS = [
 ]
 MAX_EXAMPLES = 6  # per operation and phase: both runs stay within about two minutes on two cores
 SEED = 22
+# Operations that still take some input their schema forbids (each in /work/prompts/fuzz-findings.md and
+# the lead's list): negative_data_rejection is off for them alone until their schemas are strict.
+KNOWN_LAX = {
+    "PATCH /api/v1/cart/lines/{variant}": '{"quantity": false} is read as 0 (pydantic lax int: use StrictInt)',
+    "GET /api/v1/staff/orders": "created_before=0.5 is read as a Unix time (the schema says date-time)",
+}
 UNLIMITED = "1000000/minute"  # the fuzzer's calls are not throttled (the rate limits have tests of their own)
 
 
@@ -84,9 +89,9 @@ def seed_store(stripe_ready: bool) -> dict[str, object]:
     return {"shopper": shopper, "staff": staff}
 
 
-def known_values(config: Path) -> Path:
-    """A schemathesis.toml that draws path parameters from what exists most of the time (else the fuzzer
-    meets nothing but 404s: it cannot guess an order number), and leaves the rest to generation."""
+def configured(config: Path) -> Path:
+    """A schemathesis.toml: the checks (CHECKS, less KNOWN_LAX's), and path parameters drawn from what
+    exists most of the time (else the fuzzer meets nothing but 404s: it cannot guess an order number)."""
     found = {
         "number": list(Order.objects.values_list("number", flat=True)),
         "slug": list(Product.objects.values_list("slug", flat=True))
@@ -95,11 +100,19 @@ def known_values(config: Path) -> Path:
         "sku": list(Variant.objects.values_list("sku", flat=True)),
         "pk": list(Conversation.objects.values_list("pk", flat=True)),
     }
-    lines = []
+    lines = ["[cache]", "enabled = false", ""]  # each run on its own: no failures replayed from an earlier one
     for name, values in found.items():
         lines += [f"[dictionaries.{name}]", f"values = {json.dumps(values)}", ""]
     lines.append("[parameters]")
     lines += [f'"path.{name}" = {{ dictionary = "{name}", probability = 0.7 }}' for name in found]
+    lines += ["", "[checks]", "enabled = false"] + [f"{check}.enabled = true" for check in CHECKS]
+    for name in KNOWN_LAX:
+        lines += [
+            "",
+            "[[operations]]",
+            f"include-name = {json.dumps(name)}",
+            "checks.negative_data_rejection.enabled = false",
+        ]
     config.write_text("\n".join(lines) + "\n")
     return config
 
@@ -116,8 +129,6 @@ def schemathesis_run(base: str, token: str, report: Path, config: Path) -> subpr
         base,
         "--header",
         f"Authorization: Bearer {token}",
-        "--checks",
-        ",".join(CHECKS),
         "--phases",
         "examples,coverage,fuzzing",
         "--max-examples",
@@ -137,7 +148,7 @@ def schemathesis_run(base: str, token: str, report: Path, config: Path) -> subpr
         str(report),
         "--no-color",
     ]
-    return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=400, check=False)  # noqa: S603
+    return subprocess.run(command, cwd=config.parent, capture_output=True, text=True, timeout=400, check=False)  # noqa: S603
 
 
 def operations(base: str) -> set[str]:
@@ -178,7 +189,7 @@ def test_every_operation_answers_as_its_schema_says_for_a_shopper_and_for_staff(
     expected = operations(server.url)
     assert expected, "the schema lists no operation"
 
-    config = known_values(tmp_path / "schemathesis.toml")
+    config = configured(tmp_path / "schemathesis.toml")
 
     problems = []
     for who, token in (("shopper", shopper_token.raw), ("staff", staff_token.raw)):
