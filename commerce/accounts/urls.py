@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import address_views, email_views, passwords, views
+from . import address_views, email_views, passwords, token_views, views
 
 app_name = "accounts"
 
@@ -25,6 +25,8 @@ urlpatterns = [
     path("addresses/<int:pk>/", address_views.address_edit, name="address_edit"),
     path("addresses/<int:pk>/default/", address_views.address_default, name="address_default"),
     path("addresses/<int:pk>/delete/", address_views.address_delete, name="address_delete"),
+    path("api-tokens/", token_views.api_tokens, name="api_tokens"),
+    path("api-tokens/<int:pk>/revoke/", token_views.api_token_revoke, name="api_token_revoke"),
     path("data/", views.data_export, name="data_export"),
     path("delete/", views.account_delete, name="delete"),
     path("notifications/", views.notification_preferences, name="notifications"),

@@ -16,3 +16,7 @@ class OutOfStock(DomainError):
         else:
             code, message = "insufficient_stock", f"Only {available} of {name} left (you wanted {wanted})."
         super().__init__(code, message, CONFLICT)
+
+
+class StockError(DomainError):
+    """A stock change refused (422): below zero, or no change at all."""

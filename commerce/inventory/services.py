@@ -1,14 +1,20 @@
-"""Stock moves. Callers own the transaction; these only issue conditional updates."""
+"""Stock moves. Callers own the transaction of a sale or a return (conditional updates only); a staff
+adjustment (`stock_adjust`) is a transaction of its own."""
 
+import logging
 from collections.abc import Iterable
 
-from django.db import connection
+from django.db import connection, transaction
+from django.db.models import F
 
+from commerce.accounts.models import User
 from commerce.catalog.live import stock_publish
 from commerce.catalog.models import Variant
 from commerce.search.services import search_stock_sync_on_commit
 
-from .errors import OutOfStock
+from .errors import OutOfStock, StockError
+
+logger = logging.getLogger(__name__)
 
 
 def stock_take(*, quantities: Iterable[tuple[int, int]]) -> None:
@@ -55,6 +61,41 @@ def stock_moved(variant_pks: list[int], *, availability_changed: list[int]) -> N
     variants whose stock reached or left zero (their products' "in stock" flag may flip)."""
     stock_publish(variant_pks)
     search_stock_sync_on_commit(variant_pks=availability_changed)
+
+
+STOCK_MAX = 2_147_483_647  # the column's limit (a PostgreSQL integer)
+
+
+def stock_adjust(*, variant: Variant, delta: int, actor: User | None = None, reason: str = "") -> Variant:
+    """Add `delta` units (negative: take them) to a variant's stock, as a restock or a count does,
+    or raise StockError (422) and change nothing when the stock would go below zero or overflow.
+
+    One conditional `UPDATE ... SET stock = stock + delta WHERE stock + delta >= 0`, so two adjusts at
+    once both count. After commit the figure is pushed and the stock listeners (alerts, wishlist,
+    the ops panel) and search hear of it, as after an edit in the admin.
+    """
+    if delta == 0:
+        raise StockError("stock_delta", "Give a change of at least one unit, up or down.")
+    with transaction.atomic():
+        moved = Variant.objects.filter(
+            pk=variant.pk, stock__gte=max(-delta, 0), stock__lte=STOCK_MAX - max(delta, 0)
+        ).update(stock=F("stock") + delta)
+        current = Variant.objects.select_related("product").get(pk=variant.pk)
+        if not moved:
+            if delta < 0:
+                raise StockError(
+                    "stock_negative",
+                    f"Only {current.stock} of {current} in stock: it cannot go down by {-delta}. Nothing changed.",
+                )
+            raise StockError("stock_too_large", f"{current} cannot hold that much stock. Nothing changed.")
+        before = current.stock - delta
+        crossed = (before == 0) != (current.stock == 0)
+        stock_moved([current.pk], availability_changed=[current.pk] if crossed else [])
+    logger.info(
+        "stock adjusted",
+        extra={"variant": current.pk, "delta": delta, "actor": actor.pk if actor else None, "reason": reason[:200]},
+    )
+    return current
 
 
 # One statement per move, returning the stock left: search only needs to hear of a variant whose
