@@ -121,3 +121,9 @@ def test_token_last_use_is_written_at_most_once_a_minute(shopper, clock):
     assert ApiToken.objects.get().last_used_at == first
     assert first is not None
     assert first <= timezone.now()
+
+
+def test_a_call_from_an_unknown_address_still_authenticates(shopper):
+    new = token_create(user=shopper, name="a", scopes=["shop:read"])
+    assert token_authenticate(new.raw, address="unknown") is not None
+    assert ApiToken.objects.get().last_used_from is None
