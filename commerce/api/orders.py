@@ -37,7 +37,7 @@ NumberPath = Path(..., max_length=40, description='The order\'s number ("LS-7K3F
 PROVIDER_ERRORS = {frozenset({502, 503}): ErrorOut}
 
 
-class PaymentOut(Schema):
+class PaymentStartOut(Schema):
     """What Stripe.js needs to take the payment: `stripe.confirmCardPayment(client_secret, ...)`."""
 
     client_secret: str
@@ -91,16 +91,16 @@ def order_cancel(request: HttpRequest, number: str = NumberPath) -> OrderOut:
 
 @router.post(
     "/{number}/payment",
-    response={**answers({200: PaymentOut}), **PROVIDER_ERRORS},
+    response={**answers({200: PaymentStartOut}), **PROVIDER_ERRORS},
     summary="Start (or resume) paying for your order",
 )
-def order_payment(request: HttpRequest, number: str = NumberPath) -> PaymentOut:
+def order_payment(request: HttpRequest, number: str = NumberPath) -> PaymentStartOut:
     """The order's PaymentIntent, made at the first call and reused after: 409 when the order is not
     awaiting payment or its hold expired, 503 when Stripe cannot be reached (nothing is charged)."""
     order = _order(request, number, "shop:write")
     payment = payments.payment_start(order=order)
     hold = getattr(Order.objects.select_related("hold").get(pk=order.pk), "hold", None)
-    return PaymentOut(
+    return PaymentStartOut(
         client_secret=payment.client_secret,
         publishable_key=settings.STRIPE_PUBLISHABLE_KEY,
         stripe_js_url=settings.STRIPE_JS_URL,

@@ -79,7 +79,7 @@ class OrderLineOut(Schema):
     line_total: str
 
 
-class EventOut(Schema):
+class TimelineEventOut(Schema):
     kind: str = Field(description='What happened: "placed", "paid", "shipped", "cancelled", ...')
     label: str
     at: datetime
@@ -123,7 +123,7 @@ class OrderOut(OrderSummaryOut):
     totals: BreakdownOut
     shipping_address: AddressOut | None
     billing_address: AddressOut | None = Field(description="Null: billed to the shipping address.")
-    timeline: list[EventOut]
+    timeline: list[TimelineEventOut]
 
     @classmethod
     def of(cls, order: Order) -> "OrderOut":
@@ -162,6 +162,9 @@ class OrderOut(OrderSummaryOut):
         return AddressOut.of(order.billing_address)
 
     @staticmethod
-    def resolve_timeline(order: Order) -> list[EventOut]:
+    def resolve_timeline(order: Order) -> list[TimelineEventOut]:
         events = order.events.order_by("created_at", "pk")
-        return [EventOut(kind=event.kind, label=event.label, at=event.created_at, note=event.note) for event in events]
+        return [
+            TimelineEventOut(kind=event.kind, label=event.label, at=event.created_at, note=event.note)
+            for event in events
+        ]

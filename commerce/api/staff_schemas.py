@@ -132,7 +132,7 @@ class RefundOut(Schema):
     created_at: datetime
 
 
-class PaymentOut(Schema):
+class StaffPaymentOut(Schema):
     id: int
     status: str = Field(description="requires_payment, processing, succeeded, failed or canceled.")
     amount: str
@@ -141,7 +141,7 @@ class PaymentOut(Schema):
     refunds: list[RefundOut]
 
 
-class EventOut(Schema):
+class StaffEventOut(Schema):
     kind: str
     label: str
     from_status: str
@@ -157,8 +157,8 @@ class StaffOrderOut(StaffOrderBase):
     billing_address: dict[str, Any] | None
     lines: list[StaffLineOut]
     totals: TotalsOut
-    payments: list[PaymentOut]
-    timeline: list[EventOut]
+    payments: list[StaffPaymentOut]
+    timeline: list[StaffEventOut]
 
 
 def order_out(file: OrderFile) -> StaffOrderOut:
@@ -181,7 +181,7 @@ def order_out(file: OrderFile) -> StaffOrderOut:
             )
         )
     payments = [
-        PaymentOut(
+        StaffPaymentOut(
             id=payment.pk,
             status=payment.status,
             amount=amount(from_minor(payment.amount_minor, payment.currency)),
@@ -204,7 +204,7 @@ def order_out(file: OrderFile) -> StaffOrderOut:
         for payment in file.payments
     ]
     timeline = [
-        EventOut(
+        StaffEventOut(
             kind=event.kind,
             label=event.label,
             from_status=event.from_status,

@@ -1,6 +1,7 @@
 """Make, find and revoke personal access tokens (the account page and the API's authentication call these)."""
 
 import hashlib
+import ipaddress
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -66,6 +67,7 @@ def token_authenticate(raw: str, *, address: str | None = None) -> ApiToken | No
     if token is None or not token.user.is_active:
         return None
     now = timezone.now()
+    address = _address(address)
     if (
         token.last_used_at is None
         or now - token.last_used_at >= LAST_USED_RESOLUTION
@@ -74,3 +76,11 @@ def token_authenticate(raw: str, *, address: str | None = None) -> ApiToken | No
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now, last_used_from=address)
         token.last_used_at, token.last_used_from = now, address
     return token
+
+
+def _address(text: str | None) -> str | None:
+    """An IP address as the database keeps it, or None (the client's address may be unknown)."""
+    try:
+        return str(ipaddress.ip_address(text)) if text else None
+    except ValueError:
+        return None
