@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
+from ninja import Field, Schema
 from ninja.pagination import CursorPagination
 
 from .errors import ApiError
@@ -22,6 +23,12 @@ SALT = "commerce.api.cursor"
 class SignedCursor(CursorPagination):
     """Page sizes not given read API_PAGE_SIZE / API_MAX_PAGE_SIZE at each call (not once, when the
     decorator ran at import), so a changed setting applies to every list at once."""
+
+    class Input(Schema):
+        page_size: int | None = Field(
+            None, ge=1, description="Rows per page (the store's default when left out; larger asks are capped)."
+        )
+        cursor: str | None = Field(None, description="From a previous answer's next or previous address.")
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("page_size", 0)

@@ -218,6 +218,11 @@ def test_cursors_are_signed_and_page_sizes_bounded(db, api):
         response = api.get("/api/v1/probe/categories", {"cursor": cursor})
         assert response.status_code == 422, cursor
         assert list(shape(response)["fields"]) == ["cursor"]
+    from tests.api_probe import probe as probe_api
+
+    documented = probe_api.get_openapi_schema()["paths"]["/api/v1/probe/categories"]["get"]["parameters"]
+    page_size = next(parameter for parameter in documented if parameter["name"] == "page_size")
+    assert page_size["schema"]["anyOf"][0] == {"minimum": 1, "type": "integer"}  # so clients (and fuzzers) know
     for size in [0, -1]:
         response = api.get("/api/v1/probe/categories", {"page_size": size})
         assert response.status_code == 422
