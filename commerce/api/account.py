@@ -9,6 +9,7 @@ from commerce.accounts.models import User
 from commerce.accounts.services import profile_name_set
 
 from .auth import Caller, caller
+from .body import BodyIn
 from .errors import answers
 from .shop import form_invalid, invalid
 from .shop_schemas import AddressOut
@@ -31,7 +32,7 @@ class AccountOut(Schema):
     addresses: list[SavedAddressOut] = Field(description="The address book, the default shipping address first.")
 
 
-class AccountIn(Schema):
+class AccountIn(BodyIn):
     first_name: str | None = Field(None, description="Left out: unchanged.")
     last_name: str | None = Field(None, description="Left out: unchanged.")
 

@@ -18,6 +18,7 @@ from commerce.discounts.errors import DiscountError
 from commerce.orders.totals import summary_lines
 
 from .auth import caller
+from .body import BodyIn
 from .errors import ApiError, answers
 from .shop import MAX_PK, as_field, cart_find, cart_make, cart_need, currency, money
 from .shop_schemas import BreakdownOut
@@ -61,16 +62,16 @@ class CartOut(Schema):
     )
 
 
-class LineIn(Schema):
+class LineIn(BodyIn):
     variant: int = Field(ge=1, le=MAX_PK, description="The variant's id.")
     quantity: int = Field(1, description="How many to add (1 up to the store's limit per line).")
 
 
-class QuantityIn(Schema):
+class QuantityIn(BodyIn):
     quantity: int = Field(description="The line's new quantity; 0 removes it.")
 
 
-class CodeIn(Schema):
+class CodeIn(BodyIn):
     code: str = Field(description='A discount code ("WELCOME10").')
 
 

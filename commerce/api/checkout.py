@@ -22,6 +22,7 @@ from commerce.orders.session import session_remember_order
 from commerce.orders.totals import summary_lines
 
 from .auth import Caller, caller
+from .body import BodyIn
 from .errors import answers
 from .shop import MAX_PK, cart_find, form_invalid, invalid, money
 from .shop_schemas import AddressOut, BreakdownOut, OrderOut
@@ -29,7 +30,7 @@ from .shop_schemas import AddressOut, BreakdownOut, OrderOut
 router = Router(tags=["Checkout"])
 
 
-class AddressIn(Schema):
+class AddressIn(BodyIn):
     full_name: str
     line1: str
     line2: str = ""
@@ -40,7 +41,7 @@ class AddressIn(Schema):
     phone: str = ""
 
 
-class CheckoutIn(Schema):
+class CheckoutIn(BodyIn):
     email: str = Field(description="Where the receipt and the order's news go.")
     address: AddressIn = Field(description="Where the order ships.")
     billing_address: AddressIn | None = Field(None, description="Where the invoice goes; null: the shipping address.")

@@ -19,6 +19,7 @@ from commerce.ops.services import TRACKING_MAX_LENGTH, order_act
 from commerce.orders.models import Order
 
 from .auth import caller
+from .body import BodyIn
 from .errors import ApiError, answers
 from .pagination import SignedCursor
 from .staff_schemas import Moment, StaffOrderOut, StaffOrderRowOut, Text, moment, order_out
@@ -88,7 +89,7 @@ def staff_order_read(request: HttpRequest, number: Text) -> StaffOrderOut:
     return _out(number)
 
 
-class ActionIn(Schema):
+class ActionIn(BodyIn):
     action: Literal["packed", "shipped", "delivered", "cancel"] = Field(
         description="Where to move the order: packed, shipped (needs tracking_number), delivered, or cancel "
         "(an unpaid order; its items go back on sale)."
@@ -126,12 +127,12 @@ def staff_order_act(request: HttpRequest, number: Text, data: ActionIn) -> Actio
     return ActionOut(applied=result.applied, message=result.message, order=_out(order.number))
 
 
-class RefundLineIn(Schema):
+class RefundLineIn(BodyIn):
     line: int = Field(ge=1, le=2_147_483_647, description="An order line's id (the order's `lines[].id`).")
     quantity: int = Field(ge=1, le=1_000_000, description="How many of its units to refund.")
 
 
-class RefundIn(Schema):
+class RefundIn(BodyIn):
     amount: str | None = Field(
         None,
         pattern=r"^[0-9]{1,10}(\.[0-9]{1,2})?$",

@@ -13,6 +13,7 @@ from commerce.catalog.models import Variant
 from commerce.inventory.services import STOCK_MAX, stock_adjust
 
 from .auth import caller
+from .body import BodyIn
 from .errors import ApiError, answers
 from .pagination import SignedCursor
 from .staff_schemas import Text
@@ -83,7 +84,7 @@ def staff_stock_read(request: HttpRequest, sku: Text) -> Variant:
     return _variant(sku)
 
 
-class AdjustIn(Schema):
+class AdjustIn(BodyIn):
     delta: int = Field(
         ge=-STOCK_MAX,
         le=STOCK_MAX,

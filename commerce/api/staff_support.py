@@ -19,6 +19,7 @@ from commerce.support import limits, selectors, services
 from commerce.support.models import BODY_MAX_LENGTH, Conversation, Message
 
 from .auth import caller
+from .body import BodyIn
 from .errors import ApiError, answers
 from .pagination import SignedCursor
 from .staff_schemas import Text
@@ -141,7 +142,7 @@ def staff_conversation_read(request: HttpRequest, pk: ConversationId) -> Convers
     return _conversation(pk)
 
 
-class ReplyIn(Schema):
+class ReplyIn(BodyIn):
     body: Text = Field(max_length=BODY_MAX_LENGTH * 2, description=f"Plain text, up to {BODY_MAX_LENGTH} characters.")
     client_key: Text = Field(
         "",
@@ -169,7 +170,7 @@ def staff_conversation_reply(request: HttpRequest, pk: ConversationId, data: Rep
     return Status(201, _message(message, conversation))
 
 
-class StatusIn(Schema):
+class StatusIn(BodyIn):
     status: Literal["open", "closed"] = Field(description="closed: out of the open inbox; open: back in it.")
 
 

@@ -177,3 +177,17 @@ def test_a_session_write_needs_the_csrf_header(shopper, tee):
     done = browser.post(f"{URL}/lines", body, content_type="application/json", HTTP_X_CSRFTOKEN=token)
     assert done.status_code == 200
     assert lines(Cart.objects.get(user=shopper)) == [("TEE-M", 1)]
+
+
+@pytest.mark.parametrize("quantity", [False, True, "2", 2.0, None])
+def test_a_quantity_must_be_a_json_integer(api, shopper, bearer, quantity):
+    variant = VariantFactory(stock=5)
+    headers = bearer(shopper, "shop:read", "shop:write")
+    added = api.post("/api/v1/cart/lines", {"variant": variant.pk, "quantity": 1}, content_type="application/json", **headers)
+    assert added.status_code == 200
+    response = api.patch(
+        f"/api/v1/cart/lines/{variant.pk}", {"quantity": quantity}, content_type="application/json", **headers
+    )
+    assert response.status_code == 422
+    assert list(response.json()["fields"]) == ["quantity"]
+    assert api.get("/api/v1/cart", **headers).json()["lines"][0]["quantity"] == 1
