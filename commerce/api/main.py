@@ -7,11 +7,13 @@ own services from plain Django views, in the same threads and middleware as the 
 
 import functools
 from importlib import import_module
+from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from ninja import NinjaAPI, Router
+from ninja.openapi.schema import OpenAPISchema
 
 from . import errors
 from .auth import StoreAuth
@@ -44,9 +46,21 @@ ROUTERS = [
 ]
 
 
+class StoreApi(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> OpenAPISchema:
+        """ninja's schema, with the token made optional: every operation also takes a call without one
+        (the session's, or a guest's), which the operation then serves or answers 401/403."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for item in schema["paths"].values():
+            for operation in item.values():
+                if isinstance(operation, dict) and operation.get("security") and {} not in operation["security"]:
+                    operation["security"].append({})
+        return schema
+
+
 def build(routers: list[tuple[str, Router]], *, urls_namespace: str = "api") -> NinjaAPI:
     """A NinjaAPI with the store's framework (auth, rate limits, input checks, error shape) and these routers."""
-    built = NinjaAPI(
+    built = StoreApi(
         title=f"{settings.STORE_NAME} API",
         version=VERSION,
         description=DESCRIPTION,

@@ -108,6 +108,10 @@ def test_the_schema_and_the_index_name_version_one(api):
     assert schema["openapi"].startswith("3.")
     assert schema["info"]["version"] == "1"
     assert all(path.startswith("/api/v1/") for path in schema["paths"])
+    # The token is optional on every operation (a session's or a guest's call is served, or told 401/403).
+    assert {str(op.get("security")) for item in schema["paths"].values() for op in item.values()} == {
+        "[{'StoreAuth': []}, {}]"
+    }
     index = api.get("/api/").json()
     assert index["schema"].endswith("/api/openapi.json")
     assert index["docs"].endswith("/api/docs")
