@@ -183,7 +183,9 @@ def test_a_session_write_needs_the_csrf_header(shopper, tee):
 def test_a_quantity_must_be_a_json_integer(api, shopper, bearer, quantity):
     variant = VariantFactory(stock=5)
     headers = bearer(shopper, "shop:read", "shop:write")
-    added = api.post("/api/v1/cart/lines", {"variant": variant.pk, "quantity": 1}, content_type="application/json", **headers)
+    added = api.post(
+        "/api/v1/cart/lines", {"variant": variant.pk, "quantity": 1}, content_type="application/json", **headers
+    )
     assert added.status_code == 200
     response = api.patch(
         f"/api/v1/cart/lines/{variant.pk}", {"quantity": quantity}, content_type="application/json", **headers
