@@ -88,3 +88,9 @@ def index(request: HttpRequest) -> HttpResponse:
             "docs": request.build_absolute_uri(reverse("api:openapi-view")),
         }
     )
+
+
+def not_found(request: HttpRequest) -> HttpResponse:
+    """/api/<anything the API does not have>: the one error shape, not the store's HTML 404 page."""
+    body = {"code": "not_found", "message": f"There is no {request.path} in this API: see /api/docs.", "fields": {}}
+    return JsonResponse(body, status=404)

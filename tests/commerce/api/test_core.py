@@ -280,3 +280,10 @@ def test_a_call_from_an_unknown_address_still_authenticates(shopper):
     new = token_create(user=shopper, name="a", scopes=["shop:read"])
     assert token_authenticate(new.raw, address="unknown") is not None
     assert ApiToken.objects.get().last_used_from is None
+
+
+def test_an_address_the_api_does_not_have_is_a_404_in_the_error_shape(api):
+    response = api.get("/api/v2/catalog/products")
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+    assert response.json()["fields"] == {}
