@@ -12,6 +12,7 @@ class DomainError(Exception):
     """
 
     status: int = UNPROCESSABLE
+    retry_after: int | None = None  # a refusal for going too fast (429): seconds until a try is allowed
 
     def __init__(self, code: str, message: str, status: int | None = None) -> None:
         super().__init__(message)

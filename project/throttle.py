@@ -28,6 +28,8 @@ TOO_MANY_REQUESTS = 429
 class Throttled(DomainError):
     """Too many tries (429): `retry_after` seconds until the next one is allowed."""
 
+    retry_after: int
+
     def __init__(self, retry_after: int) -> None:
         self.retry_after = retry_after
         super().__init__("throttled", f"Too many tries. Please wait {self.wait_text} and try again.", TOO_MANY_REQUESTS)

@@ -45,10 +45,10 @@ class Caller:
         return scope in self.scopes and role_allows(self.user, scope)
 
     def need(self, scope: str) -> None:
-        """Go on only with `scope`: else 401 (a guest asking for a person's scope) or 403."""
+        """Go on only with `scope`: else 401 (a guest: who they are comes first) or 403."""
         if self.can(scope):
             return
-        if self.user is None and scope in SCOPES and not SCOPES[scope][1]:
+        if self.user is None:
             raise ApiError("unauthenticated", "Sign in, or send a valid token.", 401)
         raise ApiError.forbidden(
             f"This call needs the {scope} scope ({SCOPES.get(scope, ('', ''))[0]}).", "scope_missing"

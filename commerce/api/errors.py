@@ -17,7 +17,6 @@ from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from commerce.errors import DomainError
-from project.throttle import Throttled
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +80,7 @@ def install(api: NinjaAPI) -> None:
     @api.exception_handler(DomainError)
     def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
         response = _error(api, request, exc.status, exc.code, exc.message, fields=getattr(exc, "fields", None))
-        if isinstance(exc, Throttled):
+        if exc.retry_after is not None:  # too many tries (project.throttle.Throttled, support's rate)
             response["Retry-After"] = str(exc.retry_after)
         return response
 

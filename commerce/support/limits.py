@@ -36,9 +36,11 @@ def rate_check(key: str, *, limit: int | None = None) -> None:
         logger.warning("support rate limit unavailable", exc_info=True)
         return
     if count > int(settings.SUPPORT_RATE_LIMIT if limit is None else limit):
-        raise SupportError(
+        error = SupportError(
             "You're sending messages faster than we can read them. Slow down and try again in a moment.", 429
         )
+        error.retry_after = max(1, window - int(time.time()) % window)  # the API's Retry-After
+        raise error
 
 
 def rate_key(user: User | None, session_key: str | None) -> str:

@@ -137,3 +137,13 @@ def test_close_and_reopen(api, conversation, support_user, bearer):
     reopened = post(api, f"{URL}/{conversation.pk}/status", {"status": "open"}, token)
     assert reopened.json()["status"] == "open"
     assert post(api, f"{URL}/{conversation.pk}/status", {"status": "gone"}, token).status_code == 422
+
+
+def test_replying_too_fast_answers_429_with_retry_after(api, conversation, support_user, bearer, settings):
+    settings.SUPPORT_RATE_LIMIT = 2
+    settings.SUPPORT_RATE_WINDOW = 600
+    token = bearer(support_user, "support:read", "support:write")
+    answers = [post(api, f"{URL}/{conversation.pk}/messages", {"body": f"Reply {n}"}, token) for n in range(3)]
+    assert [answer.status_code for answer in answers] == [201, 201, 429]
+    assert 1 <= int(answers[2]["Retry-After"]) <= 600
+    assert conversation.messages.filter(from_staff=True).count() == 2
