@@ -384,17 +384,12 @@ PROMETHEUS_MULTIPROC_DIR = env.str("PROMETHEUS_MULTIPROC_DIR", default="")
 # Periodic jobs (beat; in process when embedded): each job and its interval setting in project/periodic.py.
 CELERY_BEAT_SCHEDULE = beat_schedule(globals())
 
-# --- Error tracking: sentry-sdk, off unless SENTRY_DSN (project/sentry.py, started by asgi.py and celery.py) ---
-SENTRY_DSN = env.str("SENTRY_DSN", default="")
-SENTRY_ENVIRONMENT, SENTRY_RELEASE = (
-    env.str("SENTRY_ENVIRONMENT", default="production"),
-    env.str("SENTRY_RELEASE", default=""),
-)
-SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
-
-# --- Logging: JSON lines on stdout ----------------------------------------------
+# --- Logs: JSON lines on stdout; errors also to Sentry when SENTRY_DSN is set (project/sentry.py) -----
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 LOGGING = json_lines(LOG_LEVEL)
+SENTRY_DSN = env.str("SENTRY_DSN", default="")  # off when empty; started by project/asgi.py and project/celery.py
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="production")
+SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="")  # e.g. the image's git commit
 
 # --- Secrets: a deployment brings its own, or does not start -----------------------------------
 if not EMBEDDED:
