@@ -3,6 +3,8 @@
 from pathlib import Path
 from typing import Any
 
+from project.breaker import BreakerConnection
+
 
 def sqlite(path: Path) -> dict[str, Any]:
     """The embedded mode's database: WAL lets readers run beside one writer; IMMEDIATE takes the
@@ -42,6 +44,8 @@ def caches(redis_url: str, prefix: str) -> dict[str, Any]:
                 "socket_timeout": 2,
                 # One pool per process, not one per request (see project/cache.py).
                 "pool_class": "project.cache.SharedConnectionPool",
+                # A stalled Redis is waited on once, not by every request (project/breaker.py).
+                "connection_class": BreakerConnection,
             },
         }
     }

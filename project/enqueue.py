@@ -11,7 +11,10 @@ import logging
 from typing import Any
 
 from celery import Task
+from django.conf import settings
 from django.db import transaction
+
+from project.breaker import redis_breaker
 
 logger = logging.getLogger(__name__)
 
@@ -23,12 +26,24 @@ def enqueue_on_commit(task: Task[Any, Any], *args: Any, countdown: float | None 
     """
 
     def send() -> None:
+        broker = settings.CELERY_BROKER_URL
+        breaker = (
+            redis_breaker(broker) if broker.startswith("redis") and not settings.CELERY_TASK_ALWAYS_EAGER else None
+        )
+        if breaker is not None and breaker.is_open():  # a stalled broker is not waited on (project/breaker.py)
+            logger.warning(
+                "task not queued (Redis failed a moment ago); its sweep will find the work",
+                extra={"task": task.name, "task_args": list(args)},
+            )
+            return
         try:
             if countdown is None:
                 task.delay(*args)
             else:
                 task.apply_async(args, countdown=countdown)
-        except Exception:  # the broker is down (or, eagerly, the task failed): its sweep finds the work
+        except Exception as error:  # the broker is down (or, eagerly, the task failed): its sweep finds the work
+            if breaker is not None:
+                breaker.trip(error)
             logger.warning(
                 "task not queued; its sweep will find the work",
                 extra={"task": task.name, "task_args": list(args)},

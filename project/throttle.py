@@ -20,6 +20,7 @@ from limits.storage import MemoryStorage, RedisStorage, Storage
 from limits.strategies import MovingWindowRateLimiter
 
 from commerce.errors import DomainError
+from project.breaker import redis_breaker
 
 logger = logging.getLogger(__name__)
 TOO_MANY_REQUESTS = 429
@@ -61,6 +62,10 @@ def throttle(action: str, rules: Sequence[tuple[str, str]]) -> None:
 
     A refused try is not counted, so waiting out the time given is enough.
     """
+    if (
+        settings.REDIS_URL and redis_breaker(settings.REDIS_URL).is_open()
+    ):  # Redis failed a moment ago: let people through
+        return
     strategy = limiter()
     items: list[tuple[RateLimitItem, str]] = [(parse(rate), key.lower()) for rate, key in rules]
     try:
@@ -73,7 +78,9 @@ def throttle(action: str, rules: Sequence[tuple[str, str]]) -> None:
             now = time.time()
             resets = [strategy.get_window_stats(item, action, key).reset_time for item, key in spent]
             raise Throttled(max(1, math.ceil(max(resets) - now)))
-    except StorageError:
+    except StorageError as error:
+        if settings.REDIS_URL:
+            redis_breaker(settings.REDIS_URL).trip(error)
         logger.warning("rate limits unavailable", extra={"action": action}, exc_info=True)
 
 

@@ -29,6 +29,8 @@ import redis
 import redis.asyncio as aioredis
 from django.conf import settings
 
+from project.breaker import BreakerConnection
+
 from .daphne import open_daphne_socket
 from .metrics import FANOUT_SECONDS, LIVE_SOCKETS_CLOSED
 
@@ -285,7 +287,8 @@ hub = Hub()
 
 @cache
 def _publisher(url: str) -> redis.Redis:
-    return redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+    # The breaker's connections: a stalled Redis is waited on once, not by every publish (project/breaker.py).
+    return redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2, connection_class=BreakerConnection)
 
 
 def publish_fragment(topic: str, text: str) -> None:

@@ -193,3 +193,14 @@ def _fresh_throttles():  # type: ignore[no-untyped-def]
     from project.throttle import throttles_reset
 
     throttles_reset()
+
+
+@pytest.fixture(autouse=True)
+def _redis_breaker_closed():  # type: ignore[no-untyped-def]
+    """Each test starts with Redis asked again: a test that made Redis fail opened this process's
+    breaker (project/breaker.py), which would otherwise skip Redis for the next tests too."""
+    from project.breaker import breakers_reset
+
+    breakers_reset()
+    yield
+    breakers_reset()

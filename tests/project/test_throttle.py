@@ -4,6 +4,7 @@ import logging
 
 import pytest
 
+from project.breaker import redis_breaker
 from project.throttle import Throttled, throttle
 
 
@@ -46,4 +47,6 @@ def test_without_redis_the_limits_are_skipped_with_a_warning(settings, caplog):
         for _ in range(3):
             throttle("test", [("1/hour", "198.51.100.1")])
 
-    assert [r.message for r in caplog.records] == ["rate limits unavailable"] * 3
+    # The first try finds Redis down and opens its breaker (project/breaker.py); the next are not slowed by it.
+    assert [r.message for r in caplog.records] == ["circuit breaker open", "rate limits unavailable"]
+    assert redis_breaker(settings.REDIS_URL).is_open()
