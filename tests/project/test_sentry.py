@@ -3,6 +3,7 @@ reaches Sentry (a stub server on loopback here) with its request id and release,
 shopper's e-mail address, cookies, credentials or IP address.
 """
 
+import asyncio
 import gzip
 import json
 import os
@@ -210,6 +211,30 @@ async def test_a_view_s_exception_reaches_sentry_tagged_and_without_personal_dat
         assert personal.encode() not in raw
     for personal in ("live-token-123", "203.0.113.9", "ring+me"):
         assert personal.encode() not in raw
+
+
+async def _no_content(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    await send({"type": "http.response.start", "status": 204, "headers": []})
+    await send({"type": "http.response.body", "body": b""})
+
+
+async def test_an_asyncio_task_s_failure_reaches_sentry_once_the_server_has_served(sentry_on):
+    app = sentry_asgi(_no_content)
+    response = await HttpCommunicator(app, "GET", "/").get_response(timeout=10)
+
+    async def follow_hub() -> None:
+        raise LookupError(f"no topic for {EMAIL}")
+
+    with pytest.raises(LookupError):
+        await asyncio.create_task(follow_hub())
+    await sync_to_async(sentry_sdk.flush)(timeout=10)
+
+    assert response["status"] == 204
+    (event,) = sentry_on.events()
+    (exception,) = event["exception"]["values"]
+    assert (exception["type"], exception["value"]) == ("LookupError", "no topic for [email]")
+    assert exception["mechanism"]["type"] == "asyncio"
+    assert EMAIL.encode() not in sentry_on.raw()
 
 
 def test_a_task_failure_reaches_sentry_with_the_request_id_and_no_arguments(sentry_on):
