@@ -10,17 +10,24 @@ from project.handler import get_asgi_application  # noqa: E402
 
 django_asgi_app = get_asgi_application()
 
+# Errors to Sentry when SENTRY_DSN is set (project/sentry.py); the app is wrapped only then.
+from project.sentry import sentry_asgi, sentry_start  # noqa: E402
+
+sentry_start()
+
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from realtime.routing import websocket_urlpatterns  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
-    }
+application = sentry_asgi(
+    ProtocolTypeRouter(
+        {
+            "http": django_asgi_app,
+            "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        }
+    )
 )
 
 # A live server holds thousands of sockets of ~150 objects each; CPython's full collections walk
