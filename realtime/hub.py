@@ -29,7 +29,7 @@ import redis
 import redis.asyncio as aioredis
 from django.conf import settings
 
-from project.breaker import BreakerConnection
+from project.breaker import BreakerConnection, redis_breaker
 
 from .daphne import open_daphne_socket
 from .metrics import FANOUT_SECONDS, LIVE_SOCKETS_CLOSED
@@ -152,6 +152,8 @@ class Hub:
                 )
                 self._pubsub = self._client.pubsub(ignore_subscribe_messages=True)
             await self._pubsub.subscribe(*[channel_for(t) for t in needed])
+            # Redis answered: this process may ask it again at once (its publishes resume with the pages).
+            redis_breaker(settings.REDIS_URL).reset()
             self._subscribed.update(needed)
             if self._reader is None or self._reader.done():
                 self._reader = asyncio.create_task(self._read(self._pubsub))
