@@ -3,6 +3,7 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+DEV_LOCK := requirements-dev.lock
 PORT ?= 8000
 HOST ?= 127.0.0.1
 # localstripe's port under `make run` (settings read STRIPE_PORT); move it when 8420 is taken.
@@ -30,15 +31,23 @@ SERVICES_ENV := var/services.env
 TEST_WORKERS ?= 2
 WHOLE_SUITE = --numprocesses=$(TEST_WORKERS) --dist=loadfile --cov --cov-report=term --cov-report=html
 
-.PHONY: run run-services test lint typecheck pytest e2e bench venv clean
+.PHONY: run run-services test lint typecheck pytest e2e bench venv lock clean
 
-$(STAMP): pyproject.toml
+# The venv installs the pinned, hashed dependencies of requirements-dev.lock, then the project itself
+# (no dependencies of its own: they are all in the lock); a new lock re-makes it.
+$(STAMP): $(DEV_LOCK) pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(DEV_LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps -e .
 	touch $(STAMP)
 
 venv: $(STAMP)
+
+## lock: pin pyproject.toml's dependencies with hashes in requirements.lock and requirements-dev.lock
+##       (uv, from the dev extra; LOCK_ARGS=--upgrade or "--upgrade-package NAME" moves pins); commit both
+lock: $(STAMP)
+	$(BIN)/python deploy/lock.py --uv $(BIN)/uv $(LOCK_ARGS)
 
 ## run: the embedded demo (SQLite, in-memory channel layer, eager Celery, console email/SMS,
 ##      localstripe on :$(STRIPE_PORT) and the periodic jobs (manage.py run_periodic) beside Daphne; see deploy/run-embedded.sh)

@@ -24,9 +24,11 @@ def test_one_image_for_every_role():
     assert "collectstatic --noinput" in text
     assert re.search(r"^HEALTHCHECK .*\n.*/healthz", text, flags=re.MULTILINE)
     assert 'ENTRYPOINT ["docker-entrypoint.sh"]' in text
-    # Only pyproject.toml before the dependency install: code changes keep that layer cached.
-    install = text.index("pip install .")
-    assert text.rindex("COPY", 0, install) == text.index("COPY pyproject.toml ./")
+    # Only the lock and pyproject.toml before the dependency install: code changes keep that layer cached.
+    install = text.index("pip install --require-hashes -r requirements.lock")
+    assert text.rindex("COPY", 0, install) == text.index("COPY requirements.lock pyproject.toml ./")
+    # Then the project alone: every dependency it has came from the lock, checked against its hashes.
+    assert text.index("pip install --no-deps .", install) < text.index("FROM", install)
 
 
 def test_the_entrypoint_starts_daphne_behind_a_proxy_and_every_role():

