@@ -24,10 +24,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def service_env(**overrides: str) -> dict[str, str]:
-    """The environment a child process needs to serve the test database and the test Redis."""
+    """The environment a child process needs to serve the test database and the test Redis.
+
+    Never DJANGO_ALLOW_ASYNC_UNSAFE, which a browser test sets for its own process while Playwright's
+    loop runs (tests/e2e/conftest.py): a server must refuse a database call from async code."""
     db = connection.settings_dict
     return {
-        **os.environ,
+        **{name: value for name, value in os.environ.items() if name != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "DATABASE_POOL": "0",
         "REDIS_URL": settings.REDIS_URL,

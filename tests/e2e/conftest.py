@@ -1,6 +1,8 @@
 """Browser tests: a real Daphne process serving the test database, driven by Debian's Chromium."""
 
+import asyncio
 import os
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -10,9 +12,7 @@ import pytest
 
 from tests.e2e.servers import ROOT, DaphneServer, start_daphne
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls made
-# by the tests themselves (to set up data) are still plain synchronous calls.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+TRACES = ROOT / "var" / "test-traces"
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -26,8 +26,31 @@ CHROMIUM_ARGS = [
 ]
 
 
+def _playwright_loop_in_this_thread() -> bool:
+    """Whether an event loop is marked running in this thread outside any coroutine: Playwright's sync
+    API marks its loop so from the first call on, until the module's browser closes."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 @pytest.fixture(autouse=True)
-def _servers_settled_before_the_flush(request):  # type: ignore[no-untyped-def]
+def _sync_orm_beside_playwright(request, monkeypatch):  # type: ignore[no-untyped-def]
+    """Let this test's own ORM calls (factories, assertions, the flush after it) through while
+    Playwright's loop runs in this thread, and only then: Django refuses every synchronous database
+    call made where an event loop is running (SynchronousOnlyOperation), and Playwright's sync API
+    keeps its loop marked running between calls. The variable is set for this test alone, from before
+    its database is set up to after it is flushed (`_servers_settled_before_the_flush` depends on this
+    fixture), never for the servers (tests/processes.py leaves it out of their environment), nor for a
+    test run with no Playwright loop in its thread, so a real async misuse anywhere else still fails."""
+    if "browser" in request.fixturenames or _playwright_loop_in_this_thread():
+        monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _servers_settled_before_the_flush(request, _sync_orm_beside_playwright):  # type: ignore[no-untyped-def]
     """Let the servers finish what the test set off before the test database is flushed.
 
     A test ends at its last assertion, while a server may still be in a transaction it started
@@ -94,22 +117,40 @@ def browser() -> Iterator[object]:
         browser.close()
 
 
+def trace_path(item: pytest.Item) -> Path:
+    """Where a failed browser test's Playwright trace is kept: var/test-traces/<test name>.zip."""
+    return TRACES / (re.sub(r"[^\w.-]+", "_", item.name) + ".zip")
+
+
 @pytest.fixture
 def page(browser, live_url, transactional_db, request):  # type: ignore[no-untyped-def]
-    """A fresh browser context (its own cookies) on the live server; a screenshot is kept on failure."""
+    """A fresh browser context (its own cookies) on the live server, traced (screenshots and DOM
+    snapshots): when the test fails, a screenshot goes to test-artifacts/ and the trace to
+    var/test-traces/ (`playwright show-trace <zip>`); otherwise the trace is dropped."""
     context = browser.new_context(base_url=live_url, viewport={"width": 1280, "height": 900})
     context.set_default_timeout(10_000)
+    context.tracing.start(screenshots=True, snapshots=True)
+    request.node.traced = True
     page = context.new_page()
     yield page
-    if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
-        out = ROOT / "test-artifacts"
-        out.mkdir(exist_ok=True)
-        page.screenshot(path=str(out / f"{request.node.name}.png"), full_page=True)
-    context.close()
+    try:
+        if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
+            TRACES.mkdir(parents=True, exist_ok=True)
+            context.tracing.stop(path=str(trace_path(request.node)))
+            out = ROOT / "test-artifacts"
+            out.mkdir(exist_ok=True)
+            page.screenshot(path=str(out / f"{request.node.name}.png"), full_page=True)
+        else:
+            context.tracing.stop()
+    finally:
+        context.close()
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):  # type: ignore[no-untyped-def]
     report = yield
     setattr(item, f"rep_{report.when}", report)
+    if report.when == "call" and report.failed and getattr(item, "traced", False):
+        path = trace_path(item)
+        report.sections.append(("Playwright trace", f"{path}\nopen it with: playwright show-trace {path}"))
     return report
