@@ -91,7 +91,7 @@ class BreakerConnection(redis.Connection):
     def connect(self) -> None:
         self.breaker.check()
         try:
-            super().connect()  # type: ignore[no-untyped-call]
+            super().connect()  # type: ignore[no-untyped-call,unused-ignore]
         except FAILURES as error:
             self.breaker.trip(error)
             raise
@@ -99,14 +99,14 @@ class BreakerConnection(redis.Connection):
     def send_packed_command(self, command: Any, check_health: bool = True) -> None:
         self.breaker.check()
         try:
-            super().send_packed_command(command, check_health)  # type: ignore[no-untyped-call]
+            super().send_packed_command(command, check_health)  # type: ignore[no-untyped-call,unused-ignore]
         except FAILURES as error:
             self.breaker.trip(error)
             raise
 
     def read_response(self, *args: Any, **kwargs: Any) -> Any:
         try:
-            return super().read_response(*args, **kwargs)  # type: ignore[no-untyped-call]
+            return super().read_response(*args, **kwargs)  # type: ignore[no-untyped-call,unused-ignore]
         except FAILURES as error:
             self.breaker.trip(error)
             raise
